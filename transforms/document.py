@@ -1,0 +1,126 @@
+"""The record types every stage shares: `Document`, `Rejection`, `WebPage`, `SourceFile`.
+
+A reader turns one input file into a stream of `Document | Rejection`, one item per input record, so
+that every record is accounted for: it is kept (a `Document` that reaches the writer), dropped by a named
+stage for a named reason, skipped as not a document, or dead-lettered with its error (`Rejection`).
+Documents are frozen; a stage that changes one returns `dataclasses.replace(doc, ...)`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import re
+from typing import Any, Mapping
+
+import xxhash
+
+
+@dataclasses.dataclass(frozen=True)
+class SourceFile:
+    """One input file, as matched at launch.
+
+    `relpath` is the path relative to the base directory of the glob that matched it (the part of the
+    glob before its first wildcard): it is what document ids are built from, so the same tree stored
+    elsewhere gives the same ids.
+    """
+
+    path: str
+    relpath: str
+    size: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Document:
+    """A document, as every stage after the reader sees it.
+
+    id: stable hex id, `make_doc_id(relpath, locator)`.
+    text: the document text (sanitized once in the reader, see `sanitize_text`).
+    url: the page URL, where the input has one.
+    source: the input file, relative to its glob's base directory.
+    fetch_date: ISO 8601 fetch time (WARC-Date), where the input has one.
+    source_id: the input's own id (WARC-Record-ID, a JSONL id field), where it has one.
+    meta: annotations; stages add to a copy, never mutate it.
+    """
+
+    id: str
+    text: str
+    url: str | None = None
+    source: str = ""
+    fetch_date: str | None = None
+    source_id: str | None = None
+    meta: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    def with_meta(self, **annotations: Any) -> "Document":
+        """A copy with `annotations` added to `meta`."""
+        return dataclasses.replace(self, meta={**self.meta, **annotations})
+
+
+class Verdict(str, enum.Enum):
+    """What happened to an input record that did not become a kept document."""
+
+    DROPPED = "dropped"  # a stage's rule removed a document
+    SKIPPED = "skipped"  # the record is not a document (a WARC request record, a blank line)
+    DEAD_LETTER = "dead_letter"  # reading or processing it raised an error
+
+
+@dataclasses.dataclass(frozen=True)
+class Rejection:
+    """An input record that is not kept, with where it came from and why.
+
+    stage: the stage that decided (`read`, `extract`, ...).
+    reason: a short snake_case name (`warc_request`, `truncated_record`, `empty_text`).
+    source: the input file (relative path) and `offset`: the byte offset of the record in the
+        (uncompressed) file, or the line / row number for line- and row-based formats, as `locator` says.
+    record_id: the input's own record id, or the document id for drops after reading.
+    nbytes: the record's size in bytes, for the funnel.
+    detail: the error message for dead letters.
+    """
+
+    verdict: Verdict
+    stage: str
+    reason: str
+    source: str
+    offset: int | None = None
+    record_id: str | None = None
+    nbytes: int = 0
+    detail: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class WebPage:
+    """One fetched page from a web archive (WARC, WET, ARC), before text extraction.
+
+    body: the HTTP body with transfer and content encodings removed (or the extracted text of a WET
+        `conversion` record, where `is_text` is true).
+    content_type: the media type, lower case, without parameters (`text/html`).
+    charset: the charset named by the HTTP header, if any.
+    """
+
+    offset: int
+    record_id: str | None
+    url: str | None
+    fetch_date: str | None
+    content_type: str
+    charset: str | None
+    body: bytes
+    is_text: bool = False
+
+
+def make_doc_id(relpath: str, locator: str | int) -> str:
+    """A 128-bit hex id from the input file's relative path and the record's id or offset."""
+    return xxhash.xxh3_128_hexdigest(f"{relpath}\x00{locator}".encode("utf-8", "surrogatepass"))
+
+
+# Lone surrogates (from JSON escapes or `surrogateescape` decoding) cannot be encoded to UTF-8 and break
+# fastText, SentencePiece and hashing; NUL truncates C strings.
+_INVALID_CODE_POINTS = re.compile("[\ud800-\udfff]")
+
+
+def sanitize_text(text: str) -> str:
+    """Replace lone surrogates with U+FFFD and remove NUL characters; every reader calls it once."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if text.isascii():
+        return text
+    return _INVALID_CODE_POINTS.sub("\ufffd", text)
