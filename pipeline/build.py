@@ -1,0 +1,65 @@
+"""Pipeline assembly: `build_pipeline(p, config)` wires the stages together; nothing else happens here.
+
+    read+extract ─► write shards ─┐
+          │ dead letters ─► rejects/dead_letters.jsonl ─► stats.json, manifest.json, _SUCCESS
+          └ tallies of every stage ───────────────────────┘
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import apache_beam as beam
+
+from corpusforge.pipeline.config import PipelineConfig
+from corpusforge.pipeline.manifest import WriteRunSummary, build_manifest_base
+from corpusforge.transforms.accounting import READ_STAGE, TALLY, WRITE_STAGE
+from corpusforge.transforms.read import EXTRACT_STAGE, REJECTED, ReadDocuments, match_inputs
+from corpusforge.transforms.write import WriteArrowShards, WriteDeadLetters, document_schema
+
+STAGE_ORDER = [READ_STAGE, EXTRACT_STAGE, WRITE_STAGE]
+
+# Settings that may differ between two runs that must give identical outputs: they go to the
+# manifest's `volatile` section instead of its `config`.
+_VOLATILE_SETTINGS = (("input", "paths"), ("output", "dir"), ("output", "overwrite"), ("beam", "options"))
+
+
+def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
+    """Add the whole job to `p`. Matches the inputs now (raising ConfigError if one matches nothing).
+
+    Returns the main PCollections, for callers that extend the graph: `documents` (kept Documents),
+    `rejected` (dead letters), `shards` (file infos) and `stats` (a singleton stats dict).
+    """
+    started_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    files = match_inputs(config.input.paths, config.input.format)
+    out_dir = config.output.dir
+    promoted: tuple[str, ...] = ()  # annotation columns of stages to come (lang, dup_cluster_*)
+
+    read = p | "ReadDocuments" >> ReadDocuments(
+        files,
+        input_config=config.input,
+        extract_config=config.extract,
+        progress_interval_secs=config.run.progress_interval_secs,
+    )
+    documents = read.documents
+    written = documents | "WriteArrowShards" >> WriteArrowShards(
+        out_dir, shard_bytes=config.output.shard_bytes, compression=config.output.compression, promoted=promoted
+    )
+    rejects = read[REJECTED] | "WriteDeadLetters" >> WriteDeadLetters(out_dir)
+    tallies = (read[TALLY], written[TALLY]) | "FlattenTallies" >> beam.Flatten()
+
+    config_dict = config.to_dict()
+    volatile: dict[str, Any] = {"started_at": started_at, "input_paths": {f.relpath: f.path for f in files}}
+    for section, key in _VOLATILE_SETTINGS:
+        volatile[f"{section}.{key}"] = config_dict[section].pop(key)
+    base = build_manifest_base(
+        config_dict=config_dict,
+        inputs=[{"path": f.relpath, "size": f.size} for f in files],
+        schema=[{"name": f.name, "type": str(f.type), "nullable": f.nullable} for f in document_schema(promoted)],
+        replaceable=config.output.replaceable,
+    )
+    stats = (written.main, rejects, tallies) | "WriteRunSummary" >> WriteRunSummary(
+        out_dir, manifest_base=base, volatile=volatile, stage_order=STAGE_ORDER
+    )
+    return {"documents": documents, "rejected": read[REJECTED], "shards": written.main, "stats": stats}

@@ -1,0 +1,117 @@
+"""The `corpusforge` command: a thin layer over `build_pipeline`.
+
+    corpusforge run CONFIG [--input GLOB ...] [--output DIR] [--set KEY=VALUE ...] [--overwrite] [-- BEAM_OPTIONS]
+    corpusforge inspect DIR
+
+Everything after `--` goes to Beam's PipelineOptions untouched (after the config's `beam.options`);
+corpusforge's own options never reach Beam. Configuration and input errors print one line and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from rich.console import Console
+
+from corpusforge.pipeline.config import ConfigError, PipelineConfig, load_config, parse_override
+
+EXIT_CONFIG_ERROR = 2
+EXIT_RUN_FAILED = 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="corpusforge",
+        description="Turn raw web text (WARC/WET/ARC, JSONL, Parquet, text) into LLM training corpora as sharded Arrow files.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser(
+        "run",
+        help="run a pipeline from a YAML run configuration",
+        description="Run the pipeline described by CONFIG. Options after `--` are Beam pipeline options "
+        "(e.g. -- --runner=DataflowRunner --project=P), passed to Beam untouched.",
+    )
+    run.add_argument("config", metavar="CONFIG", help="YAML run configuration, e.g. run_configs/local.yaml")
+    run.add_argument("--input", nargs="+", metavar="GLOB", help="input globs, replacing the config's input.paths")
+    run.add_argument("--output", metavar="DIR", help="output directory, replacing the config's output.dir")
+    run.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+        help="override one setting by its dotted key, value in YAML (repeatable): --set output.shard_bytes=1000000",
+    )
+    run.add_argument("--overwrite", action="store_true", help="replace a finished run in the output directory")
+    run.add_argument("--quiet", action="store_true", help="no progress display and no funnel table")
+    inspect = commands.add_parser(
+        "inspect", help="summarize a finished run", description="Print shards, rows, bytes, languages and stats of a finished run."
+    )
+    inspect.add_argument("dir", metavar="DIR", help="output directory of a run")
+    return parser
+
+
+def resolve_config(args: argparse.Namespace) -> PipelineConfig:
+    """The run's configuration: the file, then --set, --input, --output and --overwrite on top."""
+    overrides = dict(parse_override(text) for text in args.overrides)
+    if args.input:
+        overrides["input.paths"] = list(args.input)
+    if args.output:
+        overrides["output.dir"] = args.output
+    if args.overwrite:
+        overrides["output.overwrite"] = True
+    config = load_config(args.config, overrides=overrides)
+    if not config.input.paths:
+        raise ConfigError(f"{args.config}: input.paths: no input given; set it or pass --input GLOB")
+    return config
+
+
+def run_command(args: argparse.Namespace, beam_args: list[str], console: Console) -> int:
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from apache_beam.io.filesystems import FileSystems
+    from apache_beam.runners.runner import PipelineState
+
+    from corpusforge.pipeline.build import build_pipeline
+    from corpusforge.pipeline.manifest import STATS, prepare_output_dir, read_json
+    from corpusforge.pipeline.progress import ProgressDisplay, funnel_table
+
+    config = resolve_config(args)
+    options = PipelineOptions([*config.beam.options, *beam_args])
+    pipeline = beam.Pipeline(options=options)
+    build_pipeline(pipeline, config)  # matches the inputs: a ConfigError comes before anything is written
+    prepare_output_dir(config.output.dir, overwrite=config.output.overwrite)
+    if args.quiet:
+        pipeline.run().wait_until_finish()
+        return 0
+    with ProgressDisplay(console) as progress:
+        state = pipeline.run().wait_until_finish()
+    console.print(progress.summary(), highlight=False)
+    if state != PipelineState.DONE:  # a remote runner may return before the job ends
+        console.print(f"pipeline state: {state}; {config.output.dir} is complete once its _SUCCESS marker appears")
+        return 0
+    console.print(funnel_table(read_json(FileSystems.join(config.output.dir, STATS))))
+    console.print(f"output: {config.output.dir}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    beam_args: list[str] = []
+    if "--" in argv:
+        split = argv.index("--")
+        argv, beam_args = argv[:split], argv[split + 1 :]
+    args = _parser().parse_args(argv)
+    console = Console(stderr=False)
+    try:
+        if args.command == "run":
+            return run_command(args, beam_args, console)
+        from corpusforge.pipeline.inspect import inspect_run
+
+        return inspect_run(args.dir, console)
+    except ConfigError as e:
+        print(f"corpusforge: error: {e}", file=sys.stderr)
+        return EXIT_CONFIG_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,219 @@
+"""Typed, frozen run configuration, parsed and validated once from YAML.
+
+A run configuration is a YAML mapping whose sections mirror the dataclasses below (`run`, `input`,
+`extract`, `output`, `beam`). Every field has a default, documented beside it; unknown keys, wrong types
+and out-of-range values raise `ConfigError` naming the file and the key path, which the CLI prints as one
+line with exit status 2. Relative paths resolve against the current working directory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+import yaml
+
+
+class ConfigError(ValueError):
+    """A bad configuration or input, found before the pipeline starts."""
+
+
+def _limits(*, min: float | None = None, max: float | None = None) -> dict[str, float | None]:
+    return {"min": min, "max": max}
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RunConfig:
+    name: str = "corpusforge"  # a label, recorded in the manifest
+    seed: int = 0  # seeds every sampled or hashed decision of later stages
+    progress_interval_secs: float = dataclasses.field(default=5.0, metadata=_limits(min=0.1))  # worker progress lines
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class JsonlConfig:
+    text_field: str = "text"
+    id_field: str = "id"  # kept as `source_id`; missing is fine
+    url_field: str = "url"
+    date_field: str = "date"  # ISO 8601; missing is fine
+    max_line_bytes: int = dataclasses.field(default=64_000_000, metadata=_limits(min=1))  # longer lines are dead-lettered
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ParquetConfig:
+    text_column: str = "text"
+    id_column: str = "id"
+    url_column: str = "url"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TextConfig:
+    split: Literal["file", "blank_line"] = "file"  # one document per file, or per blank-line-separated block
+
+
+InputFormat = Literal["auto", "warc", "arc", "jsonl", "parquet", "text"]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class InputConfig:
+    paths: tuple[str, ...] = ()  # globs, local or any Beam filesystem (gs://, s3://); `--input` replaces them
+    format: InputFormat = "auto"  # auto: by file name (.warc[.gz], .wet.gz, .arc[.gz], .jsonl[.gz|.zst], .parquet, .txt)
+    max_payload_bytes: int = dataclasses.field(default=50_000_000, metadata=_limits(min=1))  # WARC/ARC payload cap
+    jsonl: JsonlConfig = JsonlConfig()
+    parquet: ParquetConfig = ParquetConfig()
+    text: TextConfig = TextConfig()
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ExtractConfig:
+    extractor: Literal["resiliparse", "trafilatura"] = "resiliparse"  # HTML → main text
+    max_html_bytes: int = dataclasses.field(default=10_000_000, metadata=_limits(min=1))  # larger pages are dropped
+    # resiliparse's main-content pass slows quadratically with nesting depth; deeper pages get plain extraction.
+    max_dom_depth: int = dataclasses.field(default=1000, metadata=_limits(min=1))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OutputConfig:
+    dir: str = "out"  # `--output` replaces it
+    shard_bytes: int = dataclasses.field(default=128 * 2**20, metadata=_limits(min=1))  # target text bytes per shard
+    compression: Literal["none", "zstd", "lz4"] = "none"  # Arrow buffer compression; none keeps shards memory-mappable
+    overwrite: bool = False  # replace a finished run in `dir` (also `--overwrite`)
+    # A run written with replaceable: true (the shipped sample recipe) may be replaced without --overwrite.
+    replaceable: bool = False
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class BeamConfig:
+    # Passed to Beam untouched, before any options given after `--` on the command line.
+    options: tuple[str, ...] = ("--runner=DirectRunner",)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PipelineConfig:
+    run: RunConfig = RunConfig()
+    input: InputConfig = InputConfig()
+    extract: ExtractConfig = ExtractConfig()
+    output: OutputConfig = OutputConfig()
+    beam: BeamConfig = BeamConfig()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved configuration as plain data (lists for tuples), as written to the manifest."""
+        return _plain(dataclasses.asdict(self))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def load_config(path: str | Path, *, overrides: Mapping[str, Any] | None = None) -> PipelineConfig:
+    """Read a YAML run configuration, apply dotted-key `overrides`, and validate it."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such configuration file") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        raise ConfigError(f"{path}: cannot read YAML: {' '.join(str(e).split())}") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of sections at the top level, got {type(raw).__name__}")
+    for dotted, value in (overrides or {}).items():
+        _set_dotted(raw, dotted, value, path)
+    return parse_config(raw, origin=str(path))
+
+
+def parse_config(raw: Mapping[str, Any], *, origin: str = "<config>") -> PipelineConfig:
+    """Validate a plain mapping into a `PipelineConfig`; errors name `origin` and the key path."""
+    return _build(PipelineConfig, raw, origin, "")
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """`a.b=value` → ("a.b", value), the value parsed as YAML (so `5`, `true`, `[x, y]` have their types)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"--set {text!r}: expected KEY=VALUE, e.g. output.shard_bytes=1000000")
+    try:
+        return key.strip(), yaml.safe_load(value)
+    except yaml.YAMLError:
+        raise ConfigError(f"--set {text!r}: the value is not valid YAML") from None
+
+
+def _set_dotted(raw: dict[str, Any], dotted: str, value: Any, origin: Path) -> None:
+    *parents, leaf = dotted.split(".")
+    node = raw
+    for i, part in enumerate(parents):
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"{origin}: --set {dotted}: {'.'.join(parents[: i + 1])} is not a section")
+        node = child
+    node[leaf] = value
+
+
+def _build(cls: type, raw: Any, origin: str, prefix: str) -> Any:
+    where = prefix.rstrip(".") or "top level"
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{origin}: {where}: expected a mapping, got {_describe(raw)}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(raw) - set(fields))
+    if unknown:
+        raise ConfigError(
+            f"{origin}: {prefix}{unknown[0]}: unknown key (expected one of: {', '.join(sorted(fields))})"
+        )
+    hints = typing.get_type_hints(cls)
+    values = {
+        name: _coerce(hints[name], raw[name], origin, prefix + name, fields[name].metadata)
+        for name in raw
+    }
+    return cls(**values)
+
+
+def _coerce(hint: Any, value: Any, origin: str, key: str, limits: Mapping[str, Any]) -> Any:
+    """Check `value` against the type `hint` (and numeric `limits`), returning the typed value."""
+    origin_type = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, origin, key + ".")
+    if origin_type in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        (inner,) = [a for a in args if a is not type(None)]
+        return _coerce(inner, value, origin, key, limits)
+    if origin_type is Literal:
+        if value not in args:
+            raise ConfigError(f"{origin}: {key}: expected one of {', '.join(map(repr, args))}, got {value!r}")
+        return value
+    if origin_type is tuple:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            raise ConfigError(f"{origin}: {key}: expected a list, got {_describe(value)}")
+        return tuple(_coerce(args[0], v, origin, f"{key}[{i}]", limits) for i, v in enumerate(value))
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{origin}: {key}: expected true or false, got {_describe(value)}")
+        return value
+    if hint in (int, float):
+        numeric = (int,) if hint is int else (int, float)
+        if isinstance(value, bool) or not isinstance(value, numeric):
+            raise ConfigError(f"{origin}: {key}: expected {'an integer' if hint is int else 'a number'}, got {_describe(value)}")
+        low, high = limits.get("min"), limits.get("max")
+        if (low is not None and value < low) or (high is not None and value > high):
+            bounds = f">= {low}" if high is None else f"<= {high}" if low is None else f"between {low} and {high}"
+            raise ConfigError(f"{origin}: {key}: expected a value {bounds}, got {value!r}")
+        return hint(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{origin}: {key}: expected a string, got {_describe(value)}")
+        return value
+    raise TypeError(f"unsupported config type {hint!r} for {key}")  # a bug in this module, not in the config
+
+
+def _describe(value: Any) -> str:
+    return "null" if value is None else f"{type(value).__name__} {value!r}"[:80]

@@ -1,0 +1,56 @@
+"""`corpusforge inspect DIR`: a summary of a finished run, from its manifest and shards."""
+
+from __future__ import annotations
+
+import collections
+
+import pyarrow as pa
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+from rich.console import Console
+from rich.table import Table
+
+from corpusforge.pipeline.config import ConfigError
+from corpusforge.pipeline.manifest import MANIFEST, SUCCESS, read_json
+from corpusforge.pipeline.progress import funnel_table
+
+
+def language_counts(out_dir: str, shard_paths: list[str]) -> collections.Counter:
+    """Rows per `lang` over all shards (empty when the run had no language stage)."""
+    counts: collections.Counter = collections.Counter()
+    for path in shard_paths:
+        with FileSystems.open(FileSystems.join(out_dir, path), compression_type=CompressionTypes.UNCOMPRESSED) as f:
+            reader = pa.ipc.open_file(pa.BufferReader(f.read()))
+            if "lang" not in reader.schema.names:
+                return counts
+            for i in range(reader.num_record_batches):
+                counts.update(reader.get_batch(i).column("lang").to_pylist())
+    return counts
+
+
+def inspect_run(out_dir: str, console: Console) -> int:
+    manifest_path = FileSystems.join(out_dir, MANIFEST)
+    if not FileSystems.exists(manifest_path):
+        raise ConfigError(f"{out_dir}: no {MANIFEST}; not a finished corpusforge run")
+    manifest = read_json(manifest_path)
+    shards = manifest["shards"]
+    complete = FileSystems.exists(FileSystems.join(out_dir, SUCCESS))
+    volatile = manifest.get("volatile", {})
+    console.print(
+        f"[bold]{out_dir}[/bold]: run {manifest['config']['run']['name']!r}, "
+        f"{'complete' if complete else 'INCOMPLETE (no _SUCCESS)'}, finished {volatile.get('finished_at')}, "
+        f"{volatile.get('duration_secs')} s, {len(manifest['inputs'])} input files",
+        highlight=False,
+    )
+    table = Table(title="shards", title_justify="left")
+    for column in ("path", "rows", "MB", "sha256"):
+        table.add_column(column, justify="right" if column in ("rows", "MB") else "left")
+    for shard in shards + manifest.get("rejects", []):
+        table.add_row(shard["path"], f"{shard['rows']:,}", f"{shard['bytes'] / 1e6:,.2f}", shard["sha256"][:16])
+    table.caption = f"{sum(s['rows'] for s in shards):,} documents in {len(shards)} shards, {sum(s['bytes'] for s in shards) / 1e6:,.2f} MB"
+    console.print(table)
+    languages = language_counts(out_dir, [s["path"] for s in shards])
+    if languages:
+        console.print("languages: " + ", ".join(f"{lang} {n:,}" for lang, n in languages.most_common()), highlight=False)
+    console.print(funnel_table(manifest["stats"]))
+    return 0

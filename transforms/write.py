@@ -1,0 +1,212 @@
+"""Writing: kept documents as sharded Arrow IPC files, dead letters as JSON lines, each appearing atomically.
+
+Shards are Arrow IPC *file* format (Feather v2), `documents/part-XXXXX-of-YYYYY.arrow`. The shard count is
+`ceil(total text bytes / shard_bytes)`, each document goes to shard `hash(id) mod count`, and rows are
+sorted by id inside a shard: the same documents always give the same bytes, whatever the runner or the
+worker count. A shard is written under a `.tmp` name and renamed when complete.
+Inspect one with: `python -c "import pyarrow as pa; print(pa.ipc.open_file(pa.memory_map('PATH')).read_all())"`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import json
+import math
+from typing import Any, Iterable
+
+import apache_beam as beam
+import pyarrow as pa
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+
+from corpusforge.transforms.accounting import TALLY, WRITE_STAGE, AccountingDoFn
+from corpusforge.transforms.document import Document, Rejection
+
+DOCUMENTS_DIR = "documents"
+REJECTS_DIR = "rejects"
+DEAD_LETTERS_FILE = f"{REJECTS_DIR}/dead_letters.jsonl"
+
+BASE_COLUMNS = (
+    pa.field("id", pa.string(), nullable=False),
+    pa.field("source_id", pa.string()),
+    pa.field("url", pa.string()),
+    pa.field("text", pa.string(), nullable=False),
+    pa.field("source", pa.string(), nullable=False),
+    pa.field("fetch_date", pa.timestamp("s", tz="UTC")),
+)
+# Annotations every consumer needs get typed columns once their stage exists; the rest stay in `meta`.
+PROMOTED_COLUMNS = {
+    "lang": pa.string(),
+    "lang_score": pa.float32(),
+    "dup_cluster_id": pa.string(),
+    "dup_cluster_size": pa.int64(),
+}
+META_COLUMN = pa.field("meta", pa.string(), nullable=False)  # JSON object, keys sorted
+_BATCH_BYTES = 32 * 2**20  # record batches stay far below the 2 GiB offset limit of `string` columns
+
+
+def document_schema(promoted: Iterable[str] = ()) -> pa.Schema:
+    """The shard schema: base columns, the promoted annotation columns named, then `meta`."""
+    return pa.schema([*BASE_COLUMNS, *(pa.field(k, PROMOTED_COLUMNS[k]) for k in promoted), META_COLUMN])
+
+
+def parse_fetch_date(value: str | None) -> datetime.datetime | None:
+    """An ISO 8601 date (WARC-Date, JSONL dates) as an aware UTC datetime, or None if absent or unparseable."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+    return parsed.astimezone(datetime.timezone.utc)
+
+
+def encode_meta(meta: dict[str, Any]) -> str:
+    return json.dumps(meta, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def documents_to_table(docs: list[Document], schema: pa.Schema) -> pa.Table:
+    """Documents as an Arrow table of `schema`; promoted annotations leave `meta`."""
+    promoted = [name for name in schema.names if name in PROMOTED_COLUMNS]
+    columns: dict[str, list[Any]] = {name: [] for name in schema.names}
+    for doc in docs:
+        meta = dict(doc.meta)
+        fetch_date = parse_fetch_date(doc.fetch_date)
+        if doc.fetch_date and fetch_date is None:
+            meta["fetch_date_unparsed"] = doc.fetch_date
+        columns["id"].append(doc.id)
+        columns["source_id"].append(doc.source_id)
+        columns["url"].append(doc.url)
+        columns["text"].append(doc.text)
+        columns["source"].append(doc.source)
+        columns["fetch_date"].append(fetch_date)
+        for name in promoted:
+            columns[name].append(meta.pop(name, None))
+        columns["meta"].append(encode_meta(meta))
+    return pa.table(columns, schema=schema)
+
+
+def _atomic_write(path: str, data: bytes) -> None:
+    """Write `data` to `path` through a `.tmp` name, so a file under its final name is always complete."""
+    tmp = path + ".tmp"
+    with FileSystems.create(tmp, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        f.write(data)
+    if FileSystems.exists(path):  # a retried bundle already wrote it
+        FileSystems.delete([path])
+    FileSystems.rename([tmp], [path])
+
+
+def _file_info(relpath: str, data: bytes, rows: int) -> dict[str, Any]:
+    return {"path": relpath, "rows": rows, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def shard_name(index: int, count: int) -> str:
+    return f"{DOCUMENTS_DIR}/part-{index:05d}-of-{count:05d}.arrow"
+
+
+def shard_of(doc_id: str, count: int) -> int:
+    """The shard a document goes to: its (hex, uniformly distributed) id modulo the shard count."""
+    return int(doc_id[:16], 16) % count
+
+
+class _WriteShardFn(AccountingDoFn):
+    """(shard index, documents) → the shard's file info; tallies `write/out`."""
+
+    def __init__(self, *, out_dir: str, schema: pa.Schema, compression: str | None):
+        self._out_dir = out_dir
+        self._schema = schema
+        self._compression = compression
+
+    def process(self, element, shard_count: int):
+        index, docs = element
+        docs = sorted(docs, key=lambda d: d.id)
+        sink = pa.BufferOutputStream()
+        options = pa.ipc.IpcWriteOptions(compression=self._compression)
+        with pa.ipc.new_file(sink, self._schema, options=options) as writer:
+            for batch in _batches(docs):
+                writer.write_table(documents_to_table(batch, self._schema))
+        data = sink.getvalue().to_pybytes()
+        relpath = shard_name(index, shard_count)
+        _atomic_write(FileSystems.join(self._out_dir, relpath), data)
+        for doc in docs:
+            self.tally.add(WRITE_STAGE, "out", len(doc.text.encode("utf-8")))
+        yield {**_file_info(relpath, data, len(docs)), "text_bytes": sum(len(d.text.encode("utf-8")) for d in docs)}
+
+
+def _batches(docs: list[Document]) -> Iterable[list[Document]]:
+    batch: list[Document] = []
+    size = 0
+    for doc in docs:
+        batch.append(doc)
+        size += len(doc.text)
+        if size >= _BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+class WriteArrowShards(beam.PTransform):
+    """PCollection[Document] → Arrow shards under `out_dir/documents/`.
+
+    Output: a tagged result with `main` (PCollection[dict], one file info per shard: path, rows, bytes,
+    sha256, text_bytes) and `tally`.
+    """
+
+    def __init__(self, out_dir: str, *, shard_bytes: int, compression: str = "none", promoted: Iterable[str] = ()):
+        super().__init__()
+        self._out_dir = out_dir
+        self._shard_bytes = shard_bytes
+        self._fn = _WriteShardFn(
+            out_dir=out_dir, schema=document_schema(promoted), compression=None if compression == "none" else compression
+        )
+
+    def expand(self, docs):
+        shard_bytes = self._shard_bytes
+        shard_count = (
+            docs
+            | "TextBytes" >> beam.Map(lambda d: len(d.text.encode("utf-8")))
+            | "TotalBytes" >> beam.CombineGlobally(sum)
+            | "ShardCount" >> beam.Map(lambda total: max(1, math.ceil(total / shard_bytes)))
+        )
+        return (
+            docs
+            | "AssignShard" >> beam.Map(lambda d, n: (shard_of(d.id, n), d), n=beam.pvalue.AsSingleton(shard_count))
+            | "GroupShards" >> beam.GroupByKey()  # (shard index, [Document])
+            | "WriteShards" >> beam.ParDo(self._fn, shard_count=beam.pvalue.AsSingleton(shard_count)).with_outputs(
+                TALLY, main="main"
+            )
+        )
+
+
+def rejection_record(rejection: Rejection) -> dict[str, Any]:
+    return {k: (v.value if k == "verdict" else v) for k, v in dataclasses.asdict(rejection).items()}
+
+
+class WriteDeadLetters(beam.PTransform):
+    """PCollection[Rejection] → `rejects/dead_letters.jsonl` (always written, maybe empty), sorted by place.
+
+    Each line: verdict, stage, reason, source (input path relative to its glob), offset, record_id,
+    nbytes, detail — enough to find the original bytes. Output: PCollection with the file's info.
+    Dead letters are rare, so they are gathered into one file.
+    """
+
+    def __init__(self, out_dir: str):
+        super().__init__()
+        self._out_dir = out_dir
+
+    def expand(self, rejections):
+        out_dir = self._out_dir
+
+        def write(items: list[Rejection]) -> dict[str, Any]:
+            items = sorted(items, key=lambda r: (r.source, r.offset if r.offset is not None else -1, r.stage, r.reason))
+            data = "".join(json.dumps(rejection_record(r), ensure_ascii=False, sort_keys=True) + "\n" for r in items)
+            encoded = data.encode("utf-8")
+            _atomic_write(FileSystems.join(out_dir, DEAD_LETTERS_FILE), encoded)
+            return _file_info(DEAD_LETTERS_FILE, encoded, len(items))
+
+        return rejections | "Gather" >> beam.combiners.ToList() | "Write" >> beam.Map(write)
