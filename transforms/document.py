@@ -121,6 +121,8 @@ def sanitize_text(text: str) -> str:
     """Replace lone surrogates with U+FFFD and remove NUL characters; every reader calls it once."""
     if "\x00" in text:
         text = text.replace("\x00", "")
-    if text.isascii():
+    try:
+        text.encode("utf-8")  # the common case, checked in C: no surrogates to replace
         return text
-    return _INVALID_CODE_POINTS.sub("\ufffd", text)
+    except UnicodeEncodeError:
+        return _INVALID_CODE_POINTS.sub("\ufffd", text)

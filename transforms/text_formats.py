@@ -1,0 +1,603 @@
+"""Readers for line-, row- and text-based inputs: JSONL, Parquet and plain text.
+
+Each reader is a pure generator over one raw (still compressed) input stream that yields exactly one
+`Document` or `Rejection` per input record (a line, a row, a text block), so that the pipeline can prove that
+every record is accounted for. Bad data never raises: it becomes a `Rejection` with a reason. Configuration
+errors (an unknown `split`, a limit below 1) raise ValueError, and the JSONL and text readers let plain
+OSError from the filesystem raise, so that the runner retries the work rather than dead-lettering a healthy
+file (pyarrow cannot tell I/O errors from corrupt Parquet, so the Parquet reader dead-letters both).
+
+We read from bytes ourselves instead of using Beam's `ReadFromText`, which fails the whole pipeline on one
+invalid UTF-8 byte, silently accepts truncated .gz/.zst files and slows quadratically with line length.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import gzip
+import io
+import json
+import shutil
+import tempfile
+import zlib
+from typing import Any, BinaryIO, Iterator, Literal
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import zstandard
+
+from corpusforge.transforms.document import (
+    Document,
+    Rejection,
+    SourceFile,
+    Verdict,
+    make_doc_id,
+    sanitize_text,
+)
+
+STAGE = "read"
+MAX_DOC_BYTES = 64_000_000
+
+_BOM = b"\xef\xbb\xbf"
+_READ_BUFFER = 1 << 20  # decompressed bytes buffered for readline
+_SKIP_CHUNK = 1 << 20  # bytes read at a time while streaming past an over-long line
+_ZSTD_READ = 64 << 10  # decompressed bytes per zstd call
+_DETAIL_CHARS = 300
+
+# Errors a decompressor raises on bad data. Plain OSError is left out on purpose: it is how filesystems
+# report transient failures (gzip.BadGzipFile, an OSError subclass, is bad data and is listed).
+_STREAM_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error, zstandard.ZstdError)
+# pyarrow reports a corrupt footer or page and a failed read alike (OSError, ArrowInvalid), so Parquet read
+# failures are dead-lettered whatever the cause; the dead letters name the file to retry.
+_PARQUET_ERRORS = (pa.ArrowException, OSError, ValueError, EOFError) + _STREAM_ERRORS
+
+
+# --- decompression --------------------------------------------------------------------------------------
+
+
+def open_decompressed(stream: BinaryIO, path: str) -> BinaryIO:
+    """A streaming, decompressed view of `stream`, by the extension of `path` (.gz, .zst, .zstd).
+
+    Other extensions return `stream` itself. Both decompressors read concatenated members/frames and
+    raise `EOFError` when the input ends inside one, `gzip.BadGzipFile`, `zlib.error` or
+    `zstandard.ZstdError` on corrupt input. `stream` is not closed when the returned object is.
+    """
+    name = path.lower()
+    if name.endswith(".gz"):
+        return gzip.GzipFile(fileobj=stream, mode="rb")
+    if name.endswith((".zst", ".zstd")):
+        return io.BufferedReader(_ZstdReader(stream), buffer_size=_READ_BUFFER)
+    return stream
+
+
+class _ZstdReader(io.RawIOBase):
+    """zstd decompression across concatenated frames that raises EOFError when the input ends in a frame.
+
+    zstandard's `stream_reader` reads across frames with bounded output but ends silently on a truncated
+    frame (measured with zstandard 0.25); `decompressobj` reports it (`eof`) but has no output limit, so one
+    call expands a few hundred bytes of a repeated byte into its full size. We keep `stream_reader` and
+    follow the frame structure of its input with `_ZstdFrames` to tell the two endings apart.
+    """
+
+    def __init__(self, source: BinaryIO) -> None:
+        super().__init__()
+        self._frames = _ZstdFrames(source)
+        self._reader = zstandard.ZstdDecompressor().stream_reader(
+            self._frames, read_across_frames=True, closefd=False
+        )
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        # Small reads: on corrupt data, zstandard loses what the failing call had already decompressed.
+        n = self._reader.readinto(memoryview(buffer)[:_ZSTD_READ])
+        if n == 0 and not self._frames.between_frames:
+            raise EOFError("zstd stream ended inside a frame")
+        return n
+
+
+_ZSTD_MAGIC = 0xFD2FB528
+_ZSTD_SKIPPABLE_MAGIC = 0x184D2A50  # to 0x184D2A5F
+
+
+class _ZstdFrames:
+    """Passes compressed zstd bytes through (`read`) while following frame and block headers (RFC 8878),
+    so that at the end of input `between_frames` says whether the last frame was complete.
+
+    It only measures, it does not validate: the decompressor reports corrupt data. The work is a few
+    integer operations per block (up to 128 KiB decompressed), not per byte.
+    """
+
+    def __init__(self, source: BinaryIO) -> None:
+        self._source = source
+        self._field = b""  # the bytes of the header field being collected
+        self._need = 4  # its size
+        self._on_field = self._magic  # what to do with it
+        self._skip = 0  # bytes to pass over before it
+        self._checksum_size = 0
+
+    @property
+    def between_frames(self) -> bool:
+        return self._on_field == self._magic and not self._field and not self._skip
+
+    def read(self, size: int) -> bytes:
+        data = self._source.read(size)
+        pos = 0
+        while pos < len(data):
+            if self._skip:
+                step = min(self._skip, len(data) - pos)
+                self._skip -= step
+                pos += step
+                continue
+            take = self._need - len(self._field)
+            self._field += data[pos : pos + take]
+            pos += take
+            if len(self._field) == self._need:
+                value, self._field = int.from_bytes(self._field, "little"), b""
+                self._on_field(value)
+        return data
+
+    def _expect(self, size: int, on_field: Any, skip: int = 0) -> None:
+        self._need, self._on_field, self._skip = size, on_field, skip
+
+    def _magic(self, magic: int) -> None:
+        if magic == _ZSTD_MAGIC:
+            self._expect(1, self._frame_header)
+        elif magic & 0xFFFFFFF0 == _ZSTD_SKIPPABLE_MAGIC:
+            self._expect(4, self._skippable_size)
+        else:  # not zstd: the decompressor raises ZstdError on it
+            self._expect(4, self._magic)
+
+    def _frame_header(self, descriptor: int) -> None:
+        single_segment = (descriptor >> 5) & 1
+        window_size = 1 - single_segment
+        dict_id_size = (0, 1, 2, 4)[descriptor & 3]
+        content_size_size = (single_segment, 2, 4, 8)[descriptor >> 6]
+        self._checksum_size = 4 * ((descriptor >> 2) & 1)
+        self._expect(3, self._block_header, skip=window_size + dict_id_size + content_size_size)
+
+    def _block_header(self, header: int) -> None:
+        last, block_type, size = header & 1, (header >> 1) & 3, header >> 3
+        content = 1 if block_type == 1 else size  # an RLE block stores its byte once
+        if last:
+            self._expect(4, self._magic, skip=content + self._checksum_size)
+        else:
+            self._expect(3, self._block_header, skip=content)
+
+    def _skippable_size(self, size: int) -> None:
+        self._expect(4, self._magic, skip=size)
+
+
+class _ErrorLatch(io.RawIOBase):
+    """Reads a decompressed stream and turns a decompression error into end of stream, keeping the error.
+
+    Wrapped in a BufferedReader, this lets `readline` hand back the partial last line of a truncated
+    stream (instead of losing it inside the buffer), and the reader then reports it with `error`. It reads
+    with `read1`, at most one decompressor call at a time, so no bytes decompressed before the error are lost.
+    """
+
+    def __init__(self, inner: BinaryIO) -> None:
+        super().__init__()
+        self._read = getattr(inner, "read1", inner.read)
+        self.error: BaseException | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.error is not None:
+            return 0
+        try:
+            data = self._read(len(buffer))
+        except _STREAM_ERRORS as exc:
+            self.error = exc
+            return 0
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _latched_reader(stream: BinaryIO, path: str) -> tuple[io.BufferedReader, _ErrorLatch]:
+    """A buffered, decompressed reader of `stream` and the latch that holds its decompression error."""
+    latch = _ErrorLatch(open_decompressed(stream, path))
+    return io.BufferedReader(latch, buffer_size=_READ_BUFFER), latch
+
+
+# --- line splitting -------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class _Line:
+    """One line of the decompressed stream: its byte offset, size with terminator, and bytes.
+
+    `data` is None for a line longer than the cap, which was streamed past and not kept.
+    """
+
+    offset: int
+    nbytes: int
+    data: bytes | None
+
+
+@dataclasses.dataclass(frozen=True)
+class _StreamFailure:
+    """The stream failed at `offset`; `nbytes` bytes of a partial line were read after it."""
+
+    offset: int
+    nbytes: int
+    error: BaseException
+
+
+def _iter_lines(
+    reader: io.BufferedReader, latch: _ErrorLatch, max_line_bytes: int
+) -> Iterator[_Line | _StreamFailure]:
+    """Every line of `reader` with its offset, then a `_StreamFailure` if the stream broke.
+
+    A final line without a newline is a line, unless the stream broke: then it is the partial line of the
+    failure. Memory stays within `max_line_bytes` plus the read buffer, whatever the line lengths.
+    """
+    offset = 0
+    while True:
+        line = reader.readline(max_line_bytes + 1)
+        nbytes, data, tail = len(line), line, line
+        if nbytes > max_line_bytes and not line.endswith(b"\n"):
+            data = None
+            while tail and not tail.endswith(b"\n"):
+                tail = reader.readline(_SKIP_CHUNK)
+                nbytes += len(tail)
+        if latch.error is not None and not tail.endswith(b"\n"):
+            yield _StreamFailure(offset, nbytes, latch.error)
+            return
+        if not nbytes:
+            return
+        yield _Line(offset, nbytes, data)
+        offset += nbytes
+
+
+def _failure_rejection(exc: BaseException, source: SourceFile, offset: int, nbytes: int) -> Rejection:
+    """The dead letter of a truncated (EOFError) or corrupt compressed stream."""
+    reason = "truncated_stream" if isinstance(exc, EOFError) else "corrupt_stream"
+    return _dead_letter(source, reason, offset, nbytes, f"{type(exc).__name__}: {exc}")
+
+
+def _dead_letter(
+    source: SourceFile,
+    reason: str,
+    offset: int | None,
+    nbytes: int,
+    detail: str,
+    record_id: str | None = None,
+) -> Rejection:
+    return Rejection(
+        Verdict.DEAD_LETTER, STAGE, reason, source.relpath, offset, record_id, nbytes, detail[:_DETAIL_CHARS]
+    )
+
+
+# --- JSONL ----------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class _JsonlFields:
+    text: str
+    id: str | None
+    url: str | None
+    date: str | None
+
+
+def iter_jsonl(
+    stream: BinaryIO,
+    source: SourceFile,
+    *,
+    text_field: str = "text",
+    id_field: str | None = "id",
+    url_field: str | None = "url",
+    date_field: str | None = None,
+    max_line_bytes: int = 64_000_000,
+) -> Iterator[Document | Rejection]:
+    """One `Document` or `Rejection` per line of a JSONL file (optionally .gz / .zst compressed).
+
+    Offsets are byte offsets of line starts in the decompressed stream; a rejection's `nbytes` counts the
+    whole line with its terminator. A line may hold `max_line_bytes` bytes before its newline; a longer one
+    is streamed past in chunks and dead-lettered. A UTF-8 BOM at the start of a line is ignored (files
+    concatenated with `cat` carry one per part). The text must be a JSON string; fields other than
+    text/id/url/date are ignored; ids of any scalar type become `source_id` strings, and url and date count
+    only when they are strings. If a compressed stream is truncated or corrupt, one dead letter at the end
+    covers the rest, starting at the first line not yielded.
+    """
+    if max_line_bytes < 1:
+        raise ValueError(f"max_line_bytes must be at least 1, not {max_line_bytes}")
+    fields = _JsonlFields(text_field, id_field, url_field, date_field)
+    reader, latch = _latched_reader(stream, source.path)
+    for line in _iter_lines(reader, latch, max_line_bytes):
+        if isinstance(line, _StreamFailure):
+            yield _failure_rejection(line.error, source, line.offset, line.nbytes)
+        elif line.data is None:
+            detail = f"line of {line.nbytes} bytes exceeds max_line_bytes={max_line_bytes}"
+            yield _dead_letter(source, "line_too_long", line.offset, line.nbytes, detail)
+        else:
+            yield _jsonl_record(line, source, fields)
+
+
+def _jsonl_record(line: _Line, source: SourceFile, fields: _JsonlFields) -> Document | Rejection:
+    """Parse one complete line; blank lines are only detected when parsing fails, off the hot path."""
+    data = line.data[3:] if line.data.startswith(_BOM) else line.data
+    try:
+        obj = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        detail = f"invalid UTF-8 at byte {exc.start} of the line: {exc.reason}"
+        return _dead_letter(source, "invalid_utf8", line.offset, line.nbytes, detail)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError; deep nesting recurses
+        if not data or data.isspace():  # whitespace only, or a BOM alone
+            return Rejection(
+                Verdict.SKIPPED, STAGE, "blank_line", source.relpath, line.offset, None, line.nbytes
+            )
+        return _dead_letter(source, "invalid_json", line.offset, line.nbytes, f"{type(exc).__name__}: {exc}")
+    if not isinstance(obj, dict):
+        detail = f"line is a JSON {_json_type(obj)}, not an object"
+        return _dead_letter(source, "missing_text", line.offset, line.nbytes, detail)
+    source_id = _scalar_id(obj.get(fields.id)) if fields.id else None
+    text = obj.get(fields.text)
+    if not isinstance(text, str):
+        if fields.text in obj:
+            detail = f"field {fields.text!r} is {_json_type(text)}, not a string"
+        else:
+            detail = f"no field {fields.text!r}"
+        return _dead_letter(source, "missing_text", line.offset, line.nbytes, detail, source_id)
+    return Document(
+        id=make_doc_id(source.relpath, line.offset),
+        text=sanitize_text(text),
+        url=_optional_str(obj.get(fields.url)) if fields.url else None,
+        source=source.relpath,
+        fetch_date=_optional_str(obj.get(fields.date)) if fields.date else None,
+        source_id=source_id,
+        meta={"offset": line.offset},
+    )
+
+
+def _json_type(value: Any) -> str:
+    """The JSON name of a decoded value's type, for dead-letter details."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {str: "string", list: "array", dict: "object"}.get(type(value), type(value).__name__)
+
+
+def _scalar_id(value: Any) -> str | None:
+    """An input id as a string: strings and numbers (Parquet int64 ids, JSON numbers); None otherwise."""
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return sanitize_text(str(value))
+    return None
+
+
+def _optional_str(value: Any) -> str | None:
+    """A string field (url, date), sanitized like the text; other types count as absent."""
+    return sanitize_text(value) if isinstance(value, str) else None
+
+
+# --- Parquet --------------------------------------------------------------------------------------------
+
+
+def iter_parquet(
+    stream: BinaryIO,
+    source: SourceFile,
+    *,
+    text_column: str = "text",
+    id_column: str | None = "id",
+    url_column: str | None = "url",
+    batch_rows: int = 1024,
+) -> Iterator[Document | Rejection]:
+    """One `Document` or `Rejection` per row of a Parquet file; offsets are row indices.
+
+    Rows are read one row group at a time, in batches of `batch_rows`, only the needed columns. Parquet
+    needs random access: a stream that is not seekable (or is compressed by extension) is first copied to a
+    local temporary file, on disk, not in memory. A file that cannot be opened, or lacks the text column,
+    gives one `unreadable_file` dead letter (offset None: its rows are unknown). A row group that fails to
+    read gives an `unreadable_row_group` dead letter for each of its rows not yet yielded, and reading goes
+    on with the next group. A null or non-string text gives `missing_text`; binary text must be UTF-8.
+    """
+    if batch_rows < 1:
+        raise ValueError(f"batch_rows must be at least 1, not {batch_rows}")
+    with contextlib.ExitStack() as cleanup:
+        try:
+            parquet = pq.ParquetFile(_random_access(open_decompressed(stream, source.path), cleanup))
+            names = parquet.schema_arrow.names
+        except _PARQUET_ERRORS as exc:
+            yield _dead_letter(source, "unreadable_file", None, source.size, f"{type(exc).__name__}: {exc}")
+            return
+        if text_column not in names:
+            detail = f"no column {text_column!r}; columns: {', '.join(names)}"
+            yield _dead_letter(source, "unreadable_file", None, source.size, detail)
+            return
+        wanted = [c for c in dict.fromkeys((text_column, id_column, url_column)) if c and c in names]
+        row = 0
+        for group in range(parquet.num_row_groups):
+            group_start, group_rows = row, parquet.metadata.row_group(group).num_rows
+            for columns in _row_group_columns(parquet, group, wanted, batch_rows):
+                if isinstance(columns, BaseException):
+                    detail = (
+                        f"row group {group} ({group_rows} rows) failed after {row - group_start} rows: "
+                        f"{type(columns).__name__}: {columns}"
+                    )
+                    for row in range(row, group_start + group_rows):
+                        yield _dead_letter(source, "unreadable_row_group", row, 0, detail)
+                    row = group_start + group_rows
+                    break
+                none = [None] * len(columns[text_column])
+                ids = columns.get(id_column, none) if id_column else none
+                urls = columns.get(url_column, none) if url_column else none
+                for text, input_id, url in zip(columns[text_column], ids, urls):
+                    yield _parquet_record(row, text, input_id, url, source, text_column)
+                    row += 1
+
+
+def _row_group_columns(
+    parquet: pq.ParquetFile, group: int, columns: list[str], batch_rows: int
+) -> Iterator[dict[str, list[Any]] | BaseException]:
+    """The batches of one row group as column lists, then the error that stopped reading it, if any."""
+    batches = parquet.iter_batches(batch_size=batch_rows, row_groups=[group], columns=columns)
+    while True:
+        try:
+            batch = next(batches, None)
+        except _PARQUET_ERRORS as exc:
+            yield exc
+            return
+        if batch is None:
+            return
+        yield batch.to_pydict()
+
+
+def _random_access(stream: BinaryIO, cleanup: contextlib.ExitStack) -> BinaryIO:
+    """`stream` if seekable, else a temporary-file copy of it, removed when `cleanup` closes."""
+    seekable = getattr(stream, "seekable", None)
+    if seekable is not None and seekable():
+        return stream
+    spool = cleanup.enter_context(tempfile.TemporaryFile())
+    shutil.copyfileobj(stream, spool, _READ_BUFFER)
+    spool.seek(0)
+    return spool
+
+
+def _parquet_record(
+    row: int, text: Any, input_id: Any, url: Any, source: SourceFile, text_column: str
+) -> Document | Rejection:
+    source_id = _scalar_id(input_id)
+    if isinstance(text, bytes):  # a binary column: text only if it is UTF-8
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            detail = f"invalid UTF-8 at byte {exc.start} of column {text_column!r}: {exc.reason}"
+            return _dead_letter(source, "invalid_utf8", row, len(text), detail, source_id)
+    if not isinstance(text, str):
+        detail = f"column {text_column!r} is {'null' if text is None else type(text).__name__}, not a string"
+        return _dead_letter(source, "missing_text", row, 0, detail, source_id)
+    return Document(
+        id=make_doc_id(source.relpath, row),
+        text=sanitize_text(text),
+        url=_optional_str(url),
+        source=source.relpath,
+        source_id=source_id,
+        meta={"offset": row},
+    )
+
+
+# --- plain text -----------------------------------------------------------------------------------------
+
+
+def iter_text(
+    stream: BinaryIO,
+    source: SourceFile,
+    *,
+    split: Literal["file", "blank_line"] = "file",
+    max_doc_bytes: int = MAX_DOC_BYTES,
+) -> Iterator[Document | Rejection]:
+    """Documents from a plain-text file: the whole file (`split="file"`), or each block of lines
+    separated by one or more blank (whitespace-only) lines (`split="blank_line"`).
+
+    Plain text has no structure to reject, so invalid UTF-8 is decoded with U+FFFD replacements, counted
+    in `meta["decode_errors"]` (present only when non-zero). A BOM at the file start is removed. Offsets
+    are decompressed byte offsets of the file (0) or block start. A file's text is its content as is; a
+    block's text excludes the newline that ends its last line, and blank lines yield nothing. A document
+    over `max_doc_bytes` is dead-lettered: `file_too_large` (the file is not read past the cap) or
+    `block_too_large` (streamed past, not kept). A blank file is SKIPPED `blank_file`.
+    A truncated or corrupt compressed stream gives one dead letter for the file, or for the block being
+    read and the rest. Raises ValueError for an unknown `split` or `max_doc_bytes` < 1, when called.
+    """
+    if split not in ("file", "blank_line"):
+        raise ValueError(f"split must be 'file' or 'blank_line', not {split!r}")
+    if max_doc_bytes < 1:
+        raise ValueError(f"max_doc_bytes must be at least 1, not {max_doc_bytes}")
+    reader, latch = _latched_reader(stream, source.path)
+    if split == "file":
+        return _iter_text_file(reader, latch, source, max_doc_bytes)
+    return _iter_text_blocks(reader, latch, source, max_doc_bytes)
+
+
+def _iter_text_file(
+    reader: io.BufferedReader, latch: _ErrorLatch, source: SourceFile, max_doc_bytes: int
+) -> Iterator[Document | Rejection]:
+    data = reader.read(max_doc_bytes + 1)
+    if latch.error is not None:
+        yield _failure_rejection(latch.error, source, 0, len(data))
+    elif len(data) > max_doc_bytes:
+        detail = f"more than max_doc_bytes={max_doc_bytes} bytes (decompressed); stopped reading there"
+        yield _dead_letter(source, "file_too_large", 0, len(data), detail)
+    elif not data or data.isspace():
+        yield Rejection(Verdict.SKIPPED, STAGE, "blank_file", source.relpath, 0, None, len(data))
+    else:
+        yield _text_document(data, 0, source)
+
+
+def _iter_text_blocks(
+    reader: io.BufferedReader, latch: _ErrorLatch, source: SourceFile, max_doc_bytes: int
+) -> Iterator[Document | Rejection]:
+    block = _Block()
+    for line in _iter_lines(reader, latch, max_doc_bytes):
+        if isinstance(line, _StreamFailure):  # the open block, if any, is part of the broken record
+            start = line.offset if block.empty else block.offset
+            yield _failure_rejection(line.error, source, start, block.nbytes + line.nbytes)
+            return
+        if line.data is not None and line.data.isspace():
+            if not block.empty:
+                yield block.finish(source, max_doc_bytes)
+                block = _Block()
+        else:
+            block.add(line, max_doc_bytes)
+    if not block.empty:
+        yield block.finish(source, max_doc_bytes)
+
+
+@dataclasses.dataclass
+class _Block:
+    """The lines of a text block being collected; lines are dropped once it exceeds the cap."""
+
+    offset: int = 0
+    nbytes: int = 0
+    lines: list[bytes] = dataclasses.field(default_factory=list)
+    too_large: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return self.nbytes == 0
+
+    def add(self, line: _Line, max_doc_bytes: int) -> None:
+        if self.empty:
+            self.offset = line.offset
+        self.nbytes += line.nbytes
+        if line.data is None or self.nbytes > max_doc_bytes:
+            self.too_large = True
+            self.lines.clear()
+        elif not self.too_large:
+            self.lines.append(line.data)
+
+    def finish(self, source: SourceFile, max_doc_bytes: int) -> Document | Rejection:
+        if self.too_large:
+            detail = f"block of {self.nbytes} bytes exceeds max_doc_bytes={max_doc_bytes}"
+            return _dead_letter(source, "block_too_large", self.offset, self.nbytes, detail)
+        data = b"".join(self.lines)
+        data = data[:-2] if data.endswith(b"\r\n") else data.removesuffix(b"\n")
+        return _text_document(data, self.offset, source)
+
+
+def _text_document(data: bytes, offset: int, source: SourceFile) -> Document:
+    """A text document from raw bytes: BOM removed at the file start, lenient UTF-8 decoding."""
+    if offset == 0 and data.startswith(_BOM):
+        data = data[3:]
+    text, decode_errors = _decode_lenient(data)
+    meta: dict[str, Any] = {"offset": offset}
+    if decode_errors:
+        meta["decode_errors"] = decode_errors
+    return Document(
+        id=make_doc_id(source.relpath, offset), text=sanitize_text(text), source=source.relpath, meta=meta
+    )
+
+
+def _decode_lenient(data: bytes) -> tuple[str, int]:
+    """UTF-8 text and the number of invalid byte sequences replaced with U+FFFD."""
+    try:
+        return data.decode("utf-8"), 0
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", errors="replace")
+        return text, text.count("\ufffd") - data.count("\ufffd".encode("utf-8"))
