@@ -42,8 +42,13 @@ class ProgressDisplay(logging.Handler):
     def __enter__(self) -> "ProgressDisplay":
         logging.getLogger(PROGRESS_LOGGER).setLevel(logging.INFO)
         root = logging.getLogger()
-        self._saved_level = root.level
-        root.setLevel(logging.INFO)  # the Fn API logging service re-logs worker lines at INFO on the root
+        # The Fn API logging service re-logs worker lines at INFO on the root logger, so the root must let
+        # INFO through; the handlers already there keep showing warnings only, as before.
+        self._saved = (root.level, [(h, h.level) for h in root.handlers])
+        for handler, level in self._saved[1]:
+            handler.setLevel(max(level, logging.WARNING))
+        self._show_warnings = not root.handlers
+        root.setLevel(logging.INFO)
         root.addHandler(self)
         if self._live:
             self._live.start()
@@ -52,7 +57,10 @@ class ProgressDisplay(logging.Handler):
     def __exit__(self, *exc: Any) -> None:
         root = logging.getLogger()
         root.removeHandler(self)
-        root.setLevel(self._saved_level)
+        level, handlers = self._saved
+        root.setLevel(level)
+        for handler, handler_level in handlers:
+            handler.setLevel(handler_level)
         if self._live:
             self._live.stop()
 
@@ -63,7 +71,7 @@ class ProgressDisplay(logging.Handler):
             return
         match = _PROGRESS_LINE.search(message)
         if match is None:
-            if record.levelno >= logging.WARNING:
+            if self._show_warnings and record.levelno >= logging.WARNING:
                 self._console.print(Text(f"{record.levelname}: {message}"), highlight=False)
             return
         self._workers[match["worker"]] = (int(match["files"]), int(match["records"]), int(match["bytes"]))
@@ -91,7 +99,8 @@ def funnel_table(stats: dict[str, Any], *, top_reasons: int = 3) -> Table:
     """Records and bytes in and out of every stage, with its top drop/skip/dead-letter reasons."""
     table = Table(title="corpusforge funnel", title_justify="left")
     for column in ("stage", "records in", "MB in", "records out", "MB out", "top reasons (records)"):
-        table.add_column(column, justify="left" if column in ("stage", "top reasons (records)") else "right")
+        table.add_column(column, justify="left" if column in ("stage", "top reasons (records)") else "right",
+                         min_width=30 if column.startswith("top") else None)
     for stage, entry in stats["stages"].items():
         inn, out = entry.get("in", {}), entry.get("out", {})
         reasons = [
@@ -99,7 +108,7 @@ def funnel_table(stats: dict[str, Any], *, top_reasons: int = 3) -> Table:
             for verdict in ("dropped", "skipped", "dead_letter")
             for reason, counts in entry.get(verdict, {}).items()
         ]
-        top = ", ".join(f"{name} {n:,}" for n, name in sorted(reasons, key=lambda r: (-r[0], r[1]))[:top_reasons])
+        top = "\n".join(f"{name} {n:,}" for n, name in sorted(reasons, key=lambda r: (-r[0], r[1]))[:top_reasons])
         table.add_row(
             stage,
             _fmt(inn.get("records")), _mb(inn.get("bytes")), _fmt(out.get("records")), _mb(out.get("bytes")), top,

@@ -39,7 +39,7 @@ PROGRESS_LOGGER = "corpusforge.progress"
 
 _WILDCARD = re.compile(r"[*?\[]")
 _FORMAT_BY_SUFFIX = (  # checked in order, on the lower-cased file name
-    (re.compile(r"\.(warc|wet)(\.gz)?$"), "warc"),
+    (re.compile(r"\.(warc|wet|wat)(\.gz)?$"), "warc"),
     (re.compile(r"\.arc(\.gz)?$"), "arc"),
     (re.compile(r"\.(jsonl|ndjson|json)(\.gz|\.zst|\.zstd)?$"), "jsonl"),
     (re.compile(r"\.parquet$"), "parquet"),
