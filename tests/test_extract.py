@@ -7,7 +7,7 @@ import time
 import pytest
 
 from corpusforge.transforms.document import WebPage
-from corpusforge.transforms.extract import decode_body, nesting_depth_estimate, page_text
+from corpusforge.transforms.extract import decode_body, is_deeper_than, page_text
 
 
 def page(body: bytes, content_type="text/html", charset=None, is_text=False) -> WebPage:
@@ -40,12 +40,15 @@ def test_extracts_article_bodies_from_real_pages(aeb, extractor):
     assert sum(recalls) / len(recalls) > 0.85
 
 
-def test_depth_estimate_matches_real_pages_and_flags_deep_nesting(aeb):
-    assert all(nesting_depth_estimate(html) < 600 for html, _ in aeb)
-    assert nesting_depth_estimate(b"<div>" * 5000 + b"x" + b"</div>" * 5000) == 5000
-    # void, implicitly closed and self-closed elements do not nest
-    assert nesting_depth_estimate(b"<body>" + b"<p>a<br><img src=x><li>b<svg/>" * 3000 + b"</body>") == 1
-    assert nesting_depth_estimate(b"") == 0 and nesting_depth_estimate(b"plain text") == 0
+def test_depth_check_is_exact(aeb):
+    from resiliparse.parse.html import HTMLTree
+
+    def nested(depth):  # html > body > div * depth
+        return HTMLTree.parse("<html><body>" + "<div>" * depth + "x" + "</div>" * depth + "</body></html>")
+
+    assert is_deeper_than(nested(998), 1000) is False
+    assert is_deeper_than(nested(999), 1000) is True
+    assert not any(is_deeper_than(HTMLTree.parse(html.decode("utf-8", "replace")), 100) for html, _ in aeb)
 
 
 def test_deep_pages_take_the_linear_path():

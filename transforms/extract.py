@@ -7,9 +7,9 @@ a few annotations (which extractor ran, whether a guard changed the path) for `D
 from __future__ import annotations
 
 import codecs
+import functools
 from typing import Literal
 
-import numpy as np
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.encoding import bytes_to_str, detect_encoding
 from resiliparse.parse.html import HTMLTree
@@ -17,8 +17,6 @@ from resiliparse.parse.html import HTMLTree
 from corpusforge.transforms.document import WebPage
 
 Extractor = Literal["resiliparse", "trafilatura"]
-
-_LT, _SLASH = ord("<"), ord("/")
 
 
 def decode_body(body: bytes, charset: str | None) -> str:
@@ -39,44 +37,19 @@ def _known_codec(charset: str | None) -> str | None:
         return None
 
 
-# Elements that never nest in practice: void elements, and those an HTML parser closes implicitly when a
-# sibling opens (`<p>`, `<li>`, table cells). Counting them would mistake flat markup for depth.
-_FLAT_ELEMENTS = "area base br col embed hr img input link meta param source track wbr p li dt dd td th tr option"
-_NAME_BYTES = 8  # tag names are compared on their first 8 bytes, packed into one uint64
+@functools.lru_cache(maxsize=8)
+def _deeper_than(depth: int) -> str:
+    """A CSS selector that matches only elements nested more than `depth` levels deep."""
+    return " > ".join(["*"] * (depth + 1))
 
 
-def _pack_name(name: str) -> np.uint64:
-    return np.frombuffer(name.encode().ljust(_NAME_BYTES, b"\0"), dtype=np.uint64)[0]
+def is_deeper_than(tree: HTMLTree, depth: int) -> bool:
+    """Whether any element of `tree` is nested more than `depth` levels deep.
 
-
-_FLAT_KEYS = np.sort(np.array([_pack_name(n) for n in _FLAT_ELEMENTS.split()], dtype=np.uint64))
-
-
-def nesting_depth_estimate(html: bytes) -> int:
-    """The maximum element nesting depth of `html`, estimated from its tags alone, without parsing.
-
-    Each `<name` opens and each `</name` closes, except flat elements (`_FLAT_ELEMENTS`) and self-closed
-    tags (`<x/>`). On real article pages it lands within a few levels of the parsed depth, with rare
-    overestimates from `<` inside scripts (at most ~500 on the AEB pages). Vectorized with numpy.
+    lexbor matches selectors right to left, climbing each element's ancestors only as far as they go,
+    so this costs about as much as the tree is deep (~0.3 ms on a real 170 KB article page).
     """
-    data = np.frombuffer(html, dtype=np.uint8)
-    lt = np.flatnonzero(data[:-1] == _LT)
-    if lt.size == 0:
-        return 0
-    padded = np.concatenate([data, np.zeros(_NAME_BYTES + 2, dtype=np.uint8)])
-    closing = padded[lt + 1] == _SLASH
-    window = padded[(lt + 1 + closing)[:, None] + np.arange(_NAME_BYTES)]
-    lower = window | 0x20
-    letter = (lower >= ord("a")) & (lower <= ord("z"))
-    in_name = np.logical_and.accumulate(letter | ((window >= ord("0")) & (window <= ord("9"))), axis=1)
-    names = np.where(in_name, lower, 0).view(np.uint64).ravel()
-    flat = _FLAT_KEYS[np.minimum(np.searchsorted(_FLAT_KEYS, names), _FLAT_KEYS.size - 1)] == names
-    gt = np.flatnonzero(data == ord(">"))
-    tag_end = gt[np.minimum(np.searchsorted(gt, lt), gt.size - 1)] if gt.size else lt
-    self_closed = data[np.maximum(tag_end - 1, 0)] == _SLASH
-    opens = letter[:, 0] & ~closing & ~flat & ~self_closed
-    closes = letter[:, 0] & closing & ~flat
-    return int(np.cumsum(opens.astype(np.int32) - closes).max(initial=0))
+    return tree.document.query_selector(_deeper_than(depth)) is not None
 
 
 def page_text(page: WebPage, *, extractor: Extractor, max_dom_depth: int) -> tuple[str, dict[str, str]]:
@@ -95,7 +68,7 @@ def page_text(page: WebPage, *, extractor: Extractor, max_dom_depth: int) -> tup
     if extractor == "trafilatura":
         return _trafilatura_text(html, page.url), {"extractor": "trafilatura"}
     tree = HTMLTree.parse(html)
-    if nesting_depth_estimate(page.body) > max_dom_depth:
+    if page.body.count(b"<") > max_dom_depth and is_deeper_than(tree, max_dom_depth):  # count: a free first test
         text = extract_plain_text(tree, main_content=False, preserve_formatting=True, alt_texts=False)
         return text, {"extractor": "resiliparse", "extract_guard": "deep_dom"}
     text = extract_plain_text(tree, main_content=True, preserve_formatting=True, alt_texts=False, comments=False)

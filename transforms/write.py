@@ -132,9 +132,9 @@ class _WriteShardFn(AccountingDoFn):
         data = sink.getvalue().to_pybytes()
         relpath = shard_name(index, shard_count)
         _atomic_write(FileSystems.join(self._out_dir, relpath), data)
-        for doc in docs:
-            self.tally.add(WRITE_STAGE, "out", len(doc.text.encode("utf-8")))
-        yield {**_file_info(relpath, data, len(docs)), "text_bytes": sum(len(d.text.encode("utf-8")) for d in docs)}
+        text_bytes = sum(len(d.text.encode("utf-8")) for d in docs)
+        self.tally.add(WRITE_STAGE, "out", text_bytes, records=len(docs))
+        yield {**_file_info(relpath, data, len(docs)), "text_bytes": text_bytes}
 
 
 def _batches(docs: list[Document]) -> Iterable[list[Document]]:
