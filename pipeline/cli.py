@@ -101,7 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         split = argv.index("--")
         argv, beam_args = argv[:split], argv[split + 1 :]
     args = _parser().parse_args(argv)
-    console = Console(stderr=False)
+    console = Console()
+    if not console.is_terminal:  # logs and CI: wide enough for the funnel table
+        console.width = 120
     try:
         if args.command == "run":
             return run_command(args, beam_args, console)

@@ -105,8 +105,7 @@ def iter_records(stream: BinaryIO, source: SourceFile, fmt: str, config: InputCo
         return text_formats.iter_parquet(
             stream, source, text_column=p.text_column, id_column=p.id_column, url_column=p.url_column
         )
-    stream = text_formats.open_decompressed(stream, source.path)
-    if fmt == "jsonl":
+    if fmt == "jsonl":  # the line and text readers decompress by the file name themselves
         j = config.jsonl
         return text_formats.iter_jsonl(
             stream, source, text_field=j.text_field, id_field=j.id_field, url_field=j.url_field,
