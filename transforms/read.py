@@ -21,7 +21,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from corpusforge.pipeline.config import ConfigError, ExtractConfig, InputConfig
 from corpusforge.transforms import arc, text_formats, warc
-from corpusforge.transforms.accounting import READ_STAGE, AccountingDoFn
+from corpusforge.transforms.accounting import READ_STAGE, TALLY, AccountingDoFn
 from corpusforge.transforms.document import (
     Document,
     Rejection,
@@ -232,5 +232,5 @@ class ReadDocuments(beam.PTransform):
             pbegin
             | "ListFiles" >> beam.Create(self._files)  # SourceFile
             | "SpreadFiles" >> beam.Reshuffle()
-            | "ReadFiles" >> beam.ParDo(self._fn).with_outputs(REJECTED, "tally", main="documents")
+            | "ReadFiles" >> beam.ParDo(self._fn).with_outputs(REJECTED, TALLY, main="documents")
         )

@@ -421,8 +421,8 @@ def iter_parquet(
                         f"row group {group} ({group_rows} rows) failed after {row - group_start} rows: "
                         f"{type(columns).__name__}: {columns}"
                     )
-                    for row in range(row, group_start + group_rows):
-                        yield _dead_letter(source, "unreadable_row_group", row, 0, detail)
+                    for failed_row in range(row, group_start + group_rows):
+                        yield _dead_letter(source, "unreadable_row_group", failed_row, 0, detail)
                     row = group_start + group_rows
                     break
                 none = [None] * len(columns[text_column])
