@@ -69,8 +69,11 @@ def prepare_output_dir(out_dir: str, *, overwrite: bool) -> None:
             replaceable = False
         if not replaceable:
             raise ConfigError(f"output {out_dir}: already holds a finished run; pass --overwrite to replace it")
-    stale = [FileSystems.join(out_dir, name) for name in (SUCCESS, MANIFEST, STATS, DOCUMENTS_DIR, REJECTS_DIR)]
+    # Files, not folders: object stores (gs://, s3://) have no folders to delete.
+    stale = [FileSystems.join(out_dir, name) for name in (SUCCESS, MANIFEST, STATS)]
     stale = [path for path in stale if FileSystems.exists(path)]
+    for folder in (DOCUMENTS_DIR, REJECTS_DIR):
+        stale += [m.path for m in FileSystems.match([FileSystems.join(out_dir, folder, "*")])[0].metadata_list]
     if stale:
         FileSystems.delete(stale)
     if not FileSystems.exists(out_dir):

@@ -104,6 +104,11 @@ def _file_info(relpath: str, data: bytes, rows: int) -> dict[str, Any]:
     return {"path": relpath, "rows": rows, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
+def _row_order(doc: Document) -> tuple[str, str, str, str]:
+    """Rows sort by id; the other fields only break ties (an input may repeat a WARC-Record-ID)."""
+    return doc.id, doc.source, doc.url or "", doc.text
+
+
 def shard_name(index: int, count: int) -> str:
     return f"{DOCUMENTS_DIR}/part-{index:05d}-of-{count:05d}.arrow"
 
@@ -123,7 +128,7 @@ class _WriteShardFn(AccountingDoFn):
 
     def process(self, element, shard_count: int):
         index, docs = element
-        docs = sorted(docs, key=lambda d: d.id)
+        docs = sorted(docs, key=_row_order)
         sink = pa.BufferOutputStream()
         options = pa.ipc.IpcWriteOptions(compression=self._compression)
         with pa.ipc.new_file(sink, self._schema, options=options) as writer:
@@ -203,7 +208,8 @@ class WriteDeadLetters(beam.PTransform):
         out_dir = self._out_dir
 
         def write(items: list[Rejection]) -> dict[str, Any]:
-            items = sorted(items, key=lambda r: (r.source, r.offset if r.offset is not None else -1, r.stage, r.reason))
+            items = sorted(items, key=lambda r: (r.source, -1 if r.offset is None else r.offset, r.stage, r.reason,
+                                                 r.record_id or "", r.detail))
             data = "".join(json.dumps(rejection_record(r), ensure_ascii=False, sort_keys=True) + "\n" for r in items)
             encoded = data.encode("utf-8")
             _atomic_write(FileSystems.join(out_dir, DEAD_LETTERS_FILE), encoded)
