@@ -171,3 +171,14 @@ def test_same_input_same_bytes_with_one_or_two_workers(shared_data, tmp_path):
     assert len(manifests[0]["shards"]) > 3
     for shard in manifests[0]["shards"]:
         assert (tmp_path / "out1" / shard["path"]).read_bytes() == (tmp_path / "out2" / shard["path"]).read_bytes()
+
+
+def test_input_without_documents_finishes_with_no_shards(shared_data, tmp_path):
+    """A WAT file holds only metadata records: every record is skipped and the run still completes."""
+    config = config_for([shared_data / "warc/whirlwind/whirlwind.warc.wat.gz"], tmp_path)
+    with TestPipeline(options=beam.options.pipeline_options.PipelineOptions(IN_MEMORY)) as p:
+        build_pipeline(p, config)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["shards"] == [] and manifest["stats"]["kept"] == 0
+    assert manifest["stats"]["skipped"] == manifest["stats"]["records_read"] == 2
+    assert (tmp_path / "_SUCCESS").exists()
