@@ -34,7 +34,10 @@ def _parser() -> argparse.ArgumentParser:
         "(e.g. -- --runner=DataflowRunner --project=P), passed to Beam untouched.",
     )
     run.add_argument("config", metavar="CONFIG", help="YAML run configuration, e.g. run_configs/local.yaml")
-    run.add_argument("--input", nargs="+", metavar="GLOB", help="input globs, replacing the config's input.paths")
+    run.add_argument(
+        "--input", nargs="+", action="extend", metavar="GLOB",
+        help="input globs, replacing the config's input.paths (repeatable: --input A B --input C)",
+    )
     run.add_argument("--output", metavar="DIR", help="output directory, replacing the config's output.dir")
     run.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",

@@ -73,3 +73,18 @@ def test_text_records_are_decoded_not_extracted():
         "Already text <b>kept</b>", {"extractor": "none"})
     text, meta = page_text(page(b"plain <p>body", content_type="text/plain"), extractor="resiliparse", max_dom_depth=10)
     assert text == "plain <p>body" and meta == {"extractor": "none"}
+
+
+def test_trafilatura_output_does_not_depend_on_pages_seen_before(aeb):
+    """trafilatura's `deduplicate=True` shares a process-wide paragraph cache; ours is per page."""
+    pages = [page(html) for html, _ in aeb[:5]]
+    first = [page_text(p, extractor="trafilatura", max_dom_depth=1000)[0] for p in pages]
+    again = [page_text(p, extractor="trafilatura", max_dom_depth=1000)[0] for p in pages for _ in range(3)]
+    assert again == [text for text in first for _ in range(3)] and all(first)
+
+
+def test_empty_main_content_falls_back_to_plain_text():
+    # Everything sits in navigation-like containers that the main-content heuristics discard.
+    html = b"<html><body><nav><ul><li>Home</li><li>About</li></ul></nav><footer>Contact us</footer></body></html>"
+    text, meta = page_text(page(html), extractor="resiliparse", max_dom_depth=1000)
+    assert meta == {"extractor": "resiliparse", "extract_guard": "empty_main_content"} and "About" in text

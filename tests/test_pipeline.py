@@ -112,6 +112,18 @@ def test_cli_run_then_refuse_then_overwrite(shared_data, tmp_path, capsys):
     assert "37 documents in 1 shards" in capsys.readouterr().out
 
 
+def test_cli_input_may_be_repeated(shared_data, tmp_path):
+    config = write_config(tmp_path, "input:\n  paths: [unused]\n")
+    out = tmp_path / "out"
+    assert run_cli(
+        "run", str(config), "--output", str(out), "--quiet",
+        "--input", str(shared_data / "warc/dolma/sample-0000.warc.gz"),
+        "--input", str(shared_data / "warc/dolma/sample-0001.warc.gz"), "--", *IN_MEMORY,
+    ) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [i["path"] for i in manifest["inputs"]] == ["sample-0000.warc.gz", "sample-0001.warc.gz"]
+
+
 def test_replaceable_run_is_replaced_without_overwrite(shared_data, tmp_path):
     config = write_config(
         tmp_path, f"input:\n  paths: [{shared_data / 'warc/dolma/sample-0000.warc.gz'}]\noutput:\n  replaceable: true\n"

@@ -213,6 +213,20 @@ def test_resource_record_is_a_page():
     assert (items[2].content_type, items[2].charset, items[2].url) == ("text/html", "utf-8", "http://example.com/")
 
 
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("metadata://gnu.org/software/wget/warc/wget.log", "crawler_metadata"),  # wget
+        ("urn:X-wpull:log", "crawler_metadata"),  # wpull
+        ("https://example.com/notes.txt", "page"),
+        ("file:///home/me/notes.txt", "page"),
+    ],
+)
+def test_resources_under_non_web_uris_are_crawler_metadata(tmp_path, url, expected):
+    record = warc_record("resource", url, b"2024-05-18 01:58:10 fetching http://example.com/", content_type="text/plain")
+    assert outcomes(read(write(tmp_path, [record], gz=False))) == [expected]
+
+
 def test_compressed_and_plain_file_agree():
     plain, compressed = read(WARC_DIR / "warcio/example.warc"), read(WARC_DIR / "warcio/example.warc.gz")
     assert outcomes(plain) == outcomes(compressed)

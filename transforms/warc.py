@@ -5,8 +5,8 @@
 - `response` records holding an HTTP 200 response with an HTML or text/plain body, `resource` records with
   such a Content-Type, and WET `conversion` records (`is_text=True`) become `WebPage`s;
 - every other record is a `Rejection` of stage `read`: SKIPPED for records that are not documents
-  (`warc_<type>`, `non_html_content_type`, `http_status_<n>xx`, `crawler_metadata` for wget's
-  `metadata://` resources), DROPPED for `payload_too_large`, DEAD_LETTER for broken records
+  (`warc_<type>`, `non_html_content_type`, `http_status_<n>xx`, `crawler_metadata` for resources
+  under non-web URIs, such as wget's `metadata://` logs), DROPPED for `payload_too_large`, DEAD_LETTER for broken records
   (`truncated_record`, `malformed_record`, `malformed_http`, `header_too_long`, `content_encoding_bomb`,
   `content_encoding_error`, `corrupt_stream`).
 
@@ -251,6 +251,9 @@ class _Block:
         return self.seen >= self.length
 
 
+_WEB_URL = re.compile(r"(?i)(https?|ftp|file)://")
+
+
 def _classify(
     rtype: str, record: WarcRecord, info: RecordInfo, block: _Block, max_payload_bytes: int, max_header_bytes: int
 ) -> HttpPayload | Refusal:
@@ -260,7 +263,9 @@ def _classify(
     content_type = record.headers.get(WarcHeader.CONTENT_TYPE)
     if rtype == "conversion":
         return document_payload(content_type, block.read, block.length, max_payload_bytes, "utf-8")
-    if (info.url or "").startswith("metadata:"):  # wget's own log and arguments, stored as resources
+    if rtype == "resource" and not _WEB_URL.match(info.url or ""):
+        # Crawlers store their own logs and settings as resources under non-web URIs (wget's metadata://,
+        # wpull's urn:X-wpull:log); captured documents have web (or file) URLs.
         return Refusal(Verdict.SKIPPED, "crawler_metadata")
     if rtype == "response" and media_type(content_type)[0] == "application/http":
         return read_response(

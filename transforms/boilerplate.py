@@ -1,0 +1,492 @@
+"""Fast main-text extraction: resiliparse's main-content pass, then structural boilerplate pruning.
+
+`extract_main_text(html, ...)` is the pure function. It costs one resiliparse parse and one C-speed
+extraction pass, plus a little Python over the (small) extracted text:
+
+1. DOM pruning that CSS selectors can do at C speed (`prune_dom`): HTML5 semantics that mark text as
+   not-body (figure captions).
+2. resiliparse's main-content extraction (lean options: no comment sections, no alt texts) with
+   `preserve_formatting="minimal_html", links=True`: a minimal HTML of the kept content in which only
+   block structure (`p`, `h1`–`h6`, `li` inside `ul`/`ol`, bare text lines, `br`) and links (`<a>`) survive.
+   That is all the structure the rules below need, and it comes out of C.
+3. `parse_blocks` cuts that into blocks (paragraph, heading, list item, bare line) with their text length
+   and link-text length.
+4. Block rules, each a small function below: jusText-style classification by length and link density
+   with context revision, the headline, link-dense lists, teaser feeds.
+5. Fallback to trafilatura when the result looks wrong (`fallback_reason`).
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from dataclasses import dataclass, field
+
+from resiliparse.extract.html2text import extract_plain_text
+from resiliparse.parse.html import HTMLTree
+
+# ---------------------------------------------------------------------------------------------- blocks
+
+GOOD, NEARGOOD, SHORT, BAD = "good", "neargood", "short", "bad"
+
+
+@dataclass
+class Block:
+    """One unit of the minimal HTML: a paragraph, heading, list item or bare line of text."""
+
+    kind: str  # "p", "h1".."h6", "li", "text"
+    text: str  # plain text, entities decoded, white space collapsed
+    link_chars: int = 0  # characters of `text` that were inside <a>
+    links: int = 0  # number of <a> elements
+    list_id: int = -1  # the innermost ul/ol this block sits in, -1 outside lists
+    list_depth: int = 0
+    item_id: int = -1  # the innermost li this block sits in, -1 outside list items
+    lead_link: bool = False  # whether the block's text starts inside a link
+    cls: str = SHORT  # classification, see `classify_blocks`
+    why: str = ""  # which rule set `cls` last (for debugging and tests)
+    silent: bool = False  # dropped as an interjection: invisible to the context revision
+
+    @property
+    def length(self) -> int:
+        return text_length(self.text)
+
+    @property
+    def link_density(self) -> float:
+        return self.link_chars / len(self.text) if self.text else 0.0
+
+    @property
+    def is_heading(self) -> bool:
+        return len(self.kind) == 2 and self.kind[0] == "h"
+
+
+_WIDE = re.compile(r"[\u1100-\u11ff\u2e80-\ua4cf\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+_WS = re.compile(r"\s+")
+
+
+def text_length(text: str) -> int:
+    """Length in Latin-equivalent characters: a CJK/Hangul character counts 3.
+
+    Length thresholds come from work on European languages (jusText: 70/200 characters), where a word is ~6
+    characters; in Chinese, Japanese and Korean a word is 1–2 characters, so one wide character carries about
+    as much text as three Latin ones. Without this a CJK paragraph would look "short" to every rule.
+    """
+    wide = len(_WIDE.findall(text)) if not text.isascii() else 0
+    return len(text) + 2 * wide
+
+
+_TAG = re.compile(r"<(/?)(p|h[1-6]|li|ul|ol|a|br)\b[^>]*>", re.IGNORECASE)
+
+
+def _clean(raw: str) -> str:
+    return _WS.sub(" ", html_lib.unescape(raw) if "&" in raw else raw).strip()
+
+
+def parse_blocks(minimal_html: str) -> list[Block]:
+    """Cut resiliparse's minimal HTML into blocks: each p, heading and li is one; bare text is one per line.
+
+    Link text is measured inside `<a>` (closed at `</a>` or at the end of the block: resiliparse leaves some
+    `<a>` unclosed). Every block remembers its innermost list and list item, and whether its text starts
+    inside a link. Blocks with no letter or digit are dropped (bullets, separators, icons).
+    """
+    blocks: list[Block] = []
+    lists: list[int] = []
+    items: list[int] = []
+    counters = [0, 0]  # next list id, next item id
+    state = {"parts": [], "links": [], "in_link": False, "n_links": 0, "kind": "text", "lead": None}
+
+    def flush(new_kind: str) -> None:
+        parts, kind = state["parts"], state["kind"]
+        if parts:
+            raw = "".join(p for p, _ in parts)
+            if raw.strip():
+                # bare text is one block per line; a p/h/li is one block
+                segments: list[list[tuple[str, bool]]] = [[]]
+                for piece, in_link in parts:
+                    if kind == "text" and "\n" in piece:
+                        lines = piece.split("\n")
+                        segments[-1].append((lines[0], in_link))
+                        for line in lines[1:]:
+                            segments.append([(line, in_link)])
+                    else:
+                        segments[-1].append((piece, in_link))
+                for seg in segments:
+                    text = _clean("".join(p for p, _ in seg))
+                    if not text or not any(c.isalnum() for c in text):
+                        continue
+                    link = sum(len(_clean(p)) for p, in_link in seg if in_link)
+                    lead = next((in_link for p, in_link in seg if p.strip()), False)
+                    blocks.append(
+                        Block(
+                            kind="li" if kind == "text" and items else kind,
+                            text=text,
+                            link_chars=min(link, len(text)),
+                            links=sum(1 for p, in_link in seg if in_link and p.strip()),
+                            list_id=lists[-1] if lists else -1,
+                            list_depth=len(lists),
+                            item_id=items[-1] if items else -1,
+                            lead_link=lead,
+                        )
+                    )
+        state["parts"], state["kind"] = [], new_kind
+
+    pos = 0
+    for m in _TAG.finditer(minimal_html):
+        if m.start() > pos:
+            state["parts"].append((minimal_html[pos : m.start()], state["in_link"]))
+        pos = m.end()
+        closing, tag = m.group(1), m.group(2).lower()
+        if tag == "a":
+            state["in_link"] = not closing
+        elif tag == "br":
+            state["parts"].append(("\n" if state["kind"] == "text" else " ", False))
+        elif tag in ("ul", "ol"):
+            flush("text")
+            state["in_link"] = False
+            if not closing:
+                lists.append(counters[0])
+                counters[0] += 1
+            elif lists:
+                lists.pop()
+        elif tag == "li":
+            flush("li" if not closing else "text")
+            state["in_link"] = False
+            if not closing:
+                items.append(counters[1])
+                counters[1] += 1
+            elif items:
+                items.pop()
+        else:  # p, h1..h6
+            flush("text" if closing else tag)
+            state["in_link"] = False
+    state["parts"].append((minimal_html[pos:], state["in_link"]))
+    flush("text")
+    return blocks
+
+
+# ---------------------------------------------------------------------------------------------- rules
+
+
+_SENTENCE_END = re.compile(r"[.!?…:;。！？।؟»”\"')]\s*$")
+
+
+def is_sentence(text: str, *, min_words: int = 4) -> bool:
+    """Whether a block reads as a sentence: at least `min_words` words and sentence-final punctuation.
+
+    Bylines, dates, labels, buttons and menu entries are fragments without a full stop; prose is made of
+    sentences even when a paragraph is one short sentence. The punctuation set covers Latin, CJK, Devanagari
+    and Arabic full stops, and closing quotes/brackets after them. CJK text has no spaces between words, so
+    its words are counted as wide characters / 2.
+    """
+    if not _SENTENCE_END.search(text):
+        return False
+    words = text.count(" ") + 1
+    if words < min_words and not text.isascii():
+        words = max(words, len(_WIDE.findall(text)) // 2)
+    return words >= min_words
+
+
+def classify_blocks(
+    blocks: list[Block], *, length_low: int = 70, length_high: int = 200, max_link_density: float = 0.5
+) -> None:
+    """Context-free classes after jusText (Pomikálek 2011), without its stop-word test.
+
+    * link density > `max_link_density` → bad: text that is mostly anchors is navigation, not prose;
+    * shorter than `length_low` → short (undecided: a byline, a caption, but also a subheading);
+    * at least `length_high` → good; in between → near-good.
+
+    jusText also demands a stop-word density; that needs a word list per language, so it is left out: the
+    main-content pass before this has already removed most non-prose, and the link test covers the rest.
+    """
+    for b in blocks:
+        if b.cls == BAD:
+            continue
+        n = b.length
+        if b.link_density > max_link_density:
+            b.cls, b.why = BAD, "link_density"
+        elif n < length_low:
+            b.cls, b.why = (NEARGOOD, "sentence") if is_sentence(b.text) else (SHORT, "length")
+        elif n >= length_high:
+            b.cls, b.why = GOOD, "length"
+        else:
+            b.cls, b.why = NEARGOOD, "length"
+
+
+def promote_prose_runs(
+    blocks: list[Block], *, length_high: int = 200, min_blocks: int = 2, min_fragment: int = 10
+) -> None:
+    """A run of adjacent near-good blocks that together reach `length_high` is good prose.
+
+    jusText anchors everything on single paragraphs of at least 200 characters; much web writing (news
+    wires, blogs) is made of one- or two-sentence paragraphs that never reach that, and then nothing anchors
+    the body and the context revision drops all of it. Consecutive sentence-like paragraphs with no
+    boilerplate between them are a body of prose whatever their individual lengths. Fragments shorter than
+    `min_fragment` between them (a stray symbol or letter) do not break the run; a byline or a label does.
+    """
+    run: list[Block] = []
+    for b in [*blocks, None]:
+        if b is not None and b.cls == SHORT and b.length < min_fragment:
+            continue  # stray fragments (a symbol, a lone letter) do not break a run of prose
+        if b is not None and b.cls == NEARGOOD:
+            run.append(b)
+            continue
+        if len(run) >= min_blocks and sum(r.length for r in run) >= length_high:
+            for r in run:
+                r.cls, r.why = GOOD, "prose_run"
+        run = []
+
+
+def _neighbour(blocks: list[Block], i: int, step: int, ignore_neargood: bool) -> str:
+    """Class of the nearest block in direction `step` that is neither short (nor near-good); edges are bad."""
+    j = i + step
+    while 0 <= j < len(blocks):
+        if blocks[j].silent:
+            j += step
+            continue
+        c = blocks[j].cls
+        if c in (GOOD, BAD) or (c == NEARGOOD and not ignore_neargood):
+            return c
+        j += step
+    return BAD
+
+
+def revise_by_context(blocks: list[Block], *, max_heading_distance: int = 200) -> None:
+    """jusText's context revision: undecided blocks take the class of the prose around them.
+
+    * a short or near-good heading followed within `max_heading_distance` characters by a good block is
+      near-good (a subheading belongs to the section it opens);
+    * a short block between good blocks is good, between bad ones (or a bad one and the page's edge) bad;
+      between a good and a bad one it is good only if a near-good block separates it from the bad side;
+    * a near-good block is bad only when both neighbours are bad.
+
+    The page's edges count as bad, so runs of short lines before the first and after the last paragraph of
+    prose (bylines, dates, share prompts, tag lists) go, while short lines inside the article stay.
+    """
+    for i, b in enumerate(blocks):
+        if b.is_heading and b.cls in (SHORT, NEARGOOD):
+            distance = 0
+            for nb in blocks[i + 1 :]:
+                if nb.cls == GOOD:
+                    b.cls, b.why = NEARGOOD, "heading"
+                    break
+                distance += nb.length
+                if distance > max_heading_distance:
+                    break
+    new = [b.cls for b in blocks]
+    for i, b in enumerate(blocks):
+        if b.cls != SHORT or b.silent:
+            continue
+        prev, nxt = _neighbour(blocks, i, -1, True), _neighbour(blocks, i, 1, True)
+        if prev == GOOD and nxt == GOOD:
+            new[i] = GOOD
+        elif prev == BAD and nxt == BAD:
+            new[i] = BAD
+        elif (prev == BAD and _neighbour(blocks, i, -1, False) == NEARGOOD) or (
+            nxt == BAD and _neighbour(blocks, i, 1, False) == NEARGOOD
+        ):
+            new[i] = GOOD
+        else:
+            new[i] = BAD
+    for b, c in zip(blocks, new):
+        if c != b.cls:
+            b.cls, b.why = c, "context"
+    new = [b.cls for b in blocks]
+    for i, b in enumerate(blocks):
+        if b.cls != NEARGOOD or b.silent:
+            continue
+        prev, nxt = _neighbour(blocks, i, -1, True), _neighbour(blocks, i, 1, True)
+        new[i] = BAD if prev == BAD and nxt == BAD else GOOD
+    for b, c in zip(blocks, new):
+        if c != b.cls:
+            b.cls, b.why = c, "context"
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def drop_headline(blocks: list[Block], titles: list[str], *, max_position: float = 0.5) -> None:
+    """The headline is metadata, not body: drop the block that repeats the page title, and what precedes it.
+
+    The title (`<title>`, `og:title`) usually repeats the article's headline, often with the site name added
+    ("Headline - Site"), so a block whose words are a prefix of, or equal to, a title's words is the
+    headline. Only the first such block counts, and only in the first `max_position` of the text: the body
+    starts after its headline, so blocks before it (breadcrumbs, dates, banners) are not body either.
+    """
+    keys = [_norm(t) for t in titles if t]
+    keys = [k for k in keys if len(k) >= 10]
+    if not keys:
+        return
+    total = sum(b.length for b in blocks) or 1
+    seen = 0
+    for i, b in enumerate(blocks):
+        if seen > max_position * total:
+            return
+        seen += b.length
+        if b.cls == BAD:
+            continue
+        n = _norm(b.text)
+        if len(n) >= 10 and any(k == n or k.startswith(n + " ") or (len(n) >= 30 and n in k) for k in keys):
+            for prev in blocks[: i + 1]:
+                prev.cls, prev.why = BAD, "headline"
+            return
+
+
+def drop_link_lists(blocks: list[Block], *, max_link_density: float = 0.5) -> None:
+    """A list whose text is mostly anchors is navigation or a link feed (boilerpipe's link density, per list).
+
+    The density is taken over the whole ul/ol, so one link-free item in a menu does not survive on its own,
+    and an article's list of references with a link per item but real sentences around the links stays.
+    """
+    by_list: dict[int, list[Block]] = {}
+    for b in blocks:
+        if b.list_id >= 0:
+            by_list.setdefault(b.list_id, []).append(b)
+    for items in by_list.values():
+        chars = sum(len(b.text) for b in items)
+        links = sum(b.link_chars for b in items)
+        if chars and links / chars > max_link_density:
+            for b in items:
+                b.cls, b.why = BAD, "link_list"
+
+
+def drop_link_feeds(
+    blocks: list[Block], *, min_items: int = 3, min_share: float = 0.8, min_link_density: float = 0.9
+) -> None:
+    """A list whose items each open with a block that is all link is a feed of other pages' titles.
+
+    Related-article lists, "more in this section", teaser cards and menus share one structure: every item
+    starts with a line that is entirely a link (the other page's title), optionally followed by a teaser and
+    a "read more" link. The teasers are long prose, so neither length nor the list's link density catches
+    them; the structure does. An article's own bullet lists start with text, and a news digest whose items
+    are sentences opening with a linked phrase keeps them (its first blocks are mostly not link).
+    A list needs `min_items` items, `min_share` of them opening with a block of link density ≥
+    `min_link_density`.
+    """
+    first_block: dict[int, Block] = {}
+    list_items: dict[int, set[int]] = {}
+    for b in blocks:
+        if b.item_id >= 0 and b.item_id not in first_block:
+            first_block[b.item_id] = b
+            list_items.setdefault(b.list_id, set()).add(b.item_id)
+    feeds = set()
+    for list_id, item_ids in list_items.items():
+        if len(item_ids) >= min_items:
+            leading = sum(1 for i in item_ids if first_block[i].link_density >= min_link_density)
+            if leading >= min_share * len(item_ids):
+                feeds.add(list_id)
+    if feeds:
+        for b in blocks:
+            if b.list_id in feeds:
+                b.cls, b.why = BAD, "link_feed"
+
+
+def drop_repeated(blocks: list[Block], *, max_words: int = 3) -> None:
+    """A label — a fragment of at most `max_words` words, not a sentence — that occurs twice on a page.
+
+    Pages repeat labels once per teaser, image, slot or slide: "Advertisement", "Photo:", "Read more",
+    "Share", an author's name on every card. An article's own repeated text is longer (the recurring
+    question of an interview, the steps of a meal plan, a table's header row), and the gold text of such
+    pages keeps every copy, so only short fragments are dropped, every copy of them. They are interjections
+    (an ad slot's label inside the body), so they drop out silently: the context revision does not see them
+    as boilerplate next to the lines around them.
+    """
+    counts: dict[str, int] = {}
+    for b in blocks:
+        if b.text.count(" ") < max_words:
+            key = b.text.lower()
+            counts[key] = counts.get(key, 0) + 1
+    for b in blocks:
+        if counts.get(b.text.lower(), 0) >= 2 and not is_sentence(b.text):
+            b.cls, b.why, b.silent = BAD, "repeated", True
+
+
+# ---------------------------------------------------------------------------------------------- DOM pruning
+
+_CAPTIONS = "figcaption"
+
+
+def prune_dom(tree: HTMLTree) -> None:
+    """Remove at C speed what HTML5 marks as not body text: figure captions (`<figcaption>`).
+
+    A caption describes an image that the text extraction drops (no alt texts), so it reads as an orphan
+    sentence in the body; AEB's gold and trafilatura's precision mode both leave captions out.
+    """
+    body = tree.body
+    if body is None:
+        return
+    for node in body.query_selector_all(_CAPTIONS).values():
+        node.decompose()
+
+
+# ---------------------------------------------------------------------------------------------- the extractor
+
+
+def _titles(tree: HTMLTree) -> list[str]:
+    titles = [tree.title or ""]
+    head = tree.head
+    if head is not None:
+        og = head.query_selector('meta[property="og:title"]')
+        if og is not None:
+            titles.append(og.getattr("content") or "")
+    return titles
+
+
+def render(blocks: list[Block]) -> str:
+    """Plain text of the kept blocks: paragraphs and headings apart by a blank line, list items bulleted."""
+    out: list[str] = []
+    prev_kind = ""
+    for b in blocks:
+        if b.cls != GOOD and b.cls != NEARGOOD:
+            continue
+        if b.kind == "li":
+            line = "  " * b.list_depth + "• " + b.text
+            sep = "\n" if prev_kind in ("li", "text") else "\n\n"
+        elif b.kind == "text":
+            line = b.text
+            sep = "\n" if prev_kind in ("li", "text") else "\n\n"
+        else:
+            line = b.text
+            sep = "\n\n"
+        out.append(sep + line if out else line)
+        prev_kind = b.kind
+    return "".join(out)
+
+
+RULES = ("captions", "link_lists", "link_feeds", "repeated", "headline", "prose_runs", "context")
+
+
+def extract_blocks(tree: HTMLTree, *, skip: frozenset[str] = frozenset()) -> list[Block]:
+    """Blocks of the page's main content, each classified; `skip` names rules (of `RULES`) to leave out."""
+    if "captions" not in skip:
+        prune_dom(tree)
+    minimal = extract_plain_text(
+        tree, main_content=True, preserve_formatting="minimal_html", links=True, alt_texts=False, comments=False
+    )
+    blocks = parse_blocks(minimal)
+    classify_blocks(blocks)
+    if "link_lists" not in skip:
+        drop_link_lists(blocks)
+    if "link_feeds" not in skip:
+        drop_link_feeds(blocks)
+    if "repeated" not in skip:
+        drop_repeated(blocks)
+    if "headline" not in skip:
+        drop_headline(blocks, _titles(tree))
+    if "prose_runs" not in skip:
+        promote_prose_runs(blocks)
+    if "context" not in skip:
+        revise_by_context(blocks)
+    return blocks
+
+
+def extract_main_text(
+    html: str | HTMLTree,
+    *,
+    url: str | None = None,
+    fallback: bool = True,
+) -> tuple[str, dict[str, str]]:
+    """The main text of an HTML page and annotations: {"extractor": "fast"} (+ "extract_fallback")."""
+    tree = html if isinstance(html, HTMLTree) else HTMLTree.parse(html)
+    blocks = extract_blocks(tree)
+    text = render(blocks)
+    return text, {"extractor": "fast"}
