@@ -90,7 +90,7 @@ def documents_to_table(docs: list[Document], schema: pa.Schema) -> pa.Table:
     return pa.table(columns, schema=schema)
 
 
-def _atomic_write(path: str, data: bytes) -> None:
+def _atomic_write(path: str, data: bytes | memoryview) -> None:
     """Write `data` to `path` through a `.tmp` name, so a file under its final name is always complete."""
     tmp = path + ".tmp"
     with FileSystems.create(tmp, compression_type=CompressionTypes.UNCOMPRESSED) as f:
@@ -100,7 +100,7 @@ def _atomic_write(path: str, data: bytes) -> None:
     FileSystems.rename([tmp], [path])
 
 
-def _file_info(relpath: str, data: bytes, rows: int) -> dict[str, Any]:
+def _file_info(relpath: str, data: bytes | memoryview, rows: int) -> dict[str, Any]:
     return {"path": relpath, "rows": rows, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
@@ -134,7 +134,7 @@ class _WriteShardFn(AccountingDoFn):
         with pa.ipc.new_file(sink, self._schema, options=options) as writer:
             for batch in _batches(docs):
                 writer.write_table(documents_to_table(batch, self._schema))
-        data = sink.getvalue().to_pybytes()
+        data = memoryview(sink.getvalue())  # no copy: hashed and written from Arrow's buffer
         relpath = shard_name(index, shard_count)
         _atomic_write(FileSystems.join(self._out_dir, relpath), data)
         text_bytes = sum(len(d.text.encode("utf-8")) for d in docs)
