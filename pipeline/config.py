@@ -66,12 +66,32 @@ class InputConfig:
     text: TextConfig = TextConfig()
 
 
+BoilerplateRule = Literal["captions", "link_lists", "link_feeds", "repeated", "headline", "prose_runs", "context"]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class FastExtractConfig:
+    """The `fast` extractor's settings (transforms/boilerplate.py documents each rule)."""
+
+    skip_rules: tuple[BoilerplateRule, ...] = ()  # pruning rules to leave out
+    length_low: int = dataclasses.field(default=70, metadata=_limits(min=0))  # jusText: shorter blocks are "short"
+    length_high: int = dataclasses.field(default=200, metadata=_limits(min=1))  # jusText: longer prose is "good"
+    max_link_density: float = dataclasses.field(default=0.5, metadata=_limits(min=0, max=1))  # more link text: boilerplate
+    fallback: bool = True  # run trafilatura where the fast result looks wrong (empty, over-pruned, link-dominated)
+    fallback_min_chars: int = dataclasses.field(default=100, metadata=_limits(min=0))  # "empty" below this
+    fallback_min_kept_share: float = dataclasses.field(default=0.1, metadata=_limits(min=0, max=1))  # "pruned" below
+    fallback_max_link_density: float = dataclasses.field(default=0.3, metadata=_limits(min=0, max=1))  # "links" above
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ExtractConfig:
-    extractor: Literal["resiliparse", "trafilatura"] = "resiliparse"  # HTML → main text
+    # HTML → main text. fast: resiliparse + our boilerplate pruning + trafilatura fallback; resiliparse: its
+    # main-content pass alone (lean options); trafilatura: 2.x with FineWeb's settings (~10x slower).
+    extractor: Literal["fast", "resiliparse", "trafilatura"] = "fast"
     max_html_bytes: int = dataclasses.field(default=10_000_000, metadata=_limits(min=1))  # larger pages are dropped
     # resiliparse's main-content pass slows quadratically with nesting depth; deeper pages get plain extraction.
     max_dom_depth: int = dataclasses.field(default=1000, metadata=_limits(min=1))
+    fast: FastExtractConfig = FastExtractConfig()
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

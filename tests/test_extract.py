@@ -1,4 +1,4 @@
-"""HTML → text: charset decoding, the nesting-depth guard, both extractors, on real article pages."""
+"""HTML → text: charset decoding, the nesting-depth guard, the three extractors, on real article pages."""
 
 import gzip
 import json
@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from corpusforge.pipeline.config import ExtractConfig
 from corpusforge.transforms.document import WebPage
 from corpusforge.transforms.extract import decode_body, is_deeper_than, page_text
 
@@ -28,11 +29,11 @@ def shingles(text, n=4):
     return {tuple(words[i : i + n]) for i in range(max(0, len(words) - n + 1))}
 
 
-@pytest.mark.parametrize("extractor", ["resiliparse", "trafilatura"])
+@pytest.mark.parametrize("extractor", ["fast", "resiliparse", "trafilatura"])
 def test_extracts_article_bodies_from_real_pages(aeb, extractor):
     recalls = []
     for html, gold in aeb:
-        text, meta = page_text(page(html), extractor=extractor, max_dom_depth=1000)
+        text, meta = page_text(page(html), ExtractConfig(extractor=extractor, max_dom_depth=1000))
         assert meta["extractor"] == extractor and "<div" not in text
         gold_shingles = shingles(gold)
         if gold_shingles:
@@ -54,7 +55,7 @@ def test_depth_check_is_exact(aeb):
 def test_deep_pages_take_the_linear_path():
     deep = b"<html><body>" + b"<div>" * 20000 + b"<p>Deeply nested text survives.</p>" + b"</div>" * 20000 + b"</body></html>"
     started = time.perf_counter()
-    text, meta = page_text(page(deep), extractor="resiliparse", max_dom_depth=1000)
+    text, meta = page_text(page(deep), ExtractConfig(extractor="resiliparse", max_dom_depth=1000))
     assert time.perf_counter() - started < 5  # the main-content pass alone takes minutes at this depth
     assert meta["extract_guard"] == "deep_dom" and "Deeply nested text survives." in text
 
@@ -69,22 +70,22 @@ def test_charset_from_header_then_meta_then_detection():
 
 
 def test_text_records_are_decoded_not_extracted():
-    assert page_text(page("Already text <b>kept</b>".encode(), is_text=True), extractor="resiliparse", max_dom_depth=10) == (
+    assert page_text(page("Already text <b>kept</b>".encode(), is_text=True), ExtractConfig(extractor="resiliparse", max_dom_depth=10)) == (
         "Already text <b>kept</b>", {"extractor": "none"})
-    text, meta = page_text(page(b"plain <p>body", content_type="text/plain"), extractor="resiliparse", max_dom_depth=10)
+    text, meta = page_text(page(b"plain <p>body", content_type="text/plain"), ExtractConfig(extractor="resiliparse", max_dom_depth=10))
     assert text == "plain <p>body" and meta == {"extractor": "none"}
 
 
 def test_trafilatura_output_does_not_depend_on_pages_seen_before(aeb):
     """trafilatura's `deduplicate=True` shares a process-wide paragraph cache; ours is per page."""
     pages = [page(html) for html, _ in aeb[:5]]
-    first = [page_text(p, extractor="trafilatura", max_dom_depth=1000)[0] for p in pages]
-    again = [page_text(p, extractor="trafilatura", max_dom_depth=1000)[0] for p in pages for _ in range(3)]
+    first = [page_text(p, ExtractConfig(extractor="trafilatura", max_dom_depth=1000))[0] for p in pages]
+    again = [page_text(p, ExtractConfig(extractor="trafilatura", max_dom_depth=1000))[0] for p in pages for _ in range(3)]
     assert again == [text for text in first for _ in range(3)] and all(first)
 
 
 def test_empty_main_content_falls_back_to_plain_text():
     # Everything sits in navigation-like containers that the main-content heuristics discard.
     html = b"<html><body><nav><ul><li>Home</li><li>About</li></ul></nav><footer>Contact us</footer></body></html>"
-    text, meta = page_text(page(html), extractor="resiliparse", max_dom_depth=1000)
+    text, meta = page_text(page(html), ExtractConfig(extractor="resiliparse", max_dom_depth=1000))
     assert meta == {"extractor": "resiliparse", "extract_guard": "empty_main_content"} and "About" in text

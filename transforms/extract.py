@@ -1,4 +1,4 @@
-"""HTML → main text: charset decoding and main-content extraction (resiliparse by default, or trafilatura).
+"""HTML → main text: charset decoding and main-content extraction (`fast`, plain resiliparse, or trafilatura).
 
 `page_text(page, ...)` is the pure function the reader calls on every `WebPage`. It returns the text and
 a few annotations (which extractor ran, whether a guard changed the path) for `Document.meta`.
@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import codecs
 import functools
-import logging
-from typing import Literal
 
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.encoding import bytes_to_str, detect_encoding
 from resiliparse.parse.html import HTMLTree
 
+from corpusforge.pipeline.config import ExtractConfig
+from corpusforge.transforms.boilerplate import extract_main_text, trafilatura_text
 from corpusforge.transforms.document import WebPage
-
-Extractor = Literal["resiliparse", "trafilatura"]
 
 
 def decode_body(body: bytes, charset: str | None) -> str:
@@ -53,13 +51,17 @@ def is_deeper_than(tree: HTMLTree, depth: int) -> bool:
     return tree.document.query_selector(_deeper_than(depth)) is not None
 
 
-def page_text(page: WebPage, *, extractor: Extractor, max_dom_depth: int) -> tuple[str, dict[str, str]]:
-    """The main text of a page and annotations for `meta` (`extractor`, and `extract_guard` when one fired).
+def page_text(page: WebPage, config: ExtractConfig) -> tuple[str, dict[str, str]]:
+    """The main text of a page and annotations for `meta` (`extractor`, and `extract_guard` or
+    `extract_fallback` when one fired).
 
-    WET text and `text/plain` bodies are decoded, not extracted. resiliparse runs with the lean options
+    WET text and `text/plain` bodies are decoded, not extracted. `fast` (the default) is resiliparse's
+    main-content pass followed by our structural boilerplate pruning, with trafilatura as the fallback for
+    pages where its result looks wrong (`transforms/boilerplate.py`); `trafilatura` runs with FineWeb's
+    settings; plain `resiliparse` runs with the lean options
     (no comment sections, no alt texts). Its main-content pass slows quadratically with nesting depth
     (measured: 0.09 s at depth 2,000, 1.2 s at 8,000), so pages deeper than `max_dom_depth` get its plain
-    (linear) extraction instead, annotated `extract_guard: deep_dom`. When its main-content pass returns
+    (linear) extraction instead, annotated `extract_guard: deep_dom` (for `fast` too). When its main-content pass returns
     nothing, the plain extraction is kept instead (`extract_guard: empty_main_content`): measured on
     third-party pages, it returned "" on real articles whose plain text ran to 1–11 K characters.
     """
@@ -68,30 +70,22 @@ def page_text(page: WebPage, *, extractor: Extractor, max_dom_depth: int) -> tup
     html = decode_body(page.body, page.charset)
     if page.content_type == "text/plain":
         return html, {"extractor": "none"}
-    if extractor == "trafilatura":
-        return _trafilatura_text(html, page.url), {"extractor": "trafilatura"}
+    if config.extractor == "trafilatura":
+        return trafilatura_text(html, page.url), {"extractor": "trafilatura"}
     tree = HTMLTree.parse(html)
-    if page.body.count(b"<") > max_dom_depth and is_deeper_than(tree, max_dom_depth):  # count: a free first test
+    if page.body.count(b"<") > config.max_dom_depth and is_deeper_than(tree, config.max_dom_depth):
         text = extract_plain_text(tree, main_content=False, preserve_formatting=True, alt_texts=False)
-        return text, {"extractor": "resiliparse", "extract_guard": "deep_dom"}
+        return text, {"extractor": config.extractor, "extract_guard": "deep_dom"}
+    if config.extractor == "fast":
+        fast = config.fast
+        return extract_main_text(
+            html, url=page.url, tree=tree, fallback=fast.fallback, skip_rules=frozenset(fast.skip_rules),
+            length_low=fast.length_low, length_high=fast.length_high, max_link_density=fast.max_link_density,
+            fallback_min_chars=fast.fallback_min_chars, fallback_min_kept_share=fast.fallback_min_kept_share,
+            fallback_max_link_density=fast.fallback_max_link_density,
+        )
     text = extract_plain_text(tree, main_content=True, preserve_formatting=True, alt_texts=False, comments=False)
     if not text.strip():  # main-content heuristics found nothing on a page that may well have text
         text = extract_plain_text(tree, main_content=False, preserve_formatting=True, alt_texts=False)
         return text, {"extractor": "resiliparse", "extract_guard": "empty_main_content"}
     return text, {"extractor": "resiliparse"}
-
-
-def _trafilatura_text(html: str, url: str | None) -> str:
-    """trafilatura with FineWeb's settings (precision first, no comments, deduplicated)."""
-    import trafilatura  # imported on first use: it is slow to import and optional on the fast path
-    from trafilatura.deduplication import LRU_SIZE, LRUCache
-
-    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)  # it logs a warning for every odd page
-    # `deduplicate=True` shares one process-wide cache of paragraphs: a page's text would then depend on
-    # which pages the worker saw before it (measured: 10 copies of 231 pages kept 204, then 198, ... then 37).
-    # A fresh cache per page keeps the deduplication within the page and the output deterministic.
-    text = trafilatura.extract(
-        html, url=url, favor_precision=True, include_comments=False, deduplicate=LRUCache(maxsize=LRU_SIZE),
-        with_metadata=False,
-    )
-    return text or ""

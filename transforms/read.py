@@ -125,7 +125,7 @@ def page_to_document(page: WebPage, source: SourceFile, config: ExtractConfig) -
 
     if len(page.body) > config.max_html_bytes:
         return drop("html_too_large")
-    text, annotations = page_text(page, extractor=config.extractor, max_dom_depth=config.max_dom_depth)
+    text, annotations = page_text(page, config)
     text = sanitize_text(text).strip()
     if not text:
         return drop("no_text")
