@@ -94,7 +94,7 @@ def peak_rss_mb() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=20, help="copies of the input tree (default 20)")
-    parser.add_argument("--extractor", default="resiliparse", choices=["resiliparse", "trafilatura"])
+    parser.add_argument("--extractor", default="resiliparse", choices=["fast", "resiliparse", "trafilatura"])
     parser.add_argument("--workers", type=int, default=1, help="DirectRunner worker processes (default 1: one core)")
     parser.add_argument("--with-arc", action="store_true", help="also read the ARC files (no baseline for them)")
     parser.add_argument("--trials", type=int, default=3, help="alternating runs of each; the best counts (default 3)")
