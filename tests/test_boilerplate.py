@@ -216,11 +216,34 @@ def test_body_of_short_paragraphs_is_kept():
     assert kept(lone, skip=frozenset({"headline"})) == ""
 
 
+STANDFIRST = "The council's vote ends months of argument over roads and libraries, but the hardest choices are still ahead."
+
+
+def test_text_off_the_paragraph_markup_at_the_edges_goes():
+    bio = "Jane Doe is a reporter covering city hall, schools and transport, and has written for the paper since 2011."
+    minimal = (
+        f"<h2>{STANDFIRST}</h2>\nBy Jane Doe\nImage 1 of 9\n<h3>What the budget means</h3>\n" + paragraphs(LONG, S[2], S[3])
+        + "Newsletter\nGet our daily newsletter\n" + bio + "\n"
+    )
+    text = kept(minimal)
+    assert STANDFIRST not in text and "Image 1 of 9" not in text and "Jane Doe" not in text and "newsletter" not in text
+    assert "What the budget means" in text  # near miss: a short heading may open the body
+    without = kept(minimal, skip=frozenset({"markup_edges"}))
+    assert STANDFIRST in without and "By Jane Doe" in without and bio in without
+    # near misses: a list closing an article of paragraphs stays; so do bare lines between its paragraphs
+    steps = "<ul>" + "".join(f"<li>{s}</li>" for s in S[3:5]) + "</ul>\n"
+    text = kept(paragraphs(LONG, S[2]) + "Why now? Money.\n" + paragraphs(S[3]) + steps)
+    assert S[4] in text and "Why now?" in text
+    # near miss: a body written in bare lines (not paragraphs) is not cut at its last paragraph
+    lines = paragraphs(LONG) + "\n".join(S[2:]) + "\n" + bio + "\n"
+    assert bio in kept(lines)
+
+
 def test_rules_can_be_skipped():
     cookie = "<p>We use cookies to improve your experience on our site. By continuing you agree to their use.</p>\n"
     minimal = cookie + f"<h1>{TITLE}</h1>\n" + paragraphs(LONG)
     assert "cookies" not in kept(minimal) and "cookies" in kept(minimal, skip=frozenset({"headline"}))
-    assert set(RULES) >= {"headline", "context", "captions", "repeated", "link_feeds", "link_lists", "prose_runs"}
+    assert set(RULES) >= {"headline", "context", "captions", "repeated", "link_feeds", "link_lists", "prose_runs", "markup_edges"}
 
 
 # ------------------------------------------------------------------------------------------- fallback
@@ -333,6 +356,8 @@ def test_metric_matches_evaluate_py(bench):
 
 # trafilatura (FineWeb settings) measured on this machine with bench_extraction.py: P .957 R .964 F1 .960.
 TRAFILATURA_F1 = 0.960
+# fast measured the same way: P .954 R .968 F1 .961 (with the `markup_edges` rule).
+FAST_F1 = 0.961
 MARGIN = 0.01
 
 
@@ -344,8 +369,8 @@ def test_aeb_score_and_never_empty_where_trafilatura_finds_text(bench, shared_da
     texts = {pid: text for (pid, *_), (text, _) in zip(pages, out)}
     m, _ = bench.score(pages, texts)
     fallbacks = sum("extract_fallback" in meta for _, meta in out)
-    assert m["f1"] >= TRAFILATURA_F1 - MARGIN, m
-    assert m["precision"] >= 0.92 and m["recall"] >= 0.95, m
+    assert m["f1"] >= FAST_F1 - MARGIN, m
+    assert m["precision"] >= 0.94 and m["recall"] >= 0.95, m
     assert fallbacks <= 0.05 * len(pages)
     bench.reset_trafilatura()
     for pid, html, _, url in pages:

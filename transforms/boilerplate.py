@@ -12,7 +12,8 @@ extraction pass, plus a little Python over the (small) extracted text:
 3. `parse_blocks` cuts that into blocks (paragraph, heading, list item, bare line) with their text length
    and link-text length.
 4. Block rules, each a small function below: jusText-style classification by length and link density
-   with context revision, the headline, link-dense lists, teaser feeds.
+   with context revision, the headline, link-dense lists, teaser feeds, and text in other markup than the
+   body's paragraphs before and after them.
 5. Fallback to trafilatura when the result looks wrong (`fallback_reason`).
 """
 
@@ -407,6 +408,40 @@ def drop_repeated(blocks: list[Block], *, max_words: int = 3, min_copy_length: i
             b.cls, b.why, b.silent = BAD, "repeated", True
 
 
+def drop_off_markup_edges(
+    blocks: list[Block], *, min_share: float = 0.5, length_low: int = 70, head: bool = True, tail: bool = True
+) -> None:
+    """Where the body is written in paragraphs, what precedes its first and follows its last paragraph in
+    other markup belongs to other page components.
+
+    An article's body comes out of one editor or template and is marked up uniformly; on most pages that
+    is `<p>`. When paragraphs carry at least `min_share` of the kept text, the body's extent is from its
+    first to its last paragraph of at least `length_low` characters (jusText's "short" bound). Kept blocks
+    beyond that extent which are neither paragraphs nor list items are text of a different component:
+    bare lines and headings around the article — author bios, newsletter boxes, affiliate notices and
+    "related" teasers after it; bylines, datelines, photo credits, gallery counters and the headline or
+    standfirst before it. Only the edges are touched (boilerpipe's "end of main content" idea; text
+    between paragraphs stays whatever its markup), lists are left alone (an article can end with one),
+    and before the body a heading shorter than `length_low` stays (a subheading can open the body; a
+    standfirst is sentence-length). The rule is about markup, not words, so it holds in any language.
+    """
+    kept = [b for b in blocks if b.cls == GOOD or b.cls == NEARGOOD]
+    total = sum(b.length for b in kept)
+    if not total or sum(b.length for b in kept if b.kind == "p") < min_share * total:
+        return
+    paras = [i for i, b in enumerate(kept) if b.kind == "p" and b.length >= length_low]
+    if not paras:
+        return
+    edges = []
+    if head:
+        edges += [b for b in kept[: paras[0]] if not (b.is_heading and b.length < length_low)]
+    if tail:
+        edges += kept[paras[-1] + 1 :]
+    for b in edges:
+        if b.kind != "p" and b.list_id < 0:
+            b.cls, b.why = BAD, "markup_edges"
+
+
 # ---------------------------------------------------------------------------------------------- DOM pruning
 
 _CAPTIONS = "figcaption"
@@ -459,7 +494,7 @@ def render(blocks: list[Block]) -> str:
     return "".join(out)
 
 
-RULES = ("captions", "link_lists", "link_feeds", "repeated", "headline", "prose_runs", "context")
+RULES = ("captions", "link_lists", "link_feeds", "repeated", "headline", "prose_runs", "context", "markup_edges")
 
 
 def prune_blocks(
@@ -490,6 +525,8 @@ def prune_blocks(
         promote_prose_runs(blocks, length_high=length_high)
     if "context" not in skip:
         revise_by_context(blocks)
+    if "markup_edges" not in skip:
+        drop_off_markup_edges(blocks, length_low=length_low)
     return blocks
 
 
