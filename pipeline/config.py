@@ -77,7 +77,9 @@ class FastExtractConfig:
     length_low: int = dataclasses.field(default=70, metadata=_limits(min=0))  # jusText: shorter blocks are "short"
     length_high: int = dataclasses.field(default=200, metadata=_limits(min=1))  # jusText: longer prose is "good"
     max_link_density: float = dataclasses.field(default=0.5, metadata=_limits(min=0, max=1))  # more link text: boilerplate
-    fallback: bool = True  # run trafilatura where the fast result looks wrong (empty, over-pruned, link-dominated)
+    # Where the fast result looks wrong (empty, over-pruned, link-dominated): trafilatura if prose was lost,
+    # else the unpruned main content (boilerplate.needs_trafilatura).
+    fallback: bool = True
     fallback_min_chars: int = dataclasses.field(default=100, metadata=_limits(min=0))  # "empty" below this
     fallback_min_kept_share: float = dataclasses.field(default=0.1, metadata=_limits(min=0, max=1))  # "pruned" below
     fallback_max_link_density: float = dataclasses.field(default=0.3, metadata=_limits(min=0, max=1))  # "links" above

@@ -25,6 +25,7 @@ from corpusforge.transforms.boilerplate import (
     extract_main_text,
     fallback_reason,
     is_sentence,
+    needs_trafilatura,
     parse_blocks,
     prune_blocks,
     prune_dom,
@@ -262,6 +263,27 @@ def test_fallback_on_empty_result_and_its_reasons():
         b.cls = BAD
     blocks[0].cls = GOOD
     assert fallback_reason(blocks, min_kept_share=0.5) == "pruned"
+
+
+def test_trafilatura_only_where_prose_was_lost():
+    lost_prose = prune_blocks(parse_blocks(paragraphs(LONG, S[2])), [])
+    for b in lost_prose:
+        b.cls = BAD
+    assert needs_trafilatura(lost_prose, "empty")  # link-free paragraphs were there and were pruned
+    listing = prune_blocks(parse_blocks("".join(f'<li><a href="/{i}">{s[:60]}</a> {i} replies</li>\n' for i, s in enumerate(S * 4))), [])
+    assert fallback_reason(listing) == "empty" and not needs_trafilatura(listing, "empty")
+    assert needs_trafilatura(prune_blocks(parse_blocks("<p>Hi</p>\n"), []), "empty")  # main content itself lost
+    assert needs_trafilatura(listing, "links")
+
+
+def test_page_without_prose_keeps_its_unpruned_main_content(monkeypatch):
+    import corpusforge.transforms.boilerplate as boilerplate
+
+    monkeypatch.setattr(boilerplate, "trafilatura_text", lambda *a, **k: pytest.fail("trafilatura must not run"))
+    rows = "".join(f"<tr><td><a href='/t/{i}'>Thread number {i} about gardening tools</a></td><td>{i} replies</td></tr>" for i in range(40))
+    html = f"<html><head><title>Forum</title></head><body><main><table>{rows}</table></main></body></html>"
+    text, meta = extract_main_text(html)
+    assert meta["extract_fallback"].startswith("unpruned:") and "Thread number 7 about gardening tools" in text
 
 
 def test_misleading_wrapper_class_falls_back_to_trafilatura():
