@@ -25,7 +25,7 @@ from typing import BinaryIO, Iterator
 
 from corpusforge.transforms.document import Rejection, SourceFile, Verdict, WebPage
 from corpusforge.transforms.http import HttpPayload, RecordInfo, Refusal, document_payload, read_response
-from corpusforge.transforms.warc import next_gzip_member, sniff
+from corpusforge.transforms.warc import next_gzip_member, sniff, unrecognised_file
 
 _CHUNK = 1 << 20
 _MAX_LINE = 1 << 20  # longest header line, and HTTP head, accepted
@@ -238,11 +238,7 @@ def iter_arc(
     """
     gzipped = sniff(stream, _starts_like_arc)
     if gzipped is None:
-        stream.seek(0)
-        yield Rejection(
-            Verdict.DEAD_LETTER, "read", "not_an_arc", source.relpath, offset=0, nbytes=source.size,
-            detail=f"file starts with {stream.read(32)!r}",
-        )
+        yield unrecognised_file(stream, source, "not_an_arc")
         return
     stream.seek(0)
     data = _Inflated(stream, gzipped)

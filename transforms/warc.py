@@ -97,6 +97,15 @@ def sniff(stream: BinaryIO, looks_right: Callable[[bytes], bool]) -> bool | None
     return gzipped if looks_right(start) else None
 
 
+def unrecognised_file(stream: BinaryIO, source: SourceFile, reason: str) -> Rejection:
+    """The one dead letter for a file that is not in the format its reader expects, showing how it starts."""
+    stream.seek(0)
+    return Rejection(
+        Verdict.DEAD_LETTER, "read", reason, source.relpath, offset=0, nbytes=source.size,
+        detail=f"file starts with {stream.read(32)!r}",
+    )
+
+
 def gzip_member_end(stream: BinaryIO, start: int) -> int | None:
     """The offset just past the gzip member at `start` (`start` itself at the end of the file), or None if the
     member is corrupt or breaks off. Inflates it in bounded pieces, keeping no output."""
@@ -363,11 +372,7 @@ def iter_warc(
     guarded = _Guarded(stream)
     gzipped = sniff(guarded, starts_like_warc)
     if gzipped is None:
-        stream.seek(0)
-        yield Rejection(
-            Verdict.DEAD_LETTER, "read", "not_a_warc", source.relpath, offset=0, nbytes=source.size,
-            detail=f"file starts with {stream.read(32)!r}",
-        )
+        yield unrecognised_file(stream, source, "not_a_warc")
         return
     start: int | None = 0
     while start is not None:
