@@ -20,7 +20,6 @@ from resiliparse.parse.html import HTMLTree
 from corpusforge.transforms.boilerplate import (
     BAD,
     GOOD,
-    NEARGOOD,
     RULES,
     extract_main_text,
     fallback_reason,
