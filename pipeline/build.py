@@ -1,8 +1,8 @@
 """Pipeline assembly: `build_pipeline(p, config)` wires the stages together; nothing else happens here.
 
-    read+extract ─► write shards ─┐
-          │ dead letters ─► rejects/dead_letters.jsonl ─► stats.json, manifest.json, _SUCCESS
-          └ tallies of every stage ───────────────────────┘
+    read+extract ─► clean ─► language ─► write shards ─┐
+          │ dead letters of every stage ─► rejects/dead_letters.jsonl ─► stats.json, manifest.json, _SUCCESS
+          └ tallies of every stage ────────────────────────────────────┘
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from corpusforge.pipeline.config import PipelineConfig
 from corpusforge.pipeline.manifest import WriteRunSummary, build_manifest_base
 from corpusforge.transforms.accounting import READ_STAGE, TALLY, WRITE_STAGE
 from corpusforge.transforms.read import EXTRACT_STAGE, REJECTED, ReadDocuments, match_inputs
+from corpusforge.transforms.stages import CleanStage, LanguageStage, RunStage, Stage
 from corpusforge.transforms.write import WriteArrowShards, WriteDeadLetters, document_schema
-
-STAGE_ORDER = [READ_STAGE, EXTRACT_STAGE, WRITE_STAGE]
 
 # Settings that may differ between two runs that must give identical outputs: they go to the
 # manifest's `volatile` section instead of its `config`.
@@ -34,7 +33,8 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
     started_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     files = match_inputs(config.input.paths, config.input.format)
     out_dir = config.output.dir
-    promoted: tuple[str, ...] = ()  # annotation columns of stages to come (lang, dup_cluster_*)
+    stages = document_stages(config)
+    promoted = ("lang", "lang_score") if config.language.enabled else ()
 
     read = p | "ReadDocuments" >> ReadDocuments(
         files,
@@ -42,12 +42,18 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
         extract_config=config.extract,
         progress_interval_secs=config.run.progress_interval_secs,
     )
-    documents = read.documents
+    documents, dead_letters, tallies = read.documents, [read[REJECTED]], [read[TALLY]]
+    for stage in stages:
+        result = documents | f"Stage{stage.name.title()}" >> RunStage(stage)
+        documents = result.documents
+        dead_letters.append(result[REJECTED])
+        tallies.append(result[TALLY])
     written = documents | "WriteArrowShards" >> WriteArrowShards(
         out_dir, shard_bytes=config.output.shard_bytes, compression=config.output.compression, promoted=promoted
     )
-    rejects = read[REJECTED] | "WriteDeadLetters" >> WriteDeadLetters(out_dir)
-    tallies = (read[TALLY], written[TALLY]) | "FlattenTallies" >> beam.Flatten()
+    rejected = dead_letters | "FlattenDeadLetters" >> beam.Flatten()
+    rejects = rejected | "WriteDeadLetters" >> WriteDeadLetters(out_dir)
+    tallies = [*tallies, written[TALLY]] | "FlattenTallies" >> beam.Flatten()
 
     config_dict = config.to_dict()
     volatile: dict[str, Any] = {"started_at": started_at, "input_paths": {f.relpath: f.path for f in files}}
@@ -59,7 +65,18 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
         schema=[{"name": f.name, "type": str(f.type), "nullable": f.nullable} for f in document_schema(promoted)],
         replaceable=config.output.replaceable,
     )
+    stage_order = [READ_STAGE, EXTRACT_STAGE, *(s.name for s in stages), WRITE_STAGE]
     stats = (written.main, rejects, tallies) | "WriteRunSummary" >> WriteRunSummary(
-        out_dir, manifest_base=base, volatile=volatile, stage_order=STAGE_ORDER
+        out_dir, manifest_base=base, volatile=volatile, stage_order=stage_order
     )
-    return {"documents": documents, "rejected": read[REJECTED], "shards": written.main, "stats": stats}
+    return {"documents": documents, "rejected": rejected, "shards": written.main, "stats": stats}
+
+
+def document_stages(config: PipelineConfig) -> list[Stage]:
+    """The document stages between reading and writing that the config switches on, in pipeline order."""
+    stages: list[Stage] = []
+    if config.clean.enabled:
+        stages.append(CleanStage(config.clean))
+    if config.language.enabled:
+        stages.append(LanguageStage(config.language))
+    return stages

@@ -97,6 +97,22 @@ class ExtractConfig:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class CleanConfig:
+    enabled: bool = True
+    fix_unicode: bool = True  # repair mojibake with ftfy (encoding repairs only; quotes and widths stay)
+    normalization: Literal["NFC", "NFKC", "none"] = "NFC"  # Unicode normalization form
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class LanguageConfig:
+    enabled: bool = True
+    keep: tuple[str, ...] = ()  # lid.176 labels to keep (e.g. [en, ja]); empty keeps every language
+    min_score: float = dataclasses.field(default=0.65, metadata=_limits(min=0, max=1))  # FineWeb's threshold
+    min_score_by_lang: dict[str, float] = dataclasses.field(default_factory=dict, metadata=_limits(min=0, max=1))
+    annotate_only: bool = False  # record lang and lang_score, drop nothing
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class OutputConfig:
     dir: str = "out"  # `--output` replaces it
     shard_bytes: int = dataclasses.field(default=128 * 2**20, metadata=_limits(min=1))  # target text bytes per shard
@@ -117,6 +133,8 @@ class PipelineConfig:
     run: RunConfig = RunConfig()
     input: InputConfig = InputConfig()
     extract: ExtractConfig = ExtractConfig()
+    clean: CleanConfig = CleanConfig()
+    language: LanguageConfig = LanguageConfig()
     output: OutputConfig = OutputConfig()
     beam: BeamConfig = BeamConfig()
 
@@ -211,6 +229,14 @@ def _coerce(hint: Any, value: Any, origin: str, key: str, limits: Mapping[str, A
         if value not in args:
             raise ConfigError(f"{origin}: {key}: expected one of {', '.join(map(repr, args))}, got {value!r}")
         return value
+    if origin_type is dict:
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{origin}: {key}: expected a mapping, got {_describe(value)}")
+        key_hint, value_hint = args
+        return {
+            _coerce(key_hint, k, origin, f"{key} key", {}): _coerce(value_hint, v, origin, f"{key}.{k}", limits)
+            for k, v in value.items()
+        }
     if origin_type is tuple:
         if isinstance(value, str):
             value = [value]

@@ -25,7 +25,7 @@ def test_defaults_and_types():
 @pytest.mark.parametrize(
     "raw, message",
     [
-        ({"outptu": {}}, "outptu: unknown key (expected one of: beam, extract, input, output, run)"),
+        ({"outptu": {}}, "outptu: unknown key (expected one of: beam, clean, extract, input, language, output, run)"),
         ({"output": {"shard_bytes": "big"}}, "output.shard_bytes: expected an integer, got str 'big'"),
         ({"output": {"shard_bytes": 0}}, "output.shard_bytes: expected a value >= 1, got 0"),
         ({"output": {"shard_bytes": True}}, "output.shard_bytes: expected an integer, got bool True"),
@@ -72,3 +72,12 @@ def test_config_is_frozen():
     config = PipelineConfig()
     with pytest.raises(AttributeError):
         config.output = None  # type: ignore[misc]
+
+
+def test_mappings_are_checked_key_by_key():
+    config = parse_config({"language": {"keep": ["en", "ja"], "min_score_by_lang": {"ja": 0.5}}})
+    assert config.language.keep == ("en", "ja") and config.language.min_score_by_lang == {"ja": 0.5}
+    with pytest.raises(ConfigError, match="language.min_score_by_lang.ja: expected a value between 0 and 1, got 1.5"):
+        parse_config({"language": {"min_score_by_lang": {"ja": 1.5}}})
+    with pytest.raises(ConfigError, match="language.min_score_by_lang: expected a mapping"):
+        parse_config({"language": {"min_score_by_lang": ["ja"]}})

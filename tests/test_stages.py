@@ -1,0 +1,82 @@
+"""Document stages run by the generic DoFn: verdicts, annotations, tallies and dead letters, in TestPipeline."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import apache_beam as beam
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from corpusforge.pipeline.config import CleanConfig, LanguageConfig
+from corpusforge.transforms.accounting import TALLY, CombineTallies
+from corpusforge.transforms.document import Document, make_doc_id
+from corpusforge.transforms.read import REJECTED
+from corpusforge.transforms.stages import CleanStage, LanguageStage, RunStage
+
+
+def doc(i: int, text: str) -> Document:
+    return Document(id=make_doc_id("t.jsonl", i), text=text, source="t.jsonl", meta={"offset": i})
+
+
+def first_sentences(shared_data, lang: str, n: int) -> list[str]:
+    lines = (shared_data / "langid/lingua-sentences" / f"{lang}.txt").read_text(encoding="utf-8").splitlines()
+    return sorted(lines, key=len, reverse=True)[:n]  # the longest: unambiguous for lid.176
+
+
+def counts(tallies):
+    return tallies | CombineTallies() | beam.Map(lambda items: {f"{s}/{n}": r for (s, n), (r, _) in items})
+
+
+def test_clean_stage_rewrites_and_drops_empty_documents():
+    docs = [doc(0, "CafÃ©  au\u200b lait\r\n"), doc(1, "\u200b \n\u00ad"), doc(2, "already clean")]
+    with TestPipeline() as p:
+        result = p | beam.Create(docs) | RunStage(CleanStage(CleanConfig()))
+        assert_that(result.documents | beam.Map(lambda d: (d.meta["offset"], d.text)),
+                    equal_to([(0, "Café au lait"), (2, "already clean")]))
+        assert_that(counts(result[TALLY]), equal_to([{"clean/in": 3, "clean/out": 2, "clean/dropped:empty_after_cleaning": 1}]),
+                    label="Tallies")
+
+
+def test_language_stage_annotates_and_drops(shared_data):
+    english = first_sentences(shared_data, "en", 5)
+    german = first_sentences(shared_data, "de", 3)
+    japanese = first_sentences(shared_data, "ja", 4)
+    docs = [doc(i, t) for i, t in enumerate(english + german + japanese)]
+    config = LanguageConfig(keep=("en", "ja"), min_score=0.65)
+    with TestPipeline() as p:
+        result = p | beam.Create(docs) | RunStage(LanguageStage(config))
+        assert_that(result.documents | beam.Map(lambda d: d.meta["lang"]), equal_to(["en"] * 5 + ["ja"] * 4))
+        assert_that(counts(result[TALLY]),
+                    equal_to([{"language/in": 12, "language/out": 9, "language/dropped:language_not_kept": 3}]),
+                    label="Tallies")
+
+    annotate = dataclasses.replace(config, annotate_only=True)
+    with TestPipeline() as p:
+        result = p | beam.Create(docs) | RunStage(LanguageStage(annotate))
+        assert_that(result.documents | beam.Map(lambda d: (d.meta["lang"], 0.65 <= d.meta["lang_score"] <= 1.001)),
+                    equal_to([("en", True)] * 5 + [("de", True)] * 3 + [("ja", True)] * 4))
+
+
+@dataclasses.dataclass(frozen=True)
+class _Fragile:
+    """A stage that fails on documents containing "boom" (a stand-in for a library crashing on an input)."""
+
+    name: str = "fragile"
+
+    def setup(self, shared) -> None:
+        pass
+
+    def apply(self, docs):
+        if any("boom" in d.text for d in docs):
+            raise ValueError("boom")
+        return list(docs)
+
+
+def test_a_document_that_breaks_a_stage_is_dead_lettered_alone():
+    docs = [doc(i, "boom" if i == 3 else f"fine {i}") for i in range(8)]
+    with TestPipeline() as p:
+        result = p | beam.Create(docs) | RunStage(_Fragile())
+        assert_that(result.documents | beam.Map(lambda d: d.meta["offset"]), equal_to([0, 1, 2, 4, 5, 6, 7]))
+        assert_that(result[REJECTED] | beam.Map(lambda r: (r.stage, r.reason, r.offset, r.detail)),
+                    equal_to([("fragile", "stage_error", 3, "ValueError: boom")]), label="DeadLetters")
