@@ -53,7 +53,7 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
     )
     rejected = dead_letters | "FlattenDeadLetters" >> beam.Flatten()
     rejects = rejected | "WriteDeadLetters" >> WriteDeadLetters(out_dir)
-    tallies = [*tallies, written[TALLY]] | "FlattenTallies" >> beam.Flatten()
+    all_tallies = [*tallies, written[TALLY]] | "FlattenTallies" >> beam.Flatten()
 
     config_dict = config.to_dict()
     volatile: dict[str, Any] = {"started_at": started_at, "input_paths": {f.relpath: f.path for f in files}}
@@ -66,7 +66,7 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
         replaceable=config.output.replaceable,
     )
     stage_order = [READ_STAGE, EXTRACT_STAGE, *(s.name for s in stages), WRITE_STAGE]
-    stats = (written.main, rejects, tallies) | "WriteRunSummary" >> WriteRunSummary(
+    stats = (written.main, rejects, all_tallies) | "WriteRunSummary" >> WriteRunSummary(
         out_dir, manifest_base=base, volatile=volatile, stage_order=stage_order
     )
     return {"documents": documents, "rejected": rejected, "shards": written.main, "stats": stats}

@@ -20,6 +20,7 @@ from corpusforge.pipeline.config import CleanConfig, LanguageConfig
 from corpusforge.transforms.accounting import TALLY, AccountingDoFn
 from corpusforge.transforms.clean import clean_text
 from corpusforge.transforms.document import Document, Rejection, Verdict
+from corpusforge.transforms.langid import LanguageModel, language_verdict
 from corpusforge.transforms.read import REJECTED
 
 CLEAN_STAGE = "clean"
@@ -81,13 +82,9 @@ class LanguageStage:
     name: str = LANGUAGE_STAGE
 
     def setup(self, shared: Shared) -> None:
-        from corpusforge.transforms.langid import LanguageModel
-
         self._model = shared.acquire(LanguageModel)
 
     def apply(self, docs: Sequence[Document]) -> list[Document | Rejection]:
-        from corpusforge.transforms.langid import language_verdict
-
         config = self.config
         keep = frozenset(config.keep) or None
         results: list[Document | Rejection] = []
