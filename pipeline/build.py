@@ -1,6 +1,6 @@
 """Pipeline assembly: `build_pipeline(p, config)` wires the stages together; nothing else happens here.
 
-    read+extract ─► clean ─► language ─► write shards ─┐
+    read+extract ─► clean ─► language ─► quality ─► write shards ─┐
           │ dead letters of every stage ─► rejects/dead_letters.jsonl ─► stats.json, manifest.json, _SUCCESS
           └ tallies of every stage ────────────────────────────────────┘
 """
@@ -16,7 +16,7 @@ from corpusforge.pipeline.config import PipelineConfig
 from corpusforge.pipeline.manifest import WriteRunSummary, build_manifest_base
 from corpusforge.transforms.accounting import READ_STAGE, TALLY, WRITE_STAGE
 from corpusforge.transforms.read import EXTRACT_STAGE, REJECTED, ReadDocuments, match_inputs
-from corpusforge.transforms.stages import CleanStage, LanguageStage, RunStage, Stage
+from corpusforge.transforms.stages import CleanStage, LanguageStage, QualityStage, RunStage, Stage
 from corpusforge.transforms.write import WriteArrowShards, WriteDeadLetters, document_schema
 
 # Settings that may differ between two runs that must give identical outputs: they go to the
@@ -79,4 +79,6 @@ def document_stages(config: PipelineConfig) -> list[Stage]:
         stages.append(CleanStage(config.clean))
     if config.language.enabled:
         stages.append(LanguageStage(config.language))
+    if config.quality.enabled:
+        stages.append(QualityStage(config.quality))
     return stages

@@ -112,6 +112,18 @@ class LanguageConfig:
     annotate_only: bool = False  # record lang and lang_score, drop nothing
 
 
+QualityPreset = Literal["fineweb", "gopher_quality", "gopher_repetition", "c4_datatrove", "c4_tfds", "fineweb_quality"]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class QualityConfig:
+    # The reference rule sets are English rules (Gopher's stop words, C4's terminal marks): switch them on
+    # in English recipes (run_configs/fineweb.yaml, c4.yaml). transforms/quality.py documents each preset.
+    enabled: bool = False
+    preset: QualityPreset = "fineweb"  # fineweb: Gopher repetition → Gopher quality → C4 (datatrove) → FineWeb
+    annotate_only: bool = False  # store every signal in meta["quality"], drop nothing, change no text
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OutputConfig:
     dir: str = "out"  # `--output` replaces it
@@ -135,6 +147,7 @@ class PipelineConfig:
     extract: ExtractConfig = ExtractConfig()
     clean: CleanConfig = CleanConfig()
     language: LanguageConfig = LanguageConfig()
+    quality: QualityConfig = QualityConfig()
     output: OutputConfig = OutputConfig()
     beam: BeamConfig = BeamConfig()
 

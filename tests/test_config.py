@@ -7,7 +7,9 @@ from corpusforge.pipeline.config import ConfigError, PipelineConfig, load_config
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("name", ["local.yaml", "extract.yaml", "dataflow.yaml", "flink.yaml", "spark.yaml"])
+@pytest.mark.parametrize(
+    "name", ["local.yaml", "extract.yaml", "fineweb.yaml", "c4.yaml", "annotate.yaml", "dataflow.yaml", "flink.yaml", "spark.yaml"]
+)
 def test_shipped_run_configs_parse(name):
     config = load_config(REPO / "run_configs" / name)
     assert config.input.paths, name
@@ -25,7 +27,7 @@ def test_defaults_and_types():
 @pytest.mark.parametrize(
     "raw, message",
     [
-        ({"outptu": {}}, "outptu: unknown key (expected one of: beam, clean, extract, input, language, output, run)"),
+        ({"outptu": {}}, "outptu: unknown key (expected one of: beam, clean, extract, input, language, output, quality, run)"),
         ({"output": {"shard_bytes": "big"}}, "output.shard_bytes: expected an integer, got str 'big'"),
         ({"output": {"shard_bytes": 0}}, "output.shard_bytes: expected a value >= 1, got 0"),
         ({"output": {"shard_bytes": True}}, "output.shard_bytes: expected an integer, got bool True"),

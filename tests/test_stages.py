@@ -80,3 +80,39 @@ def test_a_document_that_breaks_a_stage_is_dead_lettered_alone():
         assert_that(result.documents | beam.Map(lambda d: d.meta["offset"]), equal_to([0, 1, 2, 4, 5, 6, 7]))
         assert_that(result[REJECTED] | beam.Map(lambda r: (r.stage, r.reason, r.offset, r.detail)),
                     equal_to([("fragile", "stage_error", 3, "ValueError: boom")]), label="DeadLetters")
+
+
+def c4_documents(shared_data, n: int) -> list[Document]:
+    import json
+
+    lines = (shared_data / "text/llama-factory-web/c4_demo.jsonl").read_text(encoding="utf-8").splitlines()[:n]
+    return [doc(i, json.loads(line)["text"]) for i, line in enumerate(lines)]
+
+
+def test_quality_stage_drops_with_the_rule_and_rewrites_c4_lines(shared_data):
+    from corpusforge.pipeline.config import QualityConfig
+    from corpusforge.transforms.quality import PRESETS, run_steps
+    from corpusforge.transforms.stages import QualityStage
+
+    docs = c4_documents(shared_data, 60) + [doc(100, "Buy now!!! " * 30)]
+    expected = {d.meta["offset"]: run_steps(d.text, PRESETS["fineweb"]) for d in docs}
+    kept = sorted((i, o.text) for i, o in expected.items() if o.reason is None)
+    reasons: dict[str, int] = {}
+    for o in expected.values():
+        if o.reason:
+            reasons[f"quality/dropped:{o.reason}"] = reasons.get(f"quality/dropped:{o.reason}", 0) + 1
+    assert kept and reasons and expected[100].reason is not None
+    with TestPipeline() as p:
+        result = p | beam.Create(docs) | RunStage(QualityStage(QualityConfig(enabled=True, preset="fineweb")))
+        assert_that(result.documents | beam.Map(lambda d: (d.meta["offset"], d.text)), equal_to(kept))
+        assert_that(counts(result[TALLY]),
+                    equal_to([{"quality/in": len(docs), "quality/out": len(kept), **reasons}]), label="Tallies")
+
+    annotate = QualityConfig(enabled=True, preset="fineweb", annotate_only=True)
+    with TestPipeline() as p:
+        result = p | beam.Create(docs) | RunStage(QualityStage(annotate))
+        original = {d.meta["offset"]: d.text for d in docs}
+        assert_that(  # nothing dropped, no text changed, the verdict each document would have had recorded
+            result.documents | beam.Map(lambda d: (d.meta["offset"], d.meta["quality"]["would_drop"], d.text)),
+            equal_to([(i, o.reason, original[i]) for i, o in expected.items()]),
+        )

@@ -16,15 +16,18 @@ from typing import Iterator, Protocol, Sequence
 import apache_beam as beam
 from apache_beam.utils.shared import Shared
 
-from corpusforge.pipeline.config import CleanConfig, LanguageConfig
+from corpusforge.pipeline.config import CleanConfig, LanguageConfig, QualityConfig
 from corpusforge.transforms.accounting import TALLY, AccountingDoFn
 from corpusforge.transforms.clean import clean_text
 from corpusforge.transforms.document import Document, Rejection, Verdict
 from corpusforge.transforms.langid import LanguageModel, language_verdict
+from corpusforge.transforms.quality import PRESETS, run_steps
 from corpusforge.transforms.read import REJECTED
 
 CLEAN_STAGE = "clean"
 LANGUAGE_STAGE = "language"
+QUALITY_STAGE = "quality"
+QUALITY_SIGNALS_VERSION = 1  # bump when a signal's definition changes, so stored signals are not mixed
 _MAX_BATCH = 256  # documents per stage call; batches model calls without holding much in memory
 
 
@@ -94,6 +97,37 @@ class LanguageStage:
                 lang, score, keep=keep, min_score=config.min_score, min_score_by_lang=config.min_score_by_lang
             )
             results.append(doc if reason is None else drop(doc, self.name, reason))
+        return results
+
+
+@dataclasses.dataclass(frozen=True)
+class QualityStage:
+    """A preset of the reference quality rule sets (`transforms/quality.py`), run in its order.
+
+    C4 steps remove lines, so a kept document may come out with less text. In `annotate_only` mode every
+    step runs, nothing is dropped and the text is unchanged: `meta["quality"]` holds the preset, the
+    signals measured and the first rule that would have dropped the document, for re-thresholding later.
+    """
+
+    config: QualityConfig
+    name: str = QUALITY_STAGE
+
+    def setup(self, shared: Shared) -> None:
+        pass
+
+    def apply(self, docs: Sequence[Document]) -> list[Document | Rejection]:
+        steps = PRESETS[self.config.preset]
+        results: list[Document | Rejection] = []
+        for doc in docs:
+            outcome = run_steps(doc.text, steps, annotate=self.config.annotate_only)
+            if self.config.annotate_only:
+                record = {"version": QUALITY_SIGNALS_VERSION, "preset": self.config.preset,
+                          "would_drop": outcome.reason, "signals": outcome.signals}
+                results.append(doc.with_meta(quality=record))
+            elif outcome.reason is not None:
+                results.append(drop(doc, self.name, outcome.reason))
+            else:
+                results.append(doc if outcome.text == doc.text else dataclasses.replace(doc, text=outcome.text))
         return results
 
 
