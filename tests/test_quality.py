@@ -299,7 +299,7 @@ def test_fineweb_preset_on_real_documents(shared_data):
     assert sum(o.reason is None for o in outcomes) >= 0.5 * len(texts)
     reasons = {o.reason for o in outcomes} - {None}
     assert all(r.startswith(("gopher_", "c4_", "fineweb_")) for r in reasons)
-    for text, outcome in zip(texts, outcomes):
+    for outcome in outcomes:
         if outcome.reason is None:
             assert q.fineweb_quality(outcome.text) is None  # the last step saw the C4-rewritten text
 
