@@ -49,7 +49,8 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
         dead_letters.append(result[REJECTED])
         tallies.append(result[TALLY])
     written = documents | "WriteArrowShards" >> WriteArrowShards(
-        out_dir, shard_bytes=config.output.shard_bytes, compression=config.output.compression, promoted=promoted
+        out_dir, shard_bytes=config.output.shard_bytes, compression=config.output.compression, promoted=promoted,
+        partition_by_language=config.output.partition_by_language,
     )
     rejected = dead_letters | "FlattenDeadLetters" >> beam.Flatten()
     rejects = rejected | "WriteDeadLetters" >> WriteDeadLetters(out_dir)

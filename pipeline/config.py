@@ -129,6 +129,7 @@ class OutputConfig:
     dir: str = "out"  # `--output` replaces it
     shard_bytes: int = dataclasses.field(default=128 * 2**20, metadata=_limits(min=1))  # target text bytes per shard
     compression: Literal["none", "zstd", "lz4"] = "none"  # Arrow buffer compression; none keeps shards memory-mappable
+    partition_by_language: bool = False  # documents/lang=xx/part-*.arrow, one shard set per language
     overwrite: bool = False  # replace a finished run in `dir` (also `--overwrite`)
     # A run written with replaceable: true (the shipped sample recipe) may be replaced without --overwrite.
     replaceable: bool = False

@@ -73,7 +73,7 @@ def prepare_output_dir(out_dir: str, *, overwrite: bool) -> None:
     stale = [FileSystems.join(out_dir, name) for name in (SUCCESS, MANIFEST, STATS)]
     stale = [path for path in stale if FileSystems.exists(path)]
     for folder in (DOCUMENTS_DIR, REJECTS_DIR):
-        stale += [m.path for m in FileSystems.match([FileSystems.join(out_dir, folder, "*")])[0].metadata_list]
+        stale += [m.path for m in FileSystems.match([FileSystems.join(out_dir, folder, "**")])[0].metadata_list]
     if stale:
         FileSystems.delete(stale)
     if not FileSystems.exists(out_dir):

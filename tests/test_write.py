@@ -147,3 +147,16 @@ def test_dead_letters_file_sorted_and_always_written(tmp_path):
 def test_parse_fetch_date(raw, expected):
     parsed = parse_fetch_date(raw)
     assert (parsed.isoformat() if parsed else None) == expected
+
+
+def test_partition_by_language(tmp_path):
+    docs = make_docs(30)  # meta lang: en for odd, ja for even
+    with TestPipeline() as p:
+        p | beam.Create(docs) | WriteArrowShards(str(tmp_path), shard_bytes=2000, partition_by_language=True)
+    for lang in ("en", "ja"):
+        paths = sorted((tmp_path / "documents" / f"lang={lang}").glob("*.arrow"))
+        expected = sorted(d.id for d in docs if d.meta["lang"] == lang)
+        total = sum(len(d.text.encode()) for d in docs if d.meta["lang"] == lang)
+        assert len(paths) == -(-total // 2000) and paths[0].name.endswith(f"-of-{len(paths):05d}.arrow")
+        ids = [i for p in paths for i in pa.ipc.open_file(pa.memory_map(str(p))).read_all().column("id").to_pylist()]
+        assert sorted(ids) == expected

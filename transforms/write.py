@@ -109,8 +109,9 @@ def _row_order(doc: Document) -> tuple[str, str, str, str]:
     return doc.id, doc.source, doc.url or "", doc.text
 
 
-def shard_name(index: int, count: int) -> str:
-    return f"{DOCUMENTS_DIR}/part-{index:05d}-of-{count:05d}.arrow"
+def shard_name(index: int, count: int, partition: str = "") -> str:
+    folder = f"{DOCUMENTS_DIR}/{partition}" if partition else DOCUMENTS_DIR
+    return f"{folder}/part-{index:05d}-of-{count:05d}.arrow"
 
 
 def shard_of(doc_id: str, count: int) -> int:
@@ -126,16 +127,16 @@ class _WriteShardFn(AccountingDoFn):
         self._schema = schema
         self._compression = compression
 
-    def process(self, element, shard_count: int):
-        index, docs = element
-        docs = sorted(docs, key=_row_order)
+    def process(self, element, shard_counts: dict[str, int]):
+        (partition, index), docs = element
+        docs = sorted((d for d in docs if d is not None), key=_row_order)
         sink = pa.BufferOutputStream()
         options = pa.ipc.IpcWriteOptions(compression=self._compression)
         with pa.ipc.new_file(sink, self._schema, options=options) as writer:
             for batch in _batches(docs):
                 writer.write_table(documents_to_table(batch, self._schema))
         data = memoryview(sink.getvalue())  # no copy: hashed and written from Arrow's buffer
-        relpath = shard_name(index, shard_count)
+        relpath = shard_name(index, shard_counts[partition], partition)
         _atomic_write(FileSystems.join(self._out_dir, relpath), data)
         text_bytes = sum(len(d.text.encode("utf-8")) for d in docs)
         self.tally.add(WRITE_STAGE, "out", text_bytes, records=len(docs))
@@ -156,35 +157,46 @@ def _batches(docs: list[Document]) -> Iterable[list[Document]]:
 
 
 class WriteArrowShards(beam.PTransform):
-    """PCollection[Document] → Arrow shards under `out_dir/documents/`.
+    """PCollection[Document] → Arrow shards under `out_dir/documents/` (or `documents/lang=xx/` per language).
 
-    Output: a tagged result with `main` (PCollection[dict], one file info per shard: path, rows, bytes,
-    sha256, text_bytes) and `tally`.
+    With `partition_by_language`, each language (`meta["lang"]`, `und` when absent) gets its own folder
+    and its own shard count. Output: a tagged result with `main` (PCollection[dict], one file info per
+    shard: path, rows, bytes, sha256, text_bytes) and `tally`.
     """
 
-    def __init__(self, out_dir: str, *, shard_bytes: int, compression: str = "none", promoted: Iterable[str] = ()):
+    def __init__(self, out_dir: str, *, shard_bytes: int, compression: str = "none", promoted: Iterable[str] = (),
+                 partition_by_language: bool = False):
         super().__init__()
-        self._out_dir = out_dir
         self._shard_bytes = shard_bytes
+        self._partition_by_language = partition_by_language
         self._fn = _WriteShardFn(
             out_dir=out_dir, schema=document_schema(promoted), compression=None if compression == "none" else compression
         )
 
     def expand(self, docs):
         shard_bytes = self._shard_bytes
-        shard_count = (
+        by_language = self._partition_by_language
+
+        def partition(doc: Document) -> str:
+            return f"lang={doc.meta.get('lang') or 'und'}" if by_language else ""
+
+        shard_counts = (
             docs
-            | "TextBytes" >> beam.Map(lambda d: len(d.text.encode("utf-8")))
-            | "TotalBytes" >> beam.CombineGlobally(sum)
-            | "ShardCount" >> beam.Map(lambda total: max(1, math.ceil(total / shard_bytes)))
+            | "TextBytes" >> beam.Map(lambda d: (partition(d), len(d.text.encode("utf-8"))))
+            | "TotalBytes" >> beam.CombinePerKey(sum)
+            | "ShardCount" >> beam.Map(lambda kv: (kv[0], max(1, math.ceil(kv[1] / shard_bytes))))
+        )  # (partition, shard count)
+        counts = beam.pvalue.AsDict(shard_counts)
+        keyed = docs | "AssignShard" >> beam.Map(
+            lambda d, n: ((partition(d), shard_of(d.id, n[partition(d)])), d), n=counts
         )
+        # One empty slot per shard, so that every part-i-of-n exists even when no document hashes to it.
+        slots = shard_counts | "ShardSlots" >> beam.FlatMap(lambda kv: [((kv[0], i), None) for i in range(kv[1])])
         return (
-            docs
-            | "AssignShard" >> beam.Map(lambda d, n: (shard_of(d.id, n), d), n=beam.pvalue.AsSingleton(shard_count))
-            | "GroupShards" >> beam.GroupByKey()  # (shard index, [Document])
-            | "WriteShards" >> beam.ParDo(self._fn, shard_count=beam.pvalue.AsSingleton(shard_count)).with_outputs(
-                TALLY, main="main"
-            )
+            (keyed, slots)
+            | "WithSlots" >> beam.Flatten()
+            | "GroupShards" >> beam.GroupByKey()  # ((partition, shard index), [Document | None])
+            | "WriteShards" >> beam.ParDo(self._fn, shard_counts=counts).with_outputs(TALLY, main="main")
         )
 
 
