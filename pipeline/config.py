@@ -112,15 +112,19 @@ class LanguageConfig:
     annotate_only: bool = False  # record lang and lang_score, drop nothing
 
 
-QualityPreset = Literal["fineweb", "gopher_quality", "gopher_repetition", "c4_datatrove", "c4_tfds", "fineweb_quality"]
+QualityPreset = Literal[
+    "multilingual", "fineweb", "gopher_quality", "gopher_repetition", "c4_datatrove", "c4_tfds", "fineweb_quality"
+]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class QualityConfig:
-    # The reference rule sets are English rules (Gopher's stop words, C4's terminal marks): switch them on
-    # in English recipes (run_configs/fineweb.yaml, c4.yaml). transforms/quality.py documents each preset.
+    # The reference presets are English rules (Gopher's stop words, C4's terminal marks), kept exact for
+    # English recipes (run_configs/fineweb.yaml, c4.yaml); `multilingual` is the same families made
+    # language-aware (CJK/Thai segmentation, per-language stop words and terminal marks).
+    # transforms/quality.py and transforms/multilingual.py document each preset.
     enabled: bool = False
-    preset: QualityPreset = "fineweb"  # fineweb: Gopher repetition → Gopher quality → C4 (datatrove) → FineWeb
+    preset: QualityPreset = "multilingual"  # fineweb: Gopher repetition → Gopher quality → C4 (datatrove) → FineWeb
     annotate_only: bool = False  # store every signal in meta["quality"], drop nothing, change no text
 
 

@@ -279,7 +279,9 @@ def test_c4_tfds_differs_from_datatrove():
 def test_presets_are_explicit_steps():
     assert [s.rule for s in q.PRESETS["fineweb"]] == ["gopher_repetition", "gopher_quality", "c4", "fineweb_quality"]
     assert q.PRESETS["fineweb"][2].params == {"filter_no_terminal_punct": False}
-    assert set(q.PRESETS) == {"gopher_quality", "gopher_repetition", "c4_tfds", "c4_datatrove", "fineweb_quality", "fineweb"}
+    assert set(q.PRESETS) == {
+        "gopher_quality", "gopher_repetition", "c4_tfds", "c4_datatrove", "fineweb_quality", "fineweb", "multilingual"
+    }  # multilingual: transforms/multilingual.py (tests/test_multilingual.py)
 
 
 def test_c4_documents_pass_c4_rules(shared_data):

@@ -309,9 +309,11 @@ class TextView:
     quality uses `str.splitlines`, Gopher repetition `\\n+` and `\\n{2,}`, FineWeb `split("\\n")`).
     """
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, lang: str | None = None):
         self.text = text
+        self.lang = lang  # the document's language (language stage), for language-aware rules
         self._signals: dict[str, float] = {}
+        self.extra: dict[str, Any] = {}  # splits cached by rules defined elsewhere (multilingual.py)
 
     def signal(self, name: str) -> float:
         """The named signal (a key of `SIGNALS`), computed once."""
@@ -753,14 +755,18 @@ PRESETS: dict[str, tuple[Step, ...]] = {
 }
 
 
-def run_steps(text: str, steps: tuple[Step, ...], *, annotate: bool = False) -> QualityOutcome:
+def run_steps(
+    text: str, steps: tuple[Step, ...], *, annotate: bool = False, lang: str | None = None
+) -> QualityOutcome:
     """Run `steps` in order on `text`; stop at the first drop (unless `annotate`).
 
     With `annotate=True` nothing stops the run: every step measures its signals (stored in the outcome for
     `meta`), `reason` is the first step's drop reason, and the text is rewritten only by steps that keep
-    the document. Signals of a step after a C4 rewrite are measured on the rewritten text.
+    the document. Signals of a step after a C4 rewrite are measured on the rewritten text. `lang` (the
+    language stage's code) is on the view for language-aware rules (the `multilingual` preset); the
+    reference rules ignore it.
     """
-    view = TextView(text)
+    view = TextView(text, lang)
     signals: dict[str, float] = {}
     first: str | None = None
     for step in steps:
@@ -771,5 +777,11 @@ def run_steps(text: str, steps: tuple[Step, ...], *, annotate: bool = False) -> 
                 return QualityOutcome(reason, view.text, signals)
             first = first or reason
         elif new_text != view.text:
-            view = TextView(new_text)
+            view = TextView(new_text, lang)
     return QualityOutcome(first, view.text, signals)
+
+
+# The language-aware rules register themselves in RULES, SIGNALS and PRESETS["multilingual"]; imported
+# last, as multilingual.py builds on this module.
+from corpusforge.transforms import multilingual as _multilingual  # noqa: F401
+

@@ -102,7 +102,8 @@ class LanguageStage:
 
 @dataclasses.dataclass(frozen=True)
 class QualityStage:
-    """A preset of the reference quality rule sets (`transforms/quality.py`), run in its order.
+    """A quality preset (`transforms/quality.py`, `transforms/multilingual.py`), run in its order, told the
+    document's `lang` (from the language stage) for the language-aware rules.
 
     C4 steps remove lines, so a kept document may come out with less text. In `annotate_only` mode every
     step runs, nothing is dropped and the text is unchanged: `meta["quality"]` holds the preset, the
@@ -119,7 +120,7 @@ class QualityStage:
         steps = PRESETS[self.config.preset]
         results: list[Document | Rejection] = []
         for doc in docs:
-            outcome = run_steps(doc.text, steps, annotate=self.config.annotate_only)
+            outcome = run_steps(doc.text, steps, annotate=self.config.annotate_only, lang=doc.meta.get("lang"))
             if self.config.annotate_only:
                 record = {"version": QUALITY_SIGNALS_VERSION, "preset": self.config.preset,
                           "would_drop": outcome.reason, "signals": outcome.signals}

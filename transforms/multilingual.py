@@ -1,0 +1,527 @@
+"""Language-aware quality rules: the `multilingual` preset (Gopher repetition, Gopher quality, C4 lines,
+FineWeb quality) for documents in any language, given `lang` (the language stage's `doc.meta["lang"]`).
+
+The reference rule sets in `quality.py` count English words (spaCy's English tokenizer), English stop
+words and English line endings: Japanese or Chinese prose has no spaces, so it is one "word" per line and
+fails every word rule. Here the same rules run on a language-aware segmentation, and the verdict logic is
+the reference's own (`gopher_quality`, `gopher_repetition`, `fineweb_quality` are called on a mapping of
+language-aware signals under the reference names), so only the measurements differ:
+
+Segmentation (`units`, one regex pass). Words of spaced scripts are runs of letters/digits (with their
+combining marks and inner apostrophes); each Han, Hiragana or Katakana character is one unit; each Thai,
+Lao, Khmer or Myanmar character with its combining marks is one unit (these scripts put no spaces between
+words); a run of one punctuation/symbol character is one unit. No dictionary, no dependencies.
+
+Word equivalents. A unit of a character-segmented language is less than a word, so a language profile
+carries `units_per_word` (1 for spaced languages; 1.5 for ja/zh, the usual mean word length in characters
+of segmented Chinese and Japanese; 3 for Thai-like scripts) and every word COUNT is reported in word
+equivalents (units / units_per_word): the Gopher/C4/FineWeb thresholds (50 words, 3 words a line,
+newlines per word) then keep their meaning and need no per-language scaling. n-grams of a character-
+segmented text are character n-grams of round(n × units_per_word) characters for the word n (2 → 3, 5 →
+8, 10 → 15 for ja/zh). The mean word length is not meaningful on characters: ja/zh/th turn it off.
+
+Stop words: a short list per language of its most frequent function words (Gopher's own 8 for English),
+matched case-insensitively against words; for ja, zh, ko, th (no word boundaries to match) an entry counts
+when it occurs as a substring (particles/function characters: の は が を に で / 的 是 了 在 和), and as
+single characters are common these languages need more distinct ones (`min_stop_words` 4). Terminal
+marks: `TERMINAL_PUNCTUATION` (the Unicode sentence terminals of all scripts, datatrove's set: . ! ? 。
+！ ？ । ؟ ۔ ...) plus language extras (ja: 」 』, dialogue ends without 。; el: ;), optionally followed by
+closing quotes/brackets. Thai and Lao write no sentence punctuation: their punctuation rules are off.
+
+`lang` is normalized (`zh-Hant` → `zh`, `pt_BR` → `pt`; yue/wuu/lzh → zh). Unknown or missing `lang`:
+a text mostly of CJK (SEA) units gets the ja (kana present) or zh (th) profile, anything else the default
+profile, whose stop words are all the lists' words together (lenient, but keyword lists still fail).
+
+Thresholds: the reference defaults, overridden per language by `MULTILINGUAL_BY_LANG` (`{lang: {param:
+value}}`, plain data as a config would hold it; each rule takes the parameters it knows), as FineWeb-2
+sets its thresholds per language.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from functools import cache
+from typing import Any
+
+from corpusforge.transforms import quality as q
+from corpusforge.transforms.quality import (
+    C4_CITATION,
+    TERMINAL_PUNCTUATION,
+    C4Result,
+    Step,
+    TextView,
+)
+
+# --- scripts and segmentation ---------------------------------------------------------------------------
+
+def _ranges(codepoints: list[int]) -> str:
+    """A regex character-class body for sorted code points, as \\u/\\U ranges."""
+    out: list[str] = []
+    i = 0
+    while i < len(codepoints):
+        j = i
+        while j + 1 < len(codepoints) and codepoints[j + 1] == codepoints[j] + 1:
+            j += 1
+        a, b = codepoints[i], codepoints[j]
+        out.append(f"\\U{a:08x}" if a == b else f"\\U{a:08x}-\\U{b:08x}")
+        i = j + 1
+    return "".join(out)
+
+
+_MARKS = _ranges([c for c in range(0x20000) if unicodedata.category(chr(c)).startswith("M")] + list(range(0xE0100, 0xE01F0)))
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f\u3005-\u3007"  # + 々 〆 〇
+_KANA = r"\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f"
+_CJK = _HAN + _KANA
+_SEA = r"\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff"  # Thai, Lao, Myanmar, Khmer
+_LETTER = rf"[^\W_{_CJK}{_SEA}][{_MARKS}]*"
+_UNIT = re.compile(
+    rf"[{_CJK}]"  # one Han/kana character
+    rf"|[{_SEA}][{_MARKS}]*"  # one Thai-like character with its marks
+    rf"|(?:{_LETTER})+(?:['’](?:{_LETTER})+)*(?:[.,]\d+)*"  # a word (l'homme, don't, 3.14)
+    r"|([^\w\s])\1*"  # a run of one punctuation/symbol character
+    r"|\S"
+)
+_CJK_CHAR = re.compile(rf"[{_CJK}]")
+_SEA_CHAR = re.compile(rf"[{_SEA}]")
+_KANA_CHAR = re.compile(rf"[{_KANA}]")
+
+
+def units(text: str) -> list[str]:
+    """The segmentation units of `text` (module docstring): words, CJK/SEA characters, punctuation runs."""
+    return [m.group() for m in _UNIT.finditer(text)]
+
+
+# --- language profiles ----------------------------------------------------------------------------------
+
+CLOSERS = "\"'”’»›)]）」』】〉》〕"
+_CJK_TERMINALS = "。！？｡"  # a sentence end wherever it stands (no abbreviations, no spaces after)
+
+
+@dataclasses.dataclass(frozen=True)
+class LanguageProfile:
+    """How to measure a language: segmentation scale, stop words, terminal marks, short lines."""
+
+    units_per_word: float = 1.0  # segmentation units per word (word counts are units / this)
+    stop_words: frozenset[str] = frozenset()  # lower case; empty: the stop-word rule is off
+    stop_substrings: bool = False  # match stop words as substrings of the text (no word boundaries)
+    extra_terminals: str = ""  # terminal marks beyond TERMINAL_PUNCTUATION
+    short_line_chars: int = 30  # FineWeb's short line (30 characters of English ≈ 10 of Chinese)
+
+    @property
+    def char_segmented(self) -> bool:
+        return self.units_per_word != 1.0
+
+
+def _words(s: str) -> frozenset[str]:
+    return frozenset(s.split())
+
+
+_STOP_WORDS: dict[str, str] = {
+    "en": "the be to of and that have with",  # Gopher's list
+    "de": "der die das und ist nicht zu den von mit sich des",
+    "fr": "le la les de des et est que une un du dans qui",
+    "es": "el la los las de que y en es un una del por",
+    "it": "il la di che è un una del per non sono gli della",
+    "pt": "o os as de que e do da em um uma não é",
+    "nl": "de het een en van is dat op niet te zijn met",
+    "ru": "и в не на что он с как это по я то а к но из у о для от за его",
+    "uk": "і в не на що та з як це до й у а але від для за його про",
+    "pl": "i w nie się na to że z jest do jak o",
+    "cs": "a se v na je že to s z do jako o",
+    "sv": "och att det som en är på i av för med den",
+    "tr": "bir ve bu da de için ile çok olarak daha gibi ne",
+    "id": "yang dan di ini itu dengan untuk dari dalam tidak adalah ke",
+    "vi": "của và là có các trong được cho không những người một",
+    "ar": "في من على أن إلى التي الذي عن مع هذا كان هو",
+    "fa": "و در به از که این را با است برای",
+    "he": "של את על הוא לא עם זה כי גם",
+    "hi": "के है में की और से को का एक पर यह नहीं",
+    "el": "και το να η του της την σε που με από είναι",
+}
+# Languages without word boundaries: entries are matched as substrings.
+_STOP_SUBSTRINGS: dict[str, str] = {
+    "ja": "の は が を に で と も から まで です ます でし まし して した いる ある ない こと この その という として",
+    "zh": "的 了 是 在 和 与 也 就 都 而 被 把 这 這 那 着 過 过 们 們 我 他 你 个 個 不 有 之 其 于 於 并 並 但 或",
+    "ko": "있다 한다 이다 하는 있는 에서 으로 에게 그리고 는 을 를 의 이 가",
+    "th": "ที่ และ ใน ของ การ เป็น มี ได้ ไม่ จะ ให้ ว่า กับ นี้",
+}
+_STOP_SUBSTRINGS["yue"] = _STOP_SUBSTRINGS["zh"] + " 嘅 係 唔 咗 喺 佢 啲"
+
+LANGUAGES: dict[str, LanguageProfile] = {
+    **{lang: LanguageProfile(stop_words=_words(s)) for lang, s in _STOP_WORDS.items()},
+    "el": LanguageProfile(stop_words=_words(_STOP_WORDS["el"]), extra_terminals=";"),  # ; is Greek's ?
+    "ja": LanguageProfile(1.5, _words(_STOP_SUBSTRINGS["ja"]), True, extra_terminals="」』", short_line_chars=10),
+    "zh": LanguageProfile(1.5, _words(_STOP_SUBSTRINGS["zh"]), True, short_line_chars=10),
+    "yue": LanguageProfile(1.5, _words(_STOP_SUBSTRINGS["yue"]), True, short_line_chars=10),
+    "ko": LanguageProfile(1.0, _words(_STOP_SUBSTRINGS["ko"]), True, short_line_chars=15),
+    "th": LanguageProfile(3.0, _words(_STOP_SUBSTRINGS["th"]), True, short_line_chars=15),
+    "lo": LanguageProfile(3.0, short_line_chars=15),
+    "km": LanguageProfile(3.0, short_line_chars=15),
+    "my": LanguageProfile(3.0, short_line_chars=15),
+}
+DEFAULT_PROFILE = LanguageProfile(stop_words=frozenset().union(*(_words(s) for s in _STOP_WORDS.values())))
+_ALIASES = {"wuu": "zh", "gan": "zh", "lzh": "zh", "hak": "zh", "cmn": "zh", "jpn": "ja", "eng": "en"}
+
+
+def normalize_lang(lang: str | None) -> str | None:
+    """`zh-Hant` → `zh`, `pt_BR` → `pt`, `wuu` → `zh`; None or empty stays None."""
+    if not lang:
+        return None
+    base = lang.strip().lower().replace("_", "-").split("-")[0]
+    return _ALIASES.get(base, base) or None
+
+
+# --- per-language thresholds (FineWeb-2 style overrides of the reference defaults) -----------------------
+
+_CHARS_NO_WORD_LENGTH = {"min_avg_word_length": None, "max_avg_word_length": None}
+MULTILINGUAL_BY_LANG: dict[str, dict[str, Any]] = {
+    # Units are characters: word length is meaningless; single-character function words are frequent, so
+    # the stop-word count needs more distinct ones.
+    "ja": {**_CHARS_NO_WORD_LENGTH, "min_stop_words": 4},
+    "zh": {**_CHARS_NO_WORD_LENGTH, "min_stop_words": 4},
+    "yue": {**_CHARS_NO_WORD_LENGTH, "min_stop_words": 4},
+    # Korean words (eojeol) are 2-4 Hangul syllables: each syllable is one character.
+    "ko": {"min_avg_word_length": 1.5, "min_stop_words": 3},
+    # Vietnamese words are written syllable by syllable (mean ~3.5 letters).
+    "vi": {"min_avg_word_length": 2},
+    # Thai/Lao write no sentence punctuation; units are characters.
+    "th": {**_CHARS_NO_WORD_LENGTH, "min_stop_words": 6, "line_punct_thr": None,
+           "filter_no_terminal_punct": False, "min_num_sentences": 1},
+    "lo": {**_CHARS_NO_WORD_LENGTH, "line_punct_thr": None, "filter_no_terminal_punct": False,
+           "min_num_sentences": 1},
+    "km": {**_CHARS_NO_WORD_LENGTH},
+    "my": {**_CHARS_NO_WORD_LENGTH},
+}
+
+
+# --- the language-aware view ----------------------------------------------------------------------------
+
+
+class MultilingualView:
+    """The language-aware splits of one `TextView` (cached on it: `ml_view`)."""
+
+    def __init__(self, view: TextView):
+        self.view = view
+        text = view.text
+        self.units = units(text)
+        self.word_units = [u for u in self.units if u[0].isalnum()]
+        self.lang = self._resolve(normalize_lang(view.lang))
+        self.profile = LANGUAGES.get(self.lang, DEFAULT_PROFILE) if self.lang else DEFAULT_PROFILE
+
+    def _resolve(self, lang: str | None) -> str | None:
+        if lang in LANGUAGES:
+            return lang
+        if self.word_units:  # unknown language: decide by script
+            n = len(self.word_units)
+            cjk = sum(1 for u in self.word_units if _CJK_CHAR.match(u))
+            if cjk > n / 2:
+                return "ja" if _KANA_CHAR.search(self.view.text) else "zh"
+            if sum(1 for u in self.word_units if _SEA_CHAR.match(u)) > n / 2:
+                return "th" if re.search(r"[\u0e00-\u0e7f]", self.view.text) else None
+        return lang
+
+    def word_equivalents(self, n_units: float) -> float:
+        return n_units / self.profile.units_per_word
+
+    def gram_size(self, n: int) -> int:
+        return int(n * self.profile.units_per_word + 0.5)
+
+    def ngrams(self, n: int) -> list[tuple[str, ...]]:
+        return list(zip(*(self.units[i:] for i in range(n))))
+
+    @property
+    def terminals(self) -> frozenset[str]:
+        return _terminals(self.profile.extra_terminals)
+
+    def ends_sentence(self, line: str) -> bool:
+        """The line ends in a terminal mark, optionally followed by closing quotes/brackets."""
+        stripped = line.rstrip(CLOSERS)
+        return bool(stripped) and stripped[-1] in self.terminals or (
+            bool(self.profile.extra_terminals) and line.endswith(tuple(self.profile.extra_terminals)))
+
+
+@cache
+def _terminals(extra: str) -> frozenset[str]:
+    return TERMINAL_PUNCTUATION | frozenset(extra)
+
+
+@cache
+def _sentence_end(extra: str) -> re.Pattern[str]:
+    marks = "".join(sorted(_terminals(extra)))
+    closers = re.escape(CLOSERS)
+    return re.compile(rf"[{_CJK_TERMINALS}]+[{closers}]*|[{re.escape(marks)}]+[{closers}]*(?=\s|$)")
+
+
+def ml_view(view: TextView) -> MultilingualView:
+    """The view's language-aware splits, computed once per view."""
+    found = view.extra.get("ml_view")
+    if found is None:
+        found = view.extra["ml_view"] = MultilingualView(view)
+    return found
+
+
+# --- signals (registered in quality.SIGNALS under ml_ names) ---------------------------------------------
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den else 0.0
+
+
+def _mean_word_length(v: TextView) -> float:
+    ws = ml_view(v).word_units
+    return sum(map(len, ws)) / len(ws) if ws else 0.0
+
+
+def _stop_words(v: TextView) -> float:
+    m = ml_view(v)
+    stop = m.profile.stop_words
+    if m.profile.stop_substrings:
+        text = v.text
+        return sum(1 for w in stop if w in text)
+    return len(stop.intersection(w.lower() for w in m.word_units))
+
+
+def _top_ngram_frac(n: int):
+    def signal(v: TextView) -> float:
+        m = ml_view(v)
+        size = m.gram_size(n)
+        grams = m.ngrams(size)
+        if not grams or not v.text:
+            return 0.0
+        gram, count = Counter(grams).most_common(1)[0]
+        sep = 0 if m.profile.char_segmented else size - 1
+        return (sum(map(len, gram)) + sep) * count / len(v.text)
+
+    return signal
+
+
+def _dup_ngram_frac(n: int):
+    def signal(v: TextView) -> float:
+        m = ml_view(v)
+        size = m.gram_size(n)
+        if not v.text or len(m.units) < size:
+            return 0.0
+        grams = list(map("".join, m.ngrams(size)))
+        seen: set[str] = set()
+        chars, i, end = 0, 0, len(grams)
+        while i < end:
+            gram = grams[i]
+            if gram in seen:
+                chars += len(gram)
+                i += size
+            else:
+                seen.add(gram)
+                i += 1
+        return chars / len(v.text)
+
+    return signal
+
+
+def _line_punct_ratio(v: TextView) -> float:
+    m = ml_view(v)
+    lines = v.nonblank_lines
+    return _ratio(sum(m.ends_sentence(line) for line in lines), len(lines))
+
+
+def _short_line_ratio(v: TextView) -> float:
+    limit = ml_view(v).profile.short_line_chars
+    lines = v.nonblank_lines
+    return _ratio(sum(len(line) <= limit for line in lines), len(lines))
+
+
+ML_SIGNALS = {
+    "ml_n_words": lambda v: ml_view(v).word_equivalents(len(ml_view(v).word_units)),
+    "ml_mean_word_length": _mean_word_length,
+    "ml_hash_ratio": lambda v: _ratio(v.text.count("#"), ml_view(v).word_equivalents(len(ml_view(v).units))),
+    "ml_ellipsis_ratio": lambda v: _ratio(
+        v.text.count("...") + v.text.count("…"), ml_view(v).word_equivalents(len(ml_view(v).units))),
+    "ml_alpha_words_ratio": lambda v: _ratio(
+        sum(any(c.isalpha() for c in u) for u in ml_view(v).units), len(ml_view(v).units)),
+    "ml_stop_words": _stop_words,
+    **{f"ml_top_{n}_gram_frac": _top_ngram_frac(n) for n in (2, 3, 4)},
+    **{f"ml_dup_{n}_gram_frac": _dup_ngram_frac(n) for n in range(5, 11)},
+    "ml_line_punct_ratio": _line_punct_ratio,
+    "ml_short_line_ratio": _short_line_ratio,
+    "ml_newline_ratio": lambda v: _ratio(v.text.count("\n"), ml_view(v).word_equivalents(len(ml_view(v).units))),
+}
+q.SIGNALS.update(ML_SIGNALS)
+
+# Reference signal name → the signal measured here (language-independent ones are the reference's own).
+_ALIAS = {
+    "gopher_n_words": "ml_n_words",
+    "gopher_mean_word_length": "ml_mean_word_length",
+    "gopher_hash_ratio": "ml_hash_ratio",
+    "gopher_ellipsis_ratio": "ml_ellipsis_ratio",
+    "gopher_alpha_words_ratio": "ml_alpha_words_ratio",
+    "gopher_stop_words": "ml_stop_words",
+    **{f"gopher_top_{n}_gram_frac": f"ml_top_{n}_gram_frac" for n in (2, 3, 4)},
+    **{f"gopher_dup_{n}_gram_frac": f"ml_dup_{n}_gram_frac" for n in range(5, 11)},
+    "fineweb_line_punct_ratio": "ml_line_punct_ratio",
+    "fineweb_short_line_ratio": "ml_short_line_ratio",
+    "fineweb_newline_ratio": "ml_newline_ratio",
+}
+ML_GOPHER_QUALITY_SIGNALS = tuple(_ALIAS.get(k, k) for k in q.GOPHER_QUALITY_SIGNALS)
+ML_GOPHER_REPETITION_SIGNALS = tuple(_ALIAS.get(k, k) for k in q.GOPHER_REPETITION_SIGNALS)
+ML_FINEWEB_QUALITY_SIGNALS = tuple(_ALIAS.get(k, k) for k in q.FINEWEB_QUALITY_SIGNALS)
+
+
+class _Signals(Mapping[str, float]):
+    """The view's language-aware signals under the reference names, measured on demand."""
+
+    def __init__(self, view: TextView):
+        self._view = view
+
+    def __getitem__(self, name: str) -> float:
+        return self._view.signal(_ALIAS.get(name, name))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_ALIAS)
+
+    def __len__(self) -> int:
+        return len(_ALIAS)
+
+
+# --- verdicts -------------------------------------------------------------------------------------------
+
+_GOPHER_QUALITY_PARAMS = frozenset(
+    "min_doc_words max_doc_words min_avg_word_length max_avg_word_length max_symbol_word_ratio "
+    "max_bullet_lines_ratio max_ellipsis_lines_ratio min_alpha_words_ratio min_stop_words".split())
+_GOPHER_REPETITION_PARAMS = frozenset(
+    "dup_para_frac dup_para_char_frac dup_line_frac dup_line_char_frac top_n_grams dup_n_grams".split())
+_FINEWEB_PARAMS = frozenset("line_punct_thr line_punct_exclude_zero short_line_thr char_duplicates_ratio new_line_ratio".split())
+_C4_PARAMS = frozenset(
+    "remove_citations filter_no_terminal_punct min_num_sentences min_words_per_line max_word_length "
+    "filter_lorem_ipsum filter_javascript filter_curly_bracket filter_policy".split())
+ML_PARAMS = _GOPHER_QUALITY_PARAMS | _GOPHER_REPETITION_PARAMS | _FINEWEB_PARAMS | _C4_PARAMS
+
+
+def _params(m: MultilingualView, params: Mapping[str, Any], known: frozenset[str],
+            by_lang: Mapping[str, Mapping[str, Any]] | None) -> dict[str, Any]:
+    table = MULTILINGUAL_BY_LANG if by_lang is None else by_lang
+    merged = {**params, **(table.get(m.lang, {}) if m.lang else {})}
+    return {k: v for k, v in merged.items() if k in known}
+
+
+def ml_gopher_quality(view: TextView | str, *, by_lang: Mapping[str, Mapping[str, Any]] | None = None,
+                      **params: Any) -> str | None:
+    """`quality.gopher_quality` on language-aware signals, with the language's thresholds."""
+    view = q._view(view)
+    return q.gopher_quality(_Signals(view), **_params(ml_view(view), params, _GOPHER_QUALITY_PARAMS, by_lang))
+
+
+def ml_gopher_repetition(view: TextView | str, *, by_lang: Mapping[str, Mapping[str, Any]] | None = None,
+                         **params: Any) -> str | None:
+    """`quality.gopher_repetition` on language-aware n-grams (character n-grams for ja/zh/th)."""
+    view = q._view(view)
+    return q.gopher_repetition(_Signals(view), **_params(ml_view(view), params, _GOPHER_REPETITION_PARAMS, by_lang))
+
+
+def ml_fineweb_quality(view: TextView | str, *, by_lang: Mapping[str, Mapping[str, Any]] | None = None,
+                       **params: Any) -> str | None:
+    """`quality.fineweb_quality` with the language's terminal marks, short lines and word equivalents."""
+    view = q._view(view)
+    return q.fineweb_quality(_Signals(view), **_params(ml_view(view), params, _FINEWEB_PARAMS, by_lang))
+
+
+# C4's policy substrings (English) and their common counterparts in other languages.
+ML_POLICY_SUBSTRINGS = q.C4_POLICY_SUBSTRINGS + (
+    "datenschutzerklärung", "verwendet cookies", "politique de confidentialité", "utilise des cookies",
+    "política de privacidad", "utiliza cookies", "informativa sulla privacy", "utilizza cookie",
+    "política de privacidade", "utiliza cookies", "privacybeleid", "gebruikt cookies",
+    "политика конфиденциальности", "файлы cookie", "プライバシーポリシー", "クッキー", "利用規約",
+    "隐私政策", "隱私權政策", "使用条款", "使用條款",
+)
+
+
+def ml_c4(view: TextView | str, *, by_lang: Mapping[str, Mapping[str, Any]] | None = None,
+          remove_citations: bool = True, filter_no_terminal_punct: bool = True, min_num_sentences: int = 5,
+          min_words_per_line: int = 3, max_word_length: int = 1000, filter_lorem_ipsum: bool = True,
+          filter_javascript: bool = True, filter_curly_bracket: bool = True, filter_policy: bool = True) -> C4Result:
+    """C4's line and page rules (as `quality.c4_quality`, datatrove order) with language-aware measures.
+
+    A line ends a sentence when it ends in one of the language's terminal marks (closing quotes/brackets
+    after it allowed; `...`/`…` endings never); words per line are word equivalents of units; sentences
+    are runs of terminal marks (。！？ anywhere, others before white space or the line end), at least one a
+    kept line; policy lines use `ML_POLICY_SUBSTRINGS`.
+    """
+    view = q._view(view)
+    m = ml_view(view)
+    given = {
+        "remove_citations": remove_citations, "filter_no_terminal_punct": filter_no_terminal_punct,
+        "min_num_sentences": min_num_sentences, "min_words_per_line": min_words_per_line,
+        "max_word_length": max_word_length, "filter_lorem_ipsum": filter_lorem_ipsum,
+        "filter_javascript": filter_javascript, "filter_curly_bracket": filter_curly_bracket,
+        "filter_policy": filter_policy,
+    }
+    p = _params(m, given, _C4_PARAMS, by_lang)
+    sentence_end = _sentence_end(m.profile.extra_terminals)
+    text = view.text
+    n_lines = sentences = 0
+    kept: list[str] = []
+    signals: dict[str, float] = {}
+
+    def result(reason: str | None) -> C4Result:
+        signals.update(c4_lines=n_lines, c4_kept_lines=len(kept), c4_sentences=sentences)
+        return C4Result(reason, "\n".join(kept).strip() if reason is None else text, signals)
+
+    for line in text.splitlines():
+        n_lines += 1
+        line = line.strip()
+        if p["max_word_length"] != -1 and any(len(w) > p["max_word_length"] for w in line.split()):
+            continue
+        if p["remove_citations"]:
+            line = C4_CITATION.sub("", line)
+        if p["filter_no_terminal_punct"] and (not m.ends_sentence(line) or line.endswith(("...", "…"))):
+            continue
+        n_words = m.word_equivalents(sum(1 for u in units(line) if u[0].isalnum()))
+        if n_words < p["min_words_per_line"]:
+            continue
+        lower = line.lower()
+        if p["filter_lorem_ipsum"] and "lorem ipsum" in lower:
+            return result("c4_lorem_ipsum")
+        if p["filter_javascript"] and "javascript" in lower:
+            continue
+        if p["filter_curly_bracket"] and "{" in line:
+            return result("c4_curly_bracket")
+        if p["filter_policy"] and any(s in lower for s in ML_POLICY_SUBSTRINGS):
+            continue
+        if p["min_num_sentences"] != -1:
+            sentences += max(1, len(sentence_end.findall(line)))
+        kept.append(line)
+    if sentences < p["min_num_sentences"]:
+        return result("c4_too_few_sentences")
+    return result(None)
+
+
+# --- steps and the preset -------------------------------------------------------------------------------
+
+
+def _plain(verdict, names: tuple[str, ...]):
+    def step(view: TextView, params: Mapping[str, Any], annotate: bool) -> C4Result:
+        found = {name: view.signal(name) for name in names} if annotate else {}
+        return C4Result(verdict(view, **params), view.text, found)
+
+    return step
+
+
+ML_RULES = {
+    "ml_gopher_quality": _plain(ml_gopher_quality, ML_GOPHER_QUALITY_SIGNALS),
+    "ml_gopher_repetition": _plain(ml_gopher_repetition, ML_GOPHER_REPETITION_SIGNALS),
+    "ml_fineweb_quality": _plain(ml_fineweb_quality, ML_FINEWEB_QUALITY_SIGNALS),
+    "ml_c4": lambda view, params, annotate: ml_c4(view, **params),
+}
+
+# FineWeb's recipe (repetition → quality → C4 lines → FineWeb quality), language-aware.
+MULTILINGUAL_PRESET: tuple[Step, ...] = (
+    Step("ml_gopher_repetition"),
+    Step("ml_gopher_quality"),
+    Step("ml_c4", {"filter_no_terminal_punct": False}),
+    Step("ml_fineweb_quality"),
+)
+
+q.RULES.update(ML_RULES)
+q.PRESETS["multilingual"] = MULTILINGUAL_PRESET
