@@ -208,3 +208,26 @@ def test_reference_presets_ignore_lang(shared_data):
 def test_rules_registered():
     assert {"ml_gopher_quality", "ml_gopher_repetition", "ml_c4", "ml_fineweb_quality"} <= set(q.RULES)
     assert [s.rule for s in ML] == ["ml_gopher_repetition", "ml_gopher_quality", "ml_c4", "ml_fineweb_quality"]
+
+
+def test_units_memo_equals_one_regex_pass():
+    text = "l'homme 3.14 日本語の。 ภาษาไทย!!! don't\u00a0x\t«é\u0301»\n" * 2
+    ml._CHUNK_UNITS.clear()
+    expected = [m.group() for m in ml._UNIT.finditer(text)]
+    assert ml.units(text) == expected and ml.units(text) == expected  # cold, then warm
+
+
+def test_top_and_dup_ngrams_on_char_segmented_text():
+    text = "日本語のテキストです。" * 6
+    view = TextView(text, "ja")
+    m = ml.ml_view(view)
+    size = m.gram_size(5)
+    grams = ["".join(m.units[i : i + size]) for i in range(len(m.units) - size + 1)]
+    seen, chars, i = set(), 0, 0
+    while i < len(grams):
+        if grams[i] in seen:
+            chars, i = chars + len(grams[i]), i + size
+        else:
+            seen.add(grams[i])
+            i += 1
+    assert view.signal("ml_dup_5_gram_frac") == chars / len(text) > 0

@@ -33,11 +33,71 @@ def test_words_split_like_spacy_english(text, expected):
     assert q.words(text) == expected
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("hi): ok", ["hi", "):", "ok"]),  # spaCy's emoticon exceptions stay whole
+        ("(:hi a:) \"):\" <3", ["(:", "hi", "a", ":)", '"', "):", '"', "<3"]),
+        ("see (Fig. 8) step 3)", ["see", "(", "Fig", ".", "8)", "step", "3", ")"]),
+        ("a Ph.D. w/o tears", ["a", "Ph.D.", "w/o", "tears"]),
+    ],
+)
+def test_words_keep_emoticons_and_exceptions_whole(text, expected):
+    assert q.words(text) == expected
+
+
+def test_words_are_the_same_with_a_warm_chunk_memo():
+    text = "I don't think (Mr. Smith) paid $5.00. " * 3
+    q._CHUNK_TOKENS.clear()
+    cold = q.words(text)
+    assert q.words(text) == cold and "don't" in q._CHUNK_TOKENS
+
+
+def _find_all_duplicate(words: list[str], n: int) -> int:
+    """datatrove 0.10's find_all_duplicate, literally."""
+    grams = ["".join(words[i : i + n]) for i in range(len(words) - n + 1)]
+    seen: set[str] = set()
+    chars = i = 0
+    while i < len(grams):
+        if grams[i] in seen:
+            chars += len(grams[i])
+            i += n
+        else:
+            seen.add(grams[i])
+            i += 1
+    return chars
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "ab c d e f g x a bc d e f g".split(),  # equal joined with "", different as tuples
+        "a b c d e f g h i j k".split() * 4,  # overlapping repeats and skips
+        ("x " * 40).split(),
+        "the cat sat on the mat and the cat sat on the mat again".split(),
+        [],
+    ],
+)
+def test_dup_ngram_chars_is_datatrove_find_all_duplicate(words):
+    for n in range(5, 11):
+        assert q.dup_ngram_chars(words, n) == _find_all_duplicate(words, n)
+
+
+def test_top_ngram_is_counter_most_common_first_seen_among_ties():
+    text = "b c a d a d b c x y"
+    view = TextView(text)
+    start, count = q.top_ngram(view, "ids", view.words, 2)
+    assert (view.words[start : start + 2], count) == (["b", "c"], 2)  # ("b","c") and ("a","d") tie: first seen
+    assert q.top_ngram(view, "ids", view.words, 11) == (0, 0)
+
+
 def test_count_sentences_follows_the_sentencizer():
     assert q.count_sentences("Hello there. How are you? Fine!") == 3
     assert q.count_sentences("Mr. Smith went home.") == 1  # abbreviation is one token, not a terminal
     assert q.count_sentences('He said "stop." Then left.') == 2  # closing punctuation stays with the sentence
     assert q.count_sentences("One.\tTwo") == 2
+    assert q.count_sentences("One.  Two") == 2 and q.count_sentences("One. Two. Three") == 3
+    assert q.count_sentences("Done . . . (yes) ok") == 2
     assert q.count_sentences("") == 0
 
 

@@ -42,9 +42,9 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterator, Mapping
 from functools import cache
+from itertools import chain
 from typing import Any
 
 from corpusforge.transforms import quality as q
@@ -90,9 +90,26 @@ _SEA_CHAR = re.compile(rf"[{_SEA}]")
 _KANA_CHAR = re.compile(rf"[{_KANA}]")
 
 
+class _ChunkUnits(dict):
+    """White-space chunk -> its units, remembered (no unit contains or needs white space, so the units of a
+    text are those of its `str.split()` chunks in order; web text repeats its chunks)."""
+
+    max_size = 200_000
+
+    def __missing__(self, chunk: str) -> tuple[str, ...]:
+        found = tuple(m.group() for m in _UNIT.finditer(chunk))
+        if len(self) >= self.max_size:
+            self.clear()
+        self[chunk] = found
+        return found
+
+
+_CHUNK_UNITS = _ChunkUnits()
+
+
 def units(text: str) -> list[str]:
     """The segmentation units of `text` (module docstring): words, CJK/SEA characters, punctuation runs."""
-    return [m.group() for m in _UNIT.finditer(text)]
+    return list(chain.from_iterable(map(_CHUNK_UNITS.__getitem__, text.split())))
 
 
 # --- language profiles ----------------------------------------------------------------------------------
@@ -289,10 +306,12 @@ def _top_ngram_frac(n: int):
     def signal(v: TextView) -> float:
         m = ml_view(v)
         size = m.gram_size(n)
-        grams = m.ngrams(size)
-        if not grams or not v.text:
+        if not v.text:
             return 0.0
-        gram, count = Counter(grams).most_common(1)[0]
+        start, count = q.top_ngram(v, "ml_unit_ids", m.units, size)
+        if not count:
+            return 0.0
+        gram = m.units[start : start + size]
         sep = 0 if m.profile.char_segmented else size - 1
         return (sum(map(len, gram)) + sep) * count / len(v.text)
 
@@ -305,18 +324,7 @@ def _dup_ngram_frac(n: int):
         size = m.gram_size(n)
         if not v.text or len(m.units) < size:
             return 0.0
-        grams = list(map("".join, m.ngrams(size)))
-        seen: set[str] = set()
-        chars, i, end = 0, 0, len(grams)
-        while i < end:
-            gram = grams[i]
-            if gram in seen:
-                chars += len(gram)
-                i += size
-            else:
-                seen.add(gram)
-                i += 1
-        return chars / len(v.text)
+        return q.joined_grams(v, "ml_units_grams", m.units).dup_chars(size) / len(v.text)
 
     return signal
 
@@ -340,7 +348,7 @@ ML_SIGNALS = {
     "ml_ellipsis_ratio": lambda v: _ratio(
         v.text.count("...") + v.text.count("…"), ml_view(v).word_equivalents(len(ml_view(v).units))),
     "ml_alpha_words_ratio": lambda v: _ratio(
-        sum(any(c.isalpha() for c in u) for u in ml_view(v).units), len(ml_view(v).units)),
+        sum(1 for u in ml_view(v).units if u.isalpha() or any(c.isalpha() for c in u)), len(ml_view(v).units)),
     "ml_stop_words": _stop_words,
     **{f"ml_top_{n}_gram_frac": _top_ngram_frac(n) for n in (2, 3, 4)},
     **{f"ml_dup_{n}_gram_frac": _dup_ngram_frac(n) for n in range(5, 11)},
