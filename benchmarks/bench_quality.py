@@ -32,18 +32,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import faithfulness_quality as fq  # the same document loading and English selection
+from bench_stages import best_of
 
 RUNNER = Path(__file__).resolve().with_name("bench_quality_runner.py")
 BATCH = 256
-
-
-def best_of(repeat: int, fn) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 def english_texts() -> list[str]:

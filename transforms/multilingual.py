@@ -90,21 +90,13 @@ _SEA_CHAR = re.compile(rf"[{_SEA}]")
 _KANA_CHAR = re.compile(rf"[{_KANA}]")
 
 
-class _ChunkUnits(dict):
-    """White-space chunk -> its units, remembered (no unit contains or needs white space, so the units of a
-    text are those of its `str.split()` chunks in order; web text repeats its chunks)."""
-
-    max_size = 200_000
-
-    def __missing__(self, chunk: str) -> tuple[str, ...]:
-        found = tuple(m.group() for m in _UNIT.finditer(chunk))
-        if len(self) >= self.max_size:
-            self.clear()
-        self[chunk] = found
-        return found
+def _chunk_units(chunk: str) -> tuple[str, ...]:
+    """A chunk's units: no unit contains or needs white space, so the units of a text are those of its
+    `str.split()` chunks in order."""
+    return tuple(m.group() for m in _UNIT.finditer(chunk))
 
 
-_CHUNK_UNITS = _ChunkUnits()
+_CHUNK_UNITS = q.ChunkMemo(_chunk_units)
 
 
 def units(text: str) -> list[str]:

@@ -307,26 +307,34 @@ def _split_chunk_tokens(chunk: str, out: list[str]) -> None:
     out.extend(reversed(suffixes))
 
 
-class _ChunkTokens(dict):
-    """White-space chunk -> its tokens, split on first sight and remembered: a chunk's split depends on
-    nothing around it, and web text repeats its chunks (Zipf), so most chunks are a dictionary hit."""
+class ChunkMemo(dict):
+    """White-space chunk -> `split(chunk)`, computed on first sight and remembered: a chunk's split
+    depends on nothing around it, and web text repeats its chunks (Zipf), so most chunks are a dictionary
+    hit. Bounded: cleared when full (~10-30 MB). A pure cache: results never depend on what it holds."""
 
-    max_size = 200_000  # cleared when full (a bounded memo; ~10-30 MB)
+    max_size = 200_000
 
-    def __missing__(self, chunk: str) -> tuple[str, ...]:
-        if (chunk.isalpha() or chunk.isdigit()) and chunk not in _ALPHA_SPLITS:
-            tokens: tuple[str, ...] = (chunk,)  # the common case: a plain word or number
-        else:
-            out: list[str] = []
-            _split_chunk(chunk, out)
-            tokens = tuple(out)
+    def __init__(self, split: Callable[[str], Any]):
+        super().__init__()
+        self._split = split
+
+    def __missing__(self, chunk: str) -> Any:
+        value = self._split(chunk)
         if len(self) >= self.max_size:
             self.clear()
-        self[chunk] = tokens
-        return tokens
+        self[chunk] = value
+        return value
 
 
-_CHUNK_TOKENS = _ChunkTokens()
+def _chunk_tokens(chunk: str) -> tuple[str, ...]:
+    if (chunk.isalpha() or chunk.isdigit()) and chunk not in _ALPHA_SPLITS:
+        return (chunk,)  # the common case: a plain word or number
+    out: list[str] = []
+    _split_chunk(chunk, out)
+    return tuple(out)
+
+
+_CHUNK_TOKENS = ChunkMemo(_chunk_tokens)
 
 
 def words(text: str) -> list[str]:
@@ -341,31 +349,24 @@ def _is_punct(token: str) -> bool:
     return all(unicodedata.category(c).startswith("P") for c in token)
 
 
-class _ChunkSentences(dict):
-    """Chunk -> what its tokens do to the sentencizer's state: for `seen_terminal` False and True, the
-    (sentences started, `seen_terminal` after). Remembered per chunk, as `_CHUNK_TOKENS`."""
-
-    max_size = 200_000
-
-    def __missing__(self, chunk: str) -> tuple[tuple[int, bool], tuple[int, bool]]:
-        tokens = words(chunk)
-        found = []
-        for seen_terminal in (False, True):
-            started = 0
-            for token in tokens:
-                if token in TERMINAL_PUNCTUATION:
-                    seen_terminal = True
-                elif seen_terminal and not _is_punct(token):
-                    started += 1
-                    seen_terminal = False
-            found.append((started, seen_terminal))
-        if len(self) >= self.max_size:
-            self.clear()
-        value = self[chunk] = (found[0], found[1])
-        return value
+def _chunk_sentences(chunk: str) -> tuple[tuple[int, bool], tuple[int, bool]]:
+    """What a chunk's tokens do to the sentencizer's state: for `seen_terminal` False and True, the
+    (sentences started, `seen_terminal` after)."""
+    tokens = words(chunk)
+    found = []
+    for seen_terminal in (False, True):
+        started = 0
+        for token in tokens:
+            if token in TERMINAL_PUNCTUATION:
+                seen_terminal = True
+            elif seen_terminal and not _is_punct(token):
+                started += 1
+                seen_terminal = False
+        found.append((started, seen_terminal))
+    return found[0], found[1]
 
 
-_CHUNK_SENTENCES = _ChunkSentences()
+_CHUNK_SENTENCES = ChunkMemo(_chunk_sentences)
 
 
 def count_sentences(text: str) -> int:
