@@ -126,6 +126,9 @@ class QualityConfig:
     enabled: bool = False
     preset: QualityPreset = "multilingual"  # fineweb: Gopher repetition → Gopher quality → C4 (datatrove) → FineWeb
     annotate_only: bool = False  # store every signal in meta["quality"], drop nothing, change no text
+    # Per-language thresholds for the multilingual preset, over its own (multilingual.MULTILINGUAL_BY_LANG),
+    # as FineWeb-2 tuned them per language: e.g. {ja: {min_stop_words: 3}, de: {line_punct_thr: 0.1}}.
+    by_lang: dict[str, dict[str, float]] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

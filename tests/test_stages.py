@@ -116,3 +116,23 @@ def test_quality_stage_drops_with_the_rule_and_rewrites_c4_lines(shared_data):
             result.documents | beam.Map(lambda d: (d.meta["offset"], d.meta["quality"]["would_drop"], d.text)),
             equal_to([(i, o.reason, original[i]) for i, o in expected.items()]),
         )
+
+
+def test_per_language_thresholds_from_config(shared_data):
+    import pytest
+
+    from corpusforge.pipeline.config import ConfigError, QualityConfig
+    from corpusforge.transforms.quality import run_steps
+    from corpusforge.transforms.stages import QualityStage
+
+    default = QualityStage(QualityConfig(enabled=True, preset="multilingual"))
+    strict = QualityStage(QualityConfig(enabled=True, preset="multilingual", by_lang={"ja": {"min_doc_words": 10_000}}))
+    novel = (shared_data / "text/sentencepiece-novels/wagahaiwa_nekodearu.txt").read_text(encoding="utf-8")
+    chunks = (novel[i : i + 2000] for i in range(20_000, len(novel), 2000))
+    text = next(c for c in chunks if run_steps(c, default.steps, lang="ja").reason is None)  # good Japanese prose
+    assert run_steps(text, strict.steps, lang="ja").reason == "gopher_too_few_words"
+    assert run_steps(text, strict.steps, lang="zh").reason == run_steps(text, default.steps, lang="zh").reason
+    with pytest.raises(ConfigError, match="quality.by_lang.ja.min_words: unknown threshold"):
+        QualityStage(QualityConfig(enabled=True, preset="multilingual", by_lang={"ja": {"min_words": 3}}))
+    with pytest.raises(ConfigError, match="only the multilingual preset"):
+        QualityStage(QualityConfig(enabled=True, preset="fineweb", by_lang={"en": {"min_doc_words": 10}}))

@@ -16,12 +16,13 @@ from typing import Iterator, Protocol, Sequence
 import apache_beam as beam
 from apache_beam.utils.shared import Shared
 
-from corpusforge.pipeline.config import CleanConfig, LanguageConfig, QualityConfig
+from corpusforge.pipeline.config import CleanConfig, ConfigError, LanguageConfig, QualityConfig
 from corpusforge.transforms.accounting import TALLY, AccountingDoFn
 from corpusforge.transforms.clean import clean_text
 from corpusforge.transforms.document import Document, Rejection, Verdict
 from corpusforge.transforms.langid import LanguageModel, language_verdict
-from corpusforge.transforms.quality import PRESETS, run_steps
+from corpusforge.transforms.multilingual import ML_PARAMS, MULTILINGUAL_BY_LANG
+from corpusforge.transforms.quality import PRESETS, Step, run_steps
 from corpusforge.transforms.read import REJECTED
 
 CLEAN_STAGE = "clean"
@@ -112,12 +113,16 @@ class QualityStage:
 
     config: QualityConfig
     name: str = QUALITY_STAGE
+    steps: tuple[Step, ...] = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "steps", preset_steps(self.config))
 
     def setup(self, shared: Shared) -> None:
         pass
 
     def apply(self, docs: Sequence[Document]) -> list[Document | Rejection]:
-        steps = PRESETS[self.config.preset]
+        steps = self.steps
         results: list[Document | Rejection] = []
         for doc in docs:
             outcome = run_steps(doc.text, steps, annotate=self.config.annotate_only, lang=doc.meta.get("lang"))
@@ -130,6 +135,27 @@ class QualityStage:
             else:
                 results.append(doc if outcome.text == doc.text else dataclasses.replace(doc, text=outcome.text))
         return results
+
+
+def preset_steps(config: QualityConfig) -> tuple[Step, ...]:
+    """The preset's steps, with the config's per-language thresholds merged over the preset's own.
+
+    Raises ConfigError for an unknown threshold name, or for `by_lang` with a preset that has none.
+    """
+    steps = PRESETS[config.preset]
+    if not config.by_lang:
+        return steps
+    if config.preset != "multilingual":
+        raise ConfigError(f"quality.by_lang: only the multilingual preset has per-language thresholds, not {config.preset!r}")
+    for lang, thresholds in config.by_lang.items():
+        unknown = sorted(set(thresholds) - ML_PARAMS)
+        if unknown:
+            raise ConfigError(f"quality.by_lang.{lang}.{unknown[0]}: unknown threshold (expected one of: {', '.join(sorted(ML_PARAMS))})")
+    table = {
+        lang: {**MULTILINGUAL_BY_LANG.get(lang, {}), **config.by_lang.get(lang, {})}
+        for lang in {*MULTILINGUAL_BY_LANG, *config.by_lang}
+    }
+    return tuple(dataclasses.replace(step, params={**step.params, "by_lang": table}) for step in steps)
 
 
 class _StageFn(AccountingDoFn):
