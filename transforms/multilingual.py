@@ -49,7 +49,6 @@ from typing import Any
 
 from corpusforge.transforms import quality as q
 from corpusforge.transforms.quality import (
-    C4_CITATION,
     TERMINAL_PUNCTUATION,
     C4Result,
     Step,
@@ -459,42 +458,15 @@ def ml_c4(view: TextView | str, *, by_lang: Mapping[str, Mapping[str, Any]] | No
     }
     p = _params(m, given, _C4_PARAMS, by_lang)
     sentence_end = _sentence_end(m.profile.extra_terminals)
-    text = view.text
-    n_lines = sentences = 0
-    kept: list[str] = []
-    signals: dict[str, float] = {}
-
-    def result(reason: str | None) -> C4Result:
-        signals.update(c4_lines=n_lines, c4_kept_lines=len(kept), c4_sentences=sentences)
-        return C4Result(reason, "\n".join(kept).strip() if reason is None else text, signals)
-
-    for line in text.splitlines():
-        n_lines += 1
-        line = line.strip()
-        if p["max_word_length"] != -1 and any(len(w) > p["max_word_length"] for w in line.split()):
-            continue
-        if p["remove_citations"]:
-            line = C4_CITATION.sub("", line)
-        if p["filter_no_terminal_punct"] and (not m.ends_sentence(line) or line.endswith(("...", "…"))):
-            continue
-        n_words = m.word_equivalents(sum(1 for u in units(line) if u[0].isalnum()))
-        if n_words < p["min_words_per_line"]:
-            continue
-        lower = line.lower()
-        if p["filter_lorem_ipsum"] and "lorem ipsum" in lower:
-            return result("c4_lorem_ipsum")
-        if p["filter_javascript"] and "javascript" in lower:
-            continue
-        if p["filter_curly_bracket"] and "{" in line:
-            return result("c4_curly_bracket")
-        if p["filter_policy"] and any(s in lower for s in ML_POLICY_SUBSTRINGS):
-            continue
-        if p["min_num_sentences"] != -1:
-            sentences += max(1, len(sentence_end.findall(line)))
-        kept.append(line)
-    if sentences < p["min_num_sentences"]:
-        return result("c4_too_few_sentences")
-    return result(None)
+    return q.c4_lines(
+        view.text,
+        ends_sentence=lambda line: m.ends_sentence(line) and not line.endswith(("...", "…")),
+        count_words=lambda line: m.word_equivalents(sum(1 for u in units(line) if u[0].isalnum())),
+        count_sentences=lambda line: max(1, len(sentence_end.findall(line))),
+        policy_substrings=ML_POLICY_SUBSTRINGS,
+        count_words_after_citations=True,
+        **p,
+    )
 
 
 # --- steps and the preset -------------------------------------------------------------------------------

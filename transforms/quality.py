@@ -842,6 +842,48 @@ def c4_quality(
     (split_paragraph=False) is not supported.
     """
     text = source.text if isinstance(source, TextView) else source
+    if max_page_chars is not None and len(text) > max_page_chars:
+        return C4Result("c4_too_long", text, {"c4_lines": 0, "c4_kept_lines": 0, "c4_sentences": 0})
+    return c4_lines(
+        text,
+        ends_sentence=lambda line: line.endswith(end_punctuation) and not line.endswith("..."),
+        count_words=lambda line: len(line.split()),
+        count_sentences=count_sentences,
+        policy_substrings=C4_POLICY_SUBSTRINGS,
+        count_words_after_citations=count_words_after_citations,
+        remove_citations=remove_citations,
+        filter_no_terminal_punct=filter_no_terminal_punct,
+        min_num_sentences=min_num_sentences,
+        min_words_per_line=min_words_per_line,
+        max_word_length=max_word_length,
+        filter_lorem_ipsum=filter_lorem_ipsum,
+        filter_javascript=filter_javascript,
+        filter_curly_bracket=filter_curly_bracket,
+        filter_policy=filter_policy,
+    )
+
+
+def c4_lines(
+    text: str,
+    *,
+    ends_sentence: Callable[[str], bool],
+    count_words: Callable[[str], float],
+    count_sentences: Callable[[str], int],
+    policy_substrings: tuple[str, ...],
+    count_words_after_citations: bool,
+    remove_citations: bool,
+    filter_no_terminal_punct: bool,
+    min_num_sentences: int,
+    min_words_per_line: float,
+    max_word_length: int,
+    filter_lorem_ipsum: bool,
+    filter_javascript: bool,
+    filter_curly_bracket: bool,
+    filter_policy: bool,
+) -> C4Result:
+    """The C4 line loop of `c4_quality` (its docstring has the rules and their order), with the measures a
+    language decides passed in: whether a line ends a sentence, its word count, its sentence count and the
+    policy phrases. The reference rules and the multilingual ones differ only in those."""
     n_lines = sentences = 0
     kept: list[str] = []
     signals: dict[str, float] = {}
@@ -850,21 +892,17 @@ def c4_quality(
         signals.update(c4_lines=n_lines, c4_kept_lines=len(kept), c4_sentences=sentences)
         return C4Result(reason, "\n".join(kept).strip() if reason is None else text, signals)
 
-    if max_page_chars is not None and len(text) > max_page_chars:
-        return result("c4_too_long")
     for line in text.splitlines():
         n_lines += 1
         line = line.strip()
-        line_words = line.split()
-        if max_word_length != -1 and max(map(len, line_words), default=0) > max_word_length:
+        original = line
+        if max_word_length != -1 and max(map(len, line.split()), default=0) > max_word_length:
             continue
         if remove_citations:
             line = C4_CITATION.sub("", line)
-            if count_words_after_citations:
-                line_words = line.split()
-        if filter_no_terminal_punct and (not line.endswith(end_punctuation) or line.endswith("...")):
+        if filter_no_terminal_punct and not ends_sentence(line):
             continue
-        if len(line_words) < min_words_per_line:
+        if count_words(line if count_words_after_citations else original) < min_words_per_line:
             continue
         lower = line.lower()
         if filter_lorem_ipsum and "lorem ipsum" in lower:
@@ -873,7 +911,7 @@ def c4_quality(
             continue
         if filter_curly_bracket and "{" in line:
             return result("c4_curly_bracket")
-        if filter_policy and any(p in lower for p in C4_POLICY_SUBSTRINGS):
+        if filter_policy and any(phrase in lower for phrase in policy_substrings):
             continue
         if min_num_sentences != -1:
             sentences += count_sentences(line)
