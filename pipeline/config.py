@@ -132,6 +132,24 @@ class QualityConfig:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class SafetyConfig:
+    # URL/domain blocklists, word blocklists, PII redaction, opt-out signals, bias audit (transforms/safety).
+    enabled: bool = False
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DedupConfig:
+    # Exact, URL, line-level and MinHash near-duplicate dedup over the whole corpus (transforms/dedup).
+    enabled: bool = False
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TokenizerConfig:
+    # SentencePiece training on the kept corpus, tokenization and token shards (tokenizer/).
+    enabled: bool = False
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class OutputConfig:
     dir: str = "out"  # `--output` replaces it
     shard_bytes: int = dataclasses.field(default=128 * 2**20, metadata=_limits(min=1))  # target text bytes per shard
@@ -156,6 +174,9 @@ class PipelineConfig:
     clean: CleanConfig = CleanConfig()
     language: LanguageConfig = LanguageConfig()
     quality: QualityConfig = QualityConfig()
+    safety: SafetyConfig = SafetyConfig()
+    dedup: DedupConfig = DedupConfig()
+    tokenizer: TokenizerConfig = TokenizerConfig()
     output: OutputConfig = OutputConfig()
     beam: BeamConfig = BeamConfig()
 

@@ -27,7 +27,7 @@ def test_defaults_and_types():
 @pytest.mark.parametrize(
     "raw, message",
     [
-        ({"outptu": {}}, "outptu: unknown key (expected one of: beam, clean, extract, input, language, output, quality, run)"),
+        ({"outptu": {}}, "outptu: unknown key (expected one of: beam, clean, dedup, extract, input, language, output, quality, run, safety, tokenizer)"),
         ({"output": {"shard_bytes": "big"}}, "output.shard_bytes: expected an integer, got str 'big'"),
         ({"output": {"shard_bytes": 0}}, "output.shard_bytes: expected a value >= 1, got 0"),
         ({"output": {"shard_bytes": True}}, "output.shard_bytes: expected an integer, got bool True"),
