@@ -17,7 +17,7 @@ from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
-from corpusforge.transforms.document import Rejection, Verdict
+from corpusforge.transforms.document import Document, Rejection, Verdict
 
 TALLY = "tally"  # tag of the tally output of every accounting DoFn
 READ_STAGE = "read"  # records enter here: its `in` count is the number of input records
@@ -39,6 +39,14 @@ class Tally:
             counts = self._counts[(stage, name)] = [0, 0]
         counts[0] += records
         counts[1] += nbytes
+
+    def enter(self, stage: str, doc: Document) -> None:
+        """`doc` reaches `stage` (its `in` count)."""
+        self.add(stage, "in", len(doc.text.encode("utf-8")))
+
+    def leave(self, stage: str, doc: Document) -> None:
+        """`doc` leaves `stage` kept (its `out` count)."""
+        self.add(stage, "out", len(doc.text.encode("utf-8")))
 
     def reject(self, rejection: Rejection) -> None:
         self.add(rejection.stage, f"{rejection.verdict.value}:{rejection.reason}", rejection.nbytes)

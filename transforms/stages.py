@@ -171,7 +171,7 @@ class _StageFn(AccountingDoFn):
     def process(self, batch: list[Document]) -> Iterator[Document | beam.pvalue.TaggedOutput]:
         name = self._stage.name
         for doc in batch:
-            self.tally.add(name, "in", len(doc.text.encode("utf-8")))
+            self.tally.enter(name, doc)
         try:
             results = self._stage.apply(batch)
         except Exception:  # find the documents that break the stage, one by one; the rest go on
@@ -182,7 +182,7 @@ class _StageFn(AccountingDoFn):
                 if result.verdict is Verdict.DEAD_LETTER:
                     yield beam.pvalue.TaggedOutput(REJECTED, result)
             else:
-                self.tally.add(name, "out", len(result.text.encode("utf-8")))
+                self.tally.leave(name, result)
                 yield result
 
     def _apply_one(self, doc: Document) -> Document | Rejection:
