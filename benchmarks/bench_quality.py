@@ -74,7 +74,7 @@ def main() -> None:
     from corpusforge.pipeline.config import CleanConfig, LanguageConfig
     from corpusforge.transforms.document import Document
     from corpusforge.transforms.langid import LanguageModel
-    from corpusforge.transforms.quality import PRESETS, run_steps
+    from corpusforge.transforms.presets import PRESETS, run_steps
     from corpusforge.transforms.stages import CleanStage, LanguageStage
 
     texts = english_texts()

@@ -160,7 +160,8 @@ def load_documents() -> list[tuple[str, str]]:
 
 
 def our_results(text: str) -> dict[str, dict]:
-    from corpusforge.transforms.quality import PRESETS, Step, run_steps
+    from corpusforge.transforms.presets import PRESETS, run_steps
+    from corpusforge.transforms.quality import Step
 
     steps = {
         "gopher_quality": PRESETS["gopher_quality"],

@@ -9,7 +9,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from corpusforge.transforms import multilingual as ml
 from corpusforge.transforms import quality as q
-from corpusforge.transforms.quality import PRESETS, Step, TextView, run_steps
+from corpusforge.transforms.presets import PRESETS, RULES, run_steps
+from corpusforge.transforms.quality import Step, TextView
 
 ML = PRESETS["multilingual"]
 
@@ -167,14 +168,14 @@ def test_word_equivalents_and_char_ngrams():
     v = TextView("委员会批准了新的预算。" * 2, "zh")
     m = ml.ml_view(v)
     assert m.profile.units_per_word == 1.5 and m.gram_size(2) == 3 and m.gram_size(10) == 15
-    assert v.signal("ml_n_words") == pytest.approx(20 / 1.5)  # 20 characters (the 。 are not words)
-    assert v.signal("ml_stop_words") == 2  # 了, 的
+    assert ml.ml_signal(v, "ml_n_words") == pytest.approx(20 / 1.5)  # 20 characters (the 。 are not words)
+    assert ml.ml_signal(v, "ml_stop_words") == 2  # 了, 的
 
 
 def test_stop_words_are_language_specific_and_case_insensitive():
     text = "Der Hund und die Katze"
-    assert TextView(text, "de").signal("ml_stop_words") == 3
-    assert TextView(text, "en").signal("ml_stop_words") == 0
+    assert ml.ml_signal(TextView(text, "de"), "ml_stop_words") == 3
+    assert ml.ml_signal(TextView(text, "en"), "ml_stop_words") == 0
 
 
 def test_japanese_dialogue_lines_end_sentences():
@@ -205,8 +206,10 @@ def test_reference_presets_ignore_lang(shared_data):
             assert run_steps(text, PRESETS[name], lang="ja") == run_steps(text, PRESETS[name])
 
 
-def test_rules_registered():
-    assert {"ml_gopher_quality", "ml_gopher_repetition", "ml_c4", "ml_fineweb_quality"} <= set(q.RULES)
+def test_presets_assemble_both_rule_sets():
+    assert set(ml.RULES) == {"ml_gopher_quality", "ml_gopher_repetition", "ml_c4", "ml_fineweb_quality"}
+    assert set(RULES) == set(q.RULES) | set(ml.RULES) and not set(q.RULES) & set(ml.RULES)
+    assert set(PRESETS) == set(q.PRESETS) | {"multilingual"}
     assert [s.rule for s in ML] == ["ml_gopher_repetition", "ml_gopher_quality", "ml_c4", "ml_fineweb_quality"]
 
 
@@ -230,4 +233,4 @@ def test_top_and_dup_ngrams_on_char_segmented_text():
         else:
             seen.add(grams[i])
             i += 1
-    assert view.signal("ml_dup_5_gram_frac") == chars / len(text) > 0
+    assert ml.ml_signal(view, "ml_dup_5_gram_frac") == chars / len(text) > 0

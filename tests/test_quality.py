@@ -6,6 +6,7 @@ import json
 
 import pytest
 from corpusforge.transforms import quality as q
+from corpusforge.transforms.presets import run_steps
 from corpusforge.transforms.quality import TextView
 
 
@@ -340,24 +341,24 @@ def test_presets_are_explicit_steps():
     assert [s.rule for s in q.PRESETS["fineweb"]] == ["gopher_repetition", "gopher_quality", "c4", "fineweb_quality"]
     assert q.PRESETS["fineweb"][2].params == {"filter_no_terminal_punct": False}
     assert set(q.PRESETS) == {
-        "gopher_quality", "gopher_repetition", "c4_tfds", "c4_datatrove", "fineweb_quality", "fineweb", "multilingual"
-    }  # multilingual: transforms/multilingual.py (tests/test_multilingual.py)
+        "gopher_quality", "gopher_repetition", "c4_tfds", "c4_datatrove", "fineweb_quality", "fineweb"
+    }  # the reference presets; presets.PRESETS adds multilingual (tests/test_multilingual.py)
 
 
 def test_c4_documents_pass_c4_rules(shared_data):
     texts = _c4_demo(shared_data)
-    outcomes = [q.run_steps(t, q.PRESETS["c4_tfds"]) for t in texts]
+    outcomes = [run_steps(t, q.PRESETS["c4_tfds"]) for t in texts]
     kept = [o for o in outcomes if o.reason is None]
     assert len(kept) >= 0.97 * len(texts)  # C4 was made by these rules (before cross-page line dedup)
     assert sum(o.text == t.strip() for o, t in zip(outcomes, texts) if o.reason is None) >= 0.8 * len(kept)
-    datatrove = [q.run_steps(t, q.PRESETS["c4_datatrove"]).reason for t in texts]
+    datatrove = [run_steps(t, q.PRESETS["c4_datatrove"]).reason for t in texts]
     assert set(datatrove) <= {None, "c4_too_few_sentences"}  # stricter: 5 sentences instead of 3
     assert datatrove.count(None) >= 0.7 * len(texts)
 
 
 def test_fineweb_preset_on_real_documents(shared_data):
     texts = _c4_demo(shared_data)[:120]
-    outcomes = [q.run_steps(t, q.PRESETS["fineweb"]) for t in texts]
+    outcomes = [run_steps(t, q.PRESETS["fineweb"]) for t in texts]
     assert sum(o.reason is None for o in outcomes) >= 0.5 * len(texts)
     reasons = {o.reason for o in outcomes} - {None}
     assert all(r.startswith(("gopher_", "c4_", "fineweb_")) for r in reasons)
@@ -376,6 +377,6 @@ def test_annotate_then_rethreshold_gives_the_same_verdicts(shared_data):
         assert q.gopher_repetition(stored) == q.gopher_repetition(TextView(text))
         assert q.fineweb_quality(stored) == q.fineweb_quality(TextView(text))
         assert q.gopher_quality(stored, min_stop_words=4) == q.gopher_quality(TextView(text), min_stop_words=4)
-        annotated = q.run_steps(text, q.PRESETS["fineweb"], annotate=True)
+        annotated = run_steps(text, q.PRESETS["fineweb"], annotate=True)
         assert set(q.GOPHER_QUALITY_SIGNALS) <= set(annotated.signals)
-        assert annotated.reason == q.run_steps(text, q.PRESETS["fineweb"]).reason
+        assert annotated.reason == run_steps(text, q.PRESETS["fineweb"]).reason

@@ -91,7 +91,7 @@ def c4_documents(shared_data, n: int) -> list[Document]:
 
 def test_quality_stage_drops_with_the_rule_and_rewrites_c4_lines(shared_data):
     from corpusforge.pipeline.config import QualityConfig
-    from corpusforge.transforms.quality import PRESETS, run_steps
+    from corpusforge.transforms.presets import PRESETS, run_steps
     from corpusforge.transforms.stages import QualityStage
 
     docs = c4_documents(shared_data, 60) + [doc(100, "Buy now!!! " * 30)]
@@ -122,7 +122,7 @@ def test_per_language_thresholds_from_config(shared_data):
     import pytest
 
     from corpusforge.pipeline.config import ConfigError, QualityConfig
-    from corpusforge.transforms.quality import run_steps
+    from corpusforge.transforms.presets import run_steps
     from corpusforge.transforms.stages import QualityStage
 
     default = QualityStage(QualityConfig(enabled=True, preset="multilingual"))

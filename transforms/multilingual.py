@@ -272,7 +272,7 @@ def ml_view(view: TextView) -> MultilingualView:
     return found
 
 
-# --- signals (registered in quality.SIGNALS under ml_ names) ---------------------------------------------
+# --- signals (ml_ names; `ml_signal` measures them on a view) -------------------------------------------
 
 
 def _ratio(num: float, den: float) -> float:
@@ -347,7 +347,12 @@ ML_SIGNALS = {
     "ml_short_line_ratio": _short_line_ratio,
     "ml_newline_ratio": lambda v: _ratio(v.text.count("\n"), ml_view(v).word_equivalents(len(ml_view(v).units))),
 }
-q.SIGNALS.update(ML_SIGNALS)
+
+
+def ml_signal(view: TextView, name: str) -> float:
+    """The named signal of `ML_SIGNALS`, or the reference signal of that name, computed once per view."""
+    compute = ML_SIGNALS.get(name)
+    return view.signal(name) if compute is None else view.measure(name, compute)
 
 # Reference signal name → the signal measured here (language-independent ones are the reference's own).
 _ALIAS = {
@@ -375,7 +380,7 @@ class _Signals(Mapping[str, float]):
         self._view = view
 
     def __getitem__(self, name: str) -> float:
-        return self._view.signal(_ALIAS.get(name, name))
+        return ml_signal(self._view, _ALIAS.get(name, name))
 
     def __iter__(self) -> Iterator[str]:
         return iter(_ALIAS)
@@ -472,28 +477,21 @@ def ml_c4(view: TextView | str, *, by_lang: Mapping[str, Mapping[str, Any]] | No
 # --- steps and the preset -------------------------------------------------------------------------------
 
 
-def _plain(verdict, names: tuple[str, ...]):
-    def step(view: TextView, params: Mapping[str, Any], annotate: bool) -> C4Result:
-        found = {name: view.signal(name) for name in names} if annotate else {}
-        return C4Result(verdict(view, **params), view.text, found)
-
-    return step
+def _measured(names: tuple[str, ...]):
+    return lambda view: {name: ml_signal(view, name) for name in names}
 
 
-ML_RULES = {
-    "ml_gopher_quality": _plain(ml_gopher_quality, ML_GOPHER_QUALITY_SIGNALS),
-    "ml_gopher_repetition": _plain(ml_gopher_repetition, ML_GOPHER_REPETITION_SIGNALS),
-    "ml_fineweb_quality": _plain(ml_fineweb_quality, ML_FINEWEB_QUALITY_SIGNALS),
+RULES = {
+    "ml_gopher_quality": q.verdict_rule(ml_gopher_quality, _measured(ML_GOPHER_QUALITY_SIGNALS)),
+    "ml_gopher_repetition": q.verdict_rule(ml_gopher_repetition, _measured(ML_GOPHER_REPETITION_SIGNALS)),
+    "ml_fineweb_quality": q.verdict_rule(ml_fineweb_quality, _measured(ML_FINEWEB_QUALITY_SIGNALS)),
     "ml_c4": lambda view, params, annotate: ml_c4(view, **params),
 }
 
 # FineWeb's recipe (repetition → quality → C4 lines → FineWeb quality), language-aware.
-MULTILINGUAL_PRESET: tuple[Step, ...] = (
+PRESET: tuple[Step, ...] = (
     Step("ml_gopher_repetition"),
     Step("ml_gopher_quality"),
     Step("ml_c4", {"filter_no_terminal_punct": False}),
     Step("ml_fineweb_quality"),
 )
-
-q.RULES.update(ML_RULES)
-q.PRESETS["multilingual"] = MULTILINGUAL_PRESET

@@ -16,8 +16,8 @@ stop at the first failure, computing only the signals they need. A threshold of 
 references test truthiness) disables its condition. C4 rewrites text (removes lines) as well as dropping
 pages, so `c4_quality` returns a `C4Result(reason, text, signals)`.
 
-`run_steps(text, PRESETS[name])` runs a preset (a tuple of `Step`s) in order, rebuilding the view after a
-C4 step changed the text (as datatrove's pipeline does), and returns a `QualityOutcome`.
+`RULES` and `PRESETS` here are the reference rule sets and presets; `presets.py` joins them with the
+language-aware ones (`multilingual.py`) and runs a preset (`presets.run_steps`).
 
 Word splitting. datatrove 0.10 splits English words with spaCy's blank English tokenizer (`spacy.blank
 ("en")`, tokens stripped, whitespace tokens dropped) and sentences with spaCy's `sentencizer`. `words()`
@@ -417,11 +417,15 @@ class TextView:
         self.extra: dict[str, Any] = {}  # splits cached by rules defined elsewhere (multilingual.py)
 
     def signal(self, name: str) -> float:
-        """The named signal (a key of `SIGNALS`), computed once."""
+        """The named reference signal (a key of `SIGNALS`), computed once."""
+        return self.measure(name, SIGNALS[name])
+
+    def measure(self, name: str, compute: Callable[["TextView"], float]) -> float:
+        """The signal `name`, computed by `compute(self)` once (other rule sets name their own signals)."""
         try:
             return self._signals[name]
         except KeyError:
-            value = self._signals[name] = SIGNALS[name](self)
+            value = self._signals[name] = compute(self)
             return value
 
     @cached_property
@@ -937,26 +941,21 @@ C4_TFDS: Mapping[str, Any] = {
 
 @dataclasses.dataclass(frozen=True)
 class Step:
-    """One rule set with its parameters: `rule` is a key of `RULES`."""
+    """One rule set with its parameters: `rule` names it in `presets.RULES` (this module's `RULES` or
+    `multilingual.RULES`)."""
 
     rule: str
     params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
-class QualityOutcome(NamedTuple):
-    """The result of `run_steps`: drop `reason` (None: kept), the final `text`, the `signals` measured."""
+def verdict_rule(verdict: Callable[..., str | None], signals: Callable[[TextView], dict[str, float]]):
+    """A rule (as `RULES` holds) from a verdict function and the function measuring its signals."""
 
-    reason: str | None
-    text: str
-    signals: dict[str, float]
-
-
-def _plain(verdict: Callable[..., str | None], signals: Callable[[TextView], dict[str, float]]):
-    def step(view: TextView, params: Mapping[str, Any], annotate: bool) -> C4Result:
+    def rule(view: TextView, params: Mapping[str, Any], annotate: bool) -> C4Result:
         found = signals(view) if annotate else {}
         return C4Result(verdict(view, **params), view.text, found)
 
-    return step
+    return rule
 
 
 def _c4_step(view: TextView, params: Mapping[str, Any], annotate: bool) -> C4Result:
@@ -964,9 +963,9 @@ def _c4_step(view: TextView, params: Mapping[str, Any], annotate: bool) -> C4Res
 
 
 RULES: dict[str, Callable[[TextView, Mapping[str, Any], bool], C4Result]] = {
-    "gopher_quality": _plain(gopher_quality, gopher_quality_signals),
-    "gopher_repetition": _plain(gopher_repetition, gopher_repetition_signals),
-    "fineweb_quality": _plain(fineweb_quality, fineweb_quality_signals),
+    "gopher_quality": verdict_rule(gopher_quality, gopher_quality_signals),
+    "gopher_repetition": verdict_rule(gopher_repetition, gopher_repetition_signals),
+    "fineweb_quality": verdict_rule(fineweb_quality, fineweb_quality_signals),
     "c4": _c4_step,
 }
 
@@ -985,35 +984,3 @@ PRESETS: dict[str, tuple[Step, ...]] = {
         Step("fineweb_quality"),
     ),
 }
-
-
-def run_steps(
-    text: str, steps: tuple[Step, ...], *, annotate: bool = False, lang: str | None = None
-) -> QualityOutcome:
-    """Run `steps` in order on `text`; stop at the first drop (unless `annotate`).
-
-    With `annotate=True` nothing stops the run: every step measures its signals (stored in the outcome for
-    `meta`), `reason` is the first step's drop reason, and the text is rewritten only by steps that keep
-    the document. Signals of a step after a C4 rewrite are measured on the rewritten text. `lang` (the
-    language stage's code) is on the view for language-aware rules (the `multilingual` preset); the
-    reference rules ignore it.
-    """
-    view = TextView(text, lang)
-    signals: dict[str, float] = {}
-    first: str | None = None
-    for step in steps:
-        reason, new_text, found = RULES[step.rule](view, step.params, annotate)
-        signals.update(found)
-        if reason is not None:
-            if not annotate:
-                return QualityOutcome(reason, view.text, signals)
-            first = first or reason
-        elif new_text != view.text:
-            view = TextView(new_text, lang)
-    return QualityOutcome(first, view.text, signals)
-
-
-# The language-aware rules register themselves in RULES, SIGNALS and PRESETS["multilingual"]; imported
-# last, as multilingual.py builds on this module.
-from corpusforge.transforms import multilingual as _multilingual  # noqa: F401
-

@@ -22,7 +22,8 @@ from corpusforge.transforms.clean import clean_text
 from corpusforge.transforms.document import Document, Rejection, Verdict
 from corpusforge.transforms.langid import LanguageModel, language_verdict
 from corpusforge.transforms.multilingual import ML_PARAMS, MULTILINGUAL_BY_LANG
-from corpusforge.transforms.quality import PRESETS, Step, run_steps
+from corpusforge.transforms.presets import PRESETS, run_steps
+from corpusforge.transforms.quality import Step
 from corpusforge.transforms.read import REJECTED
 
 CLEAN_STAGE = "clean"
