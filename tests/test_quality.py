@@ -307,6 +307,18 @@ def test_c4_datatrove_removes_lines_and_counts_sentences():
     assert q.c4_quality(_C4_PAGE, min_num_sentences=7).text == _C4_PAGE  # a dropped page keeps its text
 
 
+def test_c4_counts_the_lines_each_rule_removes():
+    s = q.c4_quality("x" * 1001 + " is a very long word.\n" + _C4_PAGE).signals
+    assert {rule: s[f"c4_removed_{rule}"] for rule in q.C4_LINE_RULES} == {
+        "long_word": 1, "no_terminal_punct": 2, "few_words": 1, "javascript": 1, "policy": 1}
+    assert s["c4_citation_lines"] == 1 and s["c4_lines"] == 9 and s["c4_kept_lines"] == 3
+    assert s["c4_removed_line_frac"] == 6 / 9
+    kept = len(q.c4_quality(_C4_PAGE).text)
+    assert q.c4_quality(_C4_PAGE).signals["c4_removed_char_frac"] == (len(_C4_PAGE) - kept) / len(_C4_PAGE)
+    loose = q.c4_quality(_C4_PAGE, filter_no_terminal_punct=False, filter_policy=False).signals
+    assert loose["c4_removed_no_terminal_punct"] == loose["c4_removed_policy"] == 0  # a rule switched off counts 0
+
+
 def test_c4_page_drops_only_from_lines_that_passed_earlier_rules():
     assert q.c4_quality("Lorem ipsum dolor sit amet.\n" + _C4_PAGE).reason == "c4_lorem_ipsum"
     assert q.c4_quality("lorem ipsum without an end mark\n" + _C4_PAGE).reason is None

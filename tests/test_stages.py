@@ -92,9 +92,12 @@ def c4_documents(shared_data, n: int) -> list[Document]:
 def test_quality_stage_drops_with_the_rule_and_rewrites_c4_lines(shared_data):
     from corpusforge.pipeline.config import QualityConfig
     from corpusforge.transforms.presets import PRESETS, run_steps
+    from corpusforge.transforms.quality import C4_LINE_RULES
     from corpusforge.transforms.stages import QualityStage
 
+    cookie_line = "We use cookies to improve your experience on our site today."
     docs = c4_documents(shared_data, 60) + [doc(100, "Buy now!!! " * 30)]
+    docs.append(doc(101, docs[0].text + "\n" + cookie_line))  # a line the C4 rules remove
     expected = {d.meta["offset"]: run_steps(d.text, PRESETS["fineweb"]) for d in docs}
     kept = sorted((i, o.text) for i, o in expected.items() if o.reason is None)
     reasons: dict[str, int] = {}
@@ -116,6 +119,14 @@ def test_quality_stage_drops_with_the_rule_and_rewrites_c4_lines(shared_data):
             result.documents | beam.Map(lambda d: (d.meta["offset"], d.meta["quality"]["would_drop"], d.text)),
             equal_to([(i, o.reason, original[i]) for i, o in expected.items()]),
         )
+        # The C4 line rules record what they would remove, per rule, and every removed line is one rule's.
+        signals = result.documents | beam.Map(lambda d: d.meta["quality"]["signals"])
+
+        def removals_add_up(found):
+            rules = [sum(s[f"c4_removed_{rule}"] for rule in C4_LINE_RULES) for s in found]
+            assert rules == [s["c4_lines"] - s["c4_kept_lines"] for s in found] and sum(rules) > 0
+
+        assert_that(signals, removals_add_up, label="Signals")
 
 
 def test_per_language_thresholds_from_config(shared_data):

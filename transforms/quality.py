@@ -847,7 +847,7 @@ def c4_quality(
     """
     text = source.text if isinstance(source, TextView) else source
     if max_page_chars is not None and len(text) > max_page_chars:
-        return C4Result("c4_too_long", text, {"c4_lines": 0, "c4_kept_lines": 0, "c4_sentences": 0})
+        return C4Result("c4_too_long", text, _c4_signals(0, 0, 0, {}, 0, len(text), len(text)))
     return c4_lines(
         text,
         ends_sentence=lambda line: line.endswith(end_punctuation) and not line.endswith("..."),
@@ -865,6 +865,20 @@ def c4_quality(
         filter_curly_bracket=filter_curly_bracket,
         filter_policy=filter_policy,
     )
+
+
+C4_LINE_RULES = ("long_word", "no_terminal_punct", "few_words", "javascript", "policy")  # rules that remove lines
+
+
+def _c4_signals(n_lines: int, n_kept: int, sentences: int, removed: Mapping[str, int], citation_lines: int,
+                chars: int, kept_chars: int) -> dict[str, float]:
+    return {
+        "c4_lines": n_lines, "c4_kept_lines": n_kept, "c4_sentences": sentences,
+        **{f"c4_removed_{rule}": removed.get(rule, 0) for rule in C4_LINE_RULES},
+        "c4_citation_lines": citation_lines,
+        "c4_removed_line_frac": _ratio(n_lines - n_kept, n_lines),
+        "c4_removed_char_frac": _ratio(chars - kept_chars, chars),
+    }
 
 
 def c4_lines(
@@ -887,35 +901,49 @@ def c4_lines(
 ) -> C4Result:
     """The C4 line loop of `c4_quality` (its docstring has the rules and their order), with the measures a
     language decides passed in: whether a line ends a sentence, its word count, its sentence count and the
-    policy phrases. The reference rules and the multilingual ones differ only in those."""
-    n_lines = sentences = 0
+    policy phrases. The reference rules and the multilingual ones differ only in those.
+
+    The signals say what the line rules removed (or would remove, for a document that is only annotated):
+    `c4_removed_<rule>` lines per rule (`long_word`, `no_terminal_punct`, `few_words`, `javascript`,
+    `policy`), `c4_citation_lines` (lines that lost a citation marker), and the removed fractions of the
+    lines and characters (`c4_removed_line_frac`, `c4_removed_char_frac`). A page-level drop stops the
+    count where it happened, as it stops the rules.
+    """
+    n_lines = sentences = citation_lines = 0
     kept: list[str] = []
-    signals: dict[str, float] = {}
+    removed = dict.fromkeys(C4_LINE_RULES, 0)
 
     def result(reason: str | None) -> C4Result:
-        signals.update(c4_lines=n_lines, c4_kept_lines=len(kept), c4_sentences=sentences)
-        return C4Result(reason, "\n".join(kept).strip() if reason is None else text, signals)
+        kept_text = "\n".join(kept).strip()
+        signals = _c4_signals(n_lines, len(kept), sentences, removed, citation_lines, len(text), len(kept_text))
+        return C4Result(reason, kept_text if reason is None else text, signals)
 
     for line in text.splitlines():
         n_lines += 1
         line = line.strip()
         original = line
         if max_word_length != -1 and max(map(len, line.split()), default=0) > max_word_length:
+            removed["long_word"] += 1
             continue
         if remove_citations:
             line = C4_CITATION.sub("", line)
+            citation_lines += line != original
         if filter_no_terminal_punct and not ends_sentence(line):
+            removed["no_terminal_punct"] += 1
             continue
         if count_words(line if count_words_after_citations else original) < min_words_per_line:
+            removed["few_words"] += 1
             continue
         lower = line.lower()
         if filter_lorem_ipsum and "lorem ipsum" in lower:
             return result("c4_lorem_ipsum")
         if filter_javascript and "javascript" in lower:
+            removed["javascript"] += 1
             continue
         if filter_curly_bracket and "{" in line:
             return result("c4_curly_bracket")
         if filter_policy and any(phrase in lower for phrase in policy_substrings):
+            removed["policy"] += 1
             continue
         if min_num_sentences != -1:
             sentences += count_sentences(line)
