@@ -50,6 +50,7 @@ from typing import Any
 from corpusforge.transforms import quality as q
 from corpusforge.transforms.quality import (
     TERMINAL_PUNCTUATION,
+    char_ranges,
     C4Result,
     Step,
     TextView,
@@ -57,21 +58,7 @@ from corpusforge.transforms.quality import (
 
 # --- scripts and segmentation ---------------------------------------------------------------------------
 
-def _ranges(codepoints: list[int]) -> str:
-    """A regex character-class body for sorted code points, as \\u/\\U ranges."""
-    out: list[str] = []
-    i = 0
-    while i < len(codepoints):
-        j = i
-        while j + 1 < len(codepoints) and codepoints[j + 1] == codepoints[j] + 1:
-            j += 1
-        a, b = codepoints[i], codepoints[j]
-        out.append(f"\\U{a:08x}" if a == b else f"\\U{a:08x}-\\U{b:08x}")
-        i = j + 1
-    return "".join(out)
-
-
-_MARKS = _ranges([c for c in range(0x20000) if unicodedata.category(chr(c)).startswith("M")] + list(range(0xE0100, 0xE01F0)))
+_MARKS = char_ranges([c for c in range(0x20000) if unicodedata.category(chr(c)).startswith("M")] + list(range(0xE0100, 0xE01F0)))
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f\u3005-\u3007"  # + 々 〆 〇
 _KANA = r"\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f"
 _CJK = _HAN + _KANA
