@@ -54,6 +54,19 @@ def test_words_are_the_same_with_a_warm_chunk_memo():
     assert q.words(text) == cold and "don't" in q._CHUNK_TOKENS
 
 
+def test_word_and_closing_mark_shortcut_equals_the_full_split():
+    def full(chunk: str) -> tuple[str, ...]:
+        out: list[str] = []
+        q._split_chunk(chunk, out)
+        return tuple(out)
+
+    stems = ["word", "Word", "WORD", "USA", "Mr", "Dr", "AB", "a", "é", "ü", "naïve", "日本", "xD", "o", "dont",
+             "cannot", "gonna", "its", *list(q._ALPHA_SPLITS)[:100]]
+    marks = sorted(q._SUFFIX_CHARS | {".", "'", "s"})
+    chunks = [stem + mark for stem in stems for mark in marks]
+    assert [q._chunk_tokens(c) for c in chunks] == [full(c) for c in chunks]
+
+
 def _find_all_duplicate(words: list[str], n: int) -> int:
     """datatrove 0.10's find_all_duplicate, literally."""
     grams = ["".join(words[i : i + n]) for i in range(len(words) - n + 1)]

@@ -346,6 +346,11 @@ class ChunkMemo(dict):
 def _chunk_tokens(chunk: str) -> tuple[str, ...]:
     if (chunk.isalpha() or chunk.isdigit()) and chunk not in _ALPHA_SPLITS:
         return (chunk,)  # the common case: a plain word or number
+    core, last = chunk[:-1], chunk[-1]
+    if (last in _SUFFIX_CHARS or last == "." and core[-1:].islower() and chunk not in _ABBREVIATIONS) and (
+        core.isalpha() and core not in _ALPHA_SPLITS
+    ):
+        return (core, last)  # the next most common: a word and one closing mark (`word,` `word.` `word)`)
     out: list[str] = []
     _split_chunk(chunk, out)
     return tuple(out)
