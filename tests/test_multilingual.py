@@ -61,6 +61,12 @@ def _udhr(shared_data, code: str) -> list[str]:
     return _chunks([s for s in lines if s], "\n")
 
 
+def _lingua(shared_data, lang: str) -> list[str]:
+    """lingua's sentences in `lang`, 20 per document, one per line."""
+    lines = (shared_data / f"langid/lingua-sentences/{lang}.txt").read_text(encoding="utf-8").splitlines()
+    return ["\n".join(lines[i:i + 20]) for i in range(0, len(lines) - 19, 20)]
+
+
 def _pass_rate(docs: list[str], preset, lang: str | None) -> float:
     return sum(run_steps(d, preset, lang=lang).reason is None for d in docs) / len(docs)
 
@@ -68,7 +74,7 @@ def _pass_rate(docs: list[str], preset, lang: str | None) -> float:
 def test_japanese_and_chinese_prose_pass_like_english(shared_data):
     english = _wiki(shared_data)[::4] + _botchan(shared_data)[::2] + _ud(shared_data, "en", " ")[::4]
     japanese = _wagahai(shared_data)[::2] + _ud(shared_data, "ja", "")
-    chinese = _udhr(shared_data, "cmn_hans") + _udhr(shared_data, "cmn_hant")
+    chinese = _udhr(shared_data, "cmn_hans") + _udhr(shared_data, "cmn_hant") + _lingua(shared_data, "zh")
     en = _pass_rate(english, ML, "en")
     ja = _pass_rate(japanese, ML, "ja")
     zh = _pass_rate(chinese, ML, "zh")
