@@ -1,8 +1,8 @@
 """Pipeline assembly: `build_pipeline(p, config)` wires the stages together; nothing else happens here.
 
-    read+extract ─► clean ─► language ─► quality ─► write shards ─┐
+    read+extract ─► clean ─► bias tags ─► language ─► quality ─► safety ─► write shards ───────┐
           │ dead letters of every stage ─► rejects/dead_letters.jsonl ─► stats.json, manifest.json, _SUCCESS
-          └ tallies of every stage ────────────────────────────────────┘
+          └ tallies of every stage ─────────────────────────────────────────────────────────┘
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from corpusforge.pipeline.config import PipelineConfig
 from corpusforge.pipeline.manifest import WriteRunSummary, build_manifest_base
 from corpusforge.transforms.accounting import READ_STAGE, TALLY, WRITE_STAGE
 from corpusforge.transforms.read import EXTRACT_STAGE, REJECTED, ReadDocuments, match_inputs
+from corpusforge.transforms.safety import safety_stages
 from corpusforge.transforms.stages import CleanStage, LanguageStage, QualityStage, RunStage, Stage
 from corpusforge.transforms.write import WriteArrowShards, WriteDeadLetters, document_schema
 
@@ -76,10 +77,13 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
 def document_stages(config: PipelineConfig) -> list[Stage]:
     """The document stages between reading and writing that the config switches on, in pipeline order."""
     stages: list[Stage] = []
+    tagging, safety_filters = safety_stages(config.safety)  # raises ConfigError for a missing list
     if config.clean.enabled:
         stages.append(CleanStage(config.clean))
+    stages += tagging  # bias tags, before the first filter, travel with every document
     if config.language.enabled:
         stages.append(LanguageStage(config.language))
     if config.quality.enabled:
         stages.append(QualityStage(config.quality))
+    stages += safety_filters
     return stages

@@ -2,6 +2,7 @@
 
     corpusforge run CONFIG [--input GLOB ...] [--output DIR] [--set KEY=VALUE ...] [--overwrite] [-- BEAM_OPTIONS]
     corpusforge inspect DIR
+    corpusforge assets [ut1] [ldnoobw] [--cache DIR] [--from DIR]
 
 Everything after `--` goes to Beam's PipelineOptions untouched (after the config's `beam.options`);
 corpusforge's own options never reach Beam. Configuration and input errors print one line and exit 2.
@@ -49,6 +50,13 @@ def _parser() -> argparse.ArgumentParser:
         "inspect", help="summarize a finished run", description="Print shards, rows, bytes, languages and stats of a finished run."
     )
     inspect.add_argument("dir", metavar="DIR", help="output directory of a run")
+    assets = commands.add_parser(
+        "assets", help="download the third-party safety lists (UT1, LDNOOBW) into a local cache, checksum-verified",
+        description="Fetch the lists the safety stage can use, verify each file's SHA-256 and print the config lines.",
+    )
+    assets.add_argument("names", nargs="*", metavar="NAME", help="ut1, ldnoobw (default: both)")
+    assets.add_argument("--cache", metavar="DIR", help="cache folder (default: $CORPUSFORGE_CACHE/assets or ~/.cache/corpusforge/assets)")
+    assets.add_argument("--from", dest="mirror", metavar="DIR", help="copy from a local mirror instead of downloading")
     return parser
 
 
@@ -76,7 +84,7 @@ def run_command(args: argparse.Namespace, beam_args: list[str], console: Console
 
     from corpusforge.pipeline.build import build_pipeline
     from corpusforge.pipeline.manifest import STATS, prepare_output_dir, read_json
-    from corpusforge.pipeline.progress import ProgressDisplay, funnel_table
+    from corpusforge.pipeline.progress import ProgressDisplay, bias_flags, funnel_table
 
     config = resolve_config(args)
     options = PipelineOptions([*config.beam.options, *beam_args])
@@ -92,7 +100,10 @@ def run_command(args: argparse.Namespace, beam_args: list[str], console: Console
     if state != PipelineState.DONE:  # a remote runner may return before the job ends
         console.print(f"pipeline state: {state}; {config.output.dir} is complete once its _SUCCESS marker appears")
         return 0
-    console.print(funnel_table(read_json(FileSystems.join(config.output.dir, STATS))))
+    stats = read_json(FileSystems.join(config.output.dir, STATS))
+    console.print(funnel_table(stats))
+    for line in bias_flags(stats):
+        console.print(line, style="yellow", highlight=False)
     console.print(f"output: {config.output.dir}")
     return 0
 
@@ -110,6 +121,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return run_command(args, beam_args, console)
+        if args.command == "assets":
+            from pathlib import Path
+
+            from corpusforge.pipeline.assets import DEFAULT_CACHE, assets_command
+
+            return assets_command(args.names, Path(args.cache) if args.cache else DEFAULT_CACHE,
+                                  Path(args.mirror) if args.mirror else None)
         from corpusforge.pipeline.inspect import inspect_run
 
         return inspect_run(args.dir, console)

@@ -132,9 +132,71 @@ class QualityConfig:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class UrlBlocklistConfig:
+    """Domain, URL and URL-word blocklists (transforms/blocklist.py). Paths: local or any Beam filesystem."""
+
+    enabled: bool = True
+    archives: tuple[str, ...] = ()  # UT1-format .tar.gz files: their `domains` and `urls` members are loaded
+    domains: tuple[str, ...] = ()  # files of blocked domains, one a line (a host matches itself and its parents)
+    urls: tuple[str, ...] = ()  # files of blocked URLs, one a line (exact match, scheme and `www.` ignored)
+    banned_words: str | None = None  # RefinedWeb: a file of words; one in the URL drops the page
+    soft_banned_words: str | None = None  # RefinedWeb: a file of words; `soft_banned_min` of them drop the page
+    soft_banned_min: int = dataclasses.field(default=2, metadata=_limits(min=1))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class WordBlocklistConfig:
+    """Per-language word lists in the LDNOOBW format (transforms/wordlist.py)."""
+
+    enabled: bool = True
+    directory: str | None = None  # a folder of lists named by language code (LDNOOBW's layout: en, de, ja, ...)
+    lists: dict[str, str] = dataclasses.field(default_factory=dict)  # language → list file, over `directory`
+    # ratio: drop when listed words / words > max_ratio (the default, see the README for why);
+    # c4: any listed word drops the page, as C4 did.
+    mode: Literal["ratio", "c4"] = "ratio"
+    max_ratio: float = dataclasses.field(default=0.01, metadata=_limits(min=0, max=1))  # measured, README
+    substring_langs: tuple[str, ...] = ("ja", "zh", "th")  # written without spaces: entries match as substrings
+
+
+PiiType = Literal["email", "phone", "ip", "credit_card", "iban", "ssn", "secret"]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PiiConfig:
+    """PII detection and redaction with typed placeholders (transforms/pii.py)."""
+
+    enabled: bool = True
+    types: tuple[PiiType, ...] = ("email", "phone", "ip", "credit_card", "iban", "ssn", "secret")
+    max_spans: int = dataclasses.field(default=5, metadata=_limits(min=0))  # more PII spans drop the page (Dolma: 5)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OptOutConfig:
+    """Machine-readable opt-out signals (transforms/consent.py): noai/noimageai robots directives, TDMRep."""
+
+    enabled: bool = True
+    drop: bool = True  # drop opted-out pages (reason opt_out); the signal is in meta["opt_out"] either way
+    domains: tuple[str, ...] = ()  # opted-out domains (a host matches itself and its parents)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class BiasConfig:
+    """Identity-term tagging for the bias audit (transforms/bias.py)."""
+
+    enabled: bool = True
+    lexicon: str | None = None  # a YAML file {lang: {group: [terms]}} replacing the shipped en/ja lexicon
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class SafetyConfig:
-    # URL/domain blocklists, word blocklists, PII redaction, opt-out signals, bias audit (transforms/safety).
+    # Bias tagging (after clean), then opt-out, URL blocklist, word blocklist and PII (after quality).
     enabled: bool = False
+    annotate_only: bool = False  # record every signal (PII spans too) in meta; drop nothing, redact nothing
+    url_blocklist: UrlBlocklistConfig = UrlBlocklistConfig()
+    word_blocklist: WordBlocklistConfig = WordBlocklistConfig()
+    pii: PiiConfig = PiiConfig()
+    opt_out: OptOutConfig = OptOutConfig()
+    bias: BiasConfig = BiasConfig()
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

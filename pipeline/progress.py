@@ -121,6 +121,16 @@ def funnel_table(stats: dict[str, Any], *, top_reasons: int = 3) -> Table:
     return table
 
 
+def bias_flags(stats: dict[str, Any]) -> list[str]:
+    """One line per (stage, group) the bias audit flags: the stage drops that group's documents more than
+    twice as often as the others (accounting.bias_audit)."""
+    return [
+        f"bias audit: stage {f['stage']} drops {f['drop_rate']:.1%} of {f['in']:,} documents mentioning {f['group']}, "
+        f"against {f['base_rate']:.1%} of the others" + (f" (ratio {f['ratio']:.2f})" if f["ratio"] is not None else "")
+        for f in stats.get("bias_audit", {}).get("flagged", [])
+    ]
+
+
 def _fmt(n: int | None) -> str:
     return "" if n is None else f"{n:,}"
 

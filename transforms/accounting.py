@@ -6,6 +6,10 @@ A DoFn accumulates its tally for a bundle and emits it once, as `((stage, name),
 elements on the `TALLY` output; the same numbers go to Beam counters in namespace `corpus.<stage>` for
 runners that show metrics live. `summarize` turns the combined tallies into the run's stats and checks
 that they reconcile: records read = kept + dropped + skipped + dead-lettered.
+
+Bias audit: documents tagged with the groups they mention (`meta["groups"]`, transforms/bias.py) are also
+counted per group, as `group_in:<group>` where they reach a stage, `group_dropped:<group>` where it drops
+them and `group_kept:<group>` at the write stage; `bias_audit` turns these into drop-rate ratios.
 """
 
 from __future__ import annotations
@@ -22,6 +26,11 @@ from corpusforge.transforms.document import Document, Rejection, Verdict
 TALLY = "tally"  # tag of the tally output of every accounting DoFn
 READ_STAGE = "read"  # records enter here: its `in` count is the number of input records
 WRITE_STAGE = "write"  # records leave here: its `out` count is the number of kept documents
+
+GROUP_IN, GROUP_DROPPED, GROUP_KEPT = "group_in", "group_dropped", "group_kept"  # bias-audit tally names
+_GROUP_NAMES = (GROUP_IN, GROUP_DROPPED, GROUP_KEPT)
+FLAG_RATIO = 2.0  # a stage drops a group's documents more than twice as often as the others ...
+FLAG_MIN_DOCS = 30  # ... with at least this many of them reaching the stage: flagged in the summary
 
 TallyKey = tuple[str, str]  # (stage, name)
 TallyItem = tuple[TallyKey, tuple[int, int]]  # ((stage, name), (records, bytes))
@@ -41,8 +50,14 @@ class Tally:
         counts[1] += nbytes
 
     def enter(self, stage: str, doc: Document) -> None:
-        """`doc` reaches `stage` (its `in` count)."""
+        """`doc` reaches `stage` (its `in` count, and `group_in` per group it mentions)."""
         self.add(stage, "in", len(doc.text.encode("utf-8")))
+        self.groups(stage, GROUP_IN, doc.meta.get("groups", ()))
+
+    def groups(self, stage: str, kind: str, groups: Iterable[str]) -> None:
+        """One document of each of `groups` counted under `<kind>:<group>` (records only)."""
+        for group in groups:
+            self.add(stage, f"{kind}:{group}")
 
     def leave(self, stage: str, doc: Document) -> None:
         """`doc` leaves `stage` kept (its `out` count)."""
@@ -50,6 +65,8 @@ class Tally:
 
     def reject(self, rejection: Rejection) -> None:
         self.add(rejection.stage, f"{rejection.verdict.value}:{rejection.reason}", rejection.nbytes)
+        if rejection.verdict is Verdict.DROPPED:
+            self.groups(rejection.stage, GROUP_DROPPED, rejection.groups)
 
     def drain(self) -> list[TallyItem]:
         """The accumulated counts, which are then reset; also added to the Beam counters."""
@@ -100,10 +117,13 @@ def summarize(tallies: Iterable[TallyItem], stage_order: Iterable[str]) -> dict[
     """
     stages: dict[str, dict[str, Any]] = {stage: {} for stage in stage_order}
     totals = {verdict.value: 0 for verdict in Verdict}
+    groups: dict[str, dict[str, dict[str, int]]] = {}  # stage → group → {in, dropped, kept}
     for (stage, name), (records, nbytes) in tallies:
         entry = stages.setdefault(stage, {})
         verdict, _, reason = name.partition(":")
-        if reason:
+        if verdict in _GROUP_NAMES:
+            groups.setdefault(stage, {}).setdefault(reason, {})[verdict.removeprefix("group_")] = records
+        elif reason:
             entry.setdefault(verdict, {})[reason] = {"records": records, "bytes": nbytes}
             totals[verdict] += records
         else:
@@ -121,4 +141,41 @@ def summarize(tallies: Iterable[TallyItem], stage_order: Iterable[str]) -> dict[
         "dead_lettered": totals[Verdict.DEAD_LETTER.value],
         "reconciled": accounted == read["records"],
         "stages": {stage: entry for stage, entry in stages.items() if entry},
+        "bias_audit": bias_audit(stages, groups),
     }
+
+
+def bias_audit(stages: dict[str, dict[str, Any]], groups: dict[str, dict[str, dict[str, int]]]) -> dict[str, Any]:
+    """Per filtering stage and group: how much more often the stage drops documents that mention the group.
+
+    `ratio` is the drop rate among the documents reaching the stage that mention the group, divided by the
+    drop rate among those that do not (the base rate); null where the base rate is 0. `flagged`: the ratio
+    exceeds FLAG_RATIO (or the base rate is 0 while the group's is not) with at least FLAG_MIN_DOCS of the
+    group's documents reaching the stage. `kept`: the group distribution of the kept corpus (documents
+    mentioning each group, and their share of all kept documents).
+    """
+    audit: dict[str, Any] = {"stages": {}, "kept": {}, "flagged": []}
+    for stage, entry in stages.items():  # in pipeline order
+        per_group = groups.get(stage)
+        if not per_group or stage == WRITE_STAGE:
+            continue
+        reached = entry.get("in", {}).get("records", 0)
+        dropped = sum(c["records"] for c in entry.get(Verdict.DROPPED.value, {}).values())
+        rows = {}
+        for group, counts in sorted(per_group.items()):
+            n_in, n_drop = counts.get("in", 0), counts.get("dropped", 0)
+            rate = n_drop / n_in if n_in else 0.0
+            base_in, base_drop = reached - n_in, dropped - n_drop
+            base = base_drop / base_in if base_in else 0.0
+            ratio = rate / base if base else None
+            flagged = n_in >= FLAG_MIN_DOCS and (ratio > FLAG_RATIO if ratio is not None else rate > 0)
+            rows[group] = {"in": n_in, "dropped": n_drop, "drop_rate": round(rate, 6), "base_rate": round(base, 6),
+                           "ratio": None if ratio is None else round(ratio, 4), "flagged": flagged}
+            if flagged:
+                audit["flagged"].append({"stage": stage, "group": group, **rows[group]})
+        audit["stages"][stage] = rows
+    kept_total = stages.get(WRITE_STAGE, {}).get("out", {}).get("records", 0)
+    for group, counts in sorted(groups.get(WRITE_STAGE, {}).items()):
+        n = counts.get("kept", 0)
+        audit["kept"][group] = {"records": n, "share": round(n / kept_total, 6) if kept_total else 0.0}
+    return audit

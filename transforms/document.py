@@ -75,6 +75,8 @@ class Rejection:
     record_id: the input's own record id, or the document id for drops after reading.
     nbytes: the record's size in bytes, for the funnel.
     detail: the error message for dead letters.
+    groups: the bias-audit groups the document mentions (`meta["groups"]`), so that drops are counted per
+        group (`accounting.bias_audit`).
     """
 
     verdict: Verdict
@@ -85,6 +87,7 @@ class Rejection:
     record_id: str | None = None
     nbytes: int = 0
     detail: str = ""
+    groups: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,6 +98,8 @@ class WebPage:
         `conversion` record, where `is_text` is true).
     content_type: the media type, lower case, without parameters (`text/html`).
     charset: the charset named by the HTTP header, if any.
+    consent_headers: (lower-case name, value) of the HTTP headers that may carry an opt-out signal
+        (`X-Robots-Tag`, `tdm-reservation`, `tdm-policy`; transforms/consent.py reads them).
     """
 
     offset: int
@@ -105,6 +110,7 @@ class WebPage:
     charset: str | None
     body: bytes
     is_text: bool = False
+    consent_headers: tuple[tuple[str, str], ...] = ()
 
 
 def make_doc_id(relpath: str, locator: str | int) -> str:

@@ -36,7 +36,8 @@ _HEAD_CHUNK = 16_384
 _HEAD_END = re.compile(rb"\n\r?\n")  # CRLF CRLF, or the LF-only endings of older crawlers (ClueWeb09)
 _STATUS_LINE = re.compile(rb"[ \t]*HTTP/\d+(?:\.\d+)?[ \t]+(\d{3})(?!\d)")
 _FIELDS = re.compile(
-    rb"^(content-type|content-encoding|transfer-encoding)[ \t]*:[ \t]*(.*?)[ \t]*\r?$", re.IGNORECASE | re.MULTILINE
+    rb"^(content-type|content-encoding|transfer-encoding|x-robots-tag|tdm-reservation|tdm-policy)[ \t]*:[ \t]*(.*?)[ \t]*\r?$",
+    re.IGNORECASE | re.MULTILINE,
 )
 _CHUNK_SIZE = re.compile(rb"[ \t]*([0-9a-fA-F]+)[ \t]*(?:;[^\n]*)?\r?\n")
 
@@ -48,6 +49,7 @@ class HttpPayload:
     content_type: str
     charset: str | None
     body: bytes
+    consent_headers: tuple[tuple[str, str], ...] = ()  # see HttpHead
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,8 +86,11 @@ class RecordInfo:
             return self.reject(outcome.verdict, outcome.reason, outcome.detail)
         return WebPage(
             self.offset, self.record_id, self.url, self.fetch_date, outcome.content_type, outcome.charset,
-            outcome.body, is_text,
+            outcome.body, is_text, outcome.consent_headers,
         )
+
+
+CONSENT_HEADERS = (b"x-robots-tag", b"tdm-reservation", b"tdm-policy")  # opt-out signals (transforms/consent.py)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,6 +102,8 @@ class HttpHead:
     content_encoding: str
     transfer_encoding: str
     size: int
+    # (lower-case name, value) of the headers that carry opt-out signals (transforms/consent.py)
+    consent_headers: tuple[tuple[str, str], ...] = ()
 
 
 class MalformedHttp(ValueError):
@@ -153,6 +160,9 @@ def parse_head(head: bytes) -> HttpHead:
         content_encoding=b",".join(fields.get(b"content-encoding", ())).decode("latin-1"),
         transfer_encoding=b",".join(fields.get(b"transfer-encoding", ())).decode("latin-1"),
         size=len(head),
+        consent_headers=tuple(
+            (name.decode("ascii"), value.decode("latin-1")) for name in CONSENT_HEADERS for value in fields.get(name, ())
+        ),
     )
 
 
@@ -319,7 +329,7 @@ def read_response(
         return Refusal(Verdict.DROPPED, "payload_too_large", f"{length} bytes")
     body = start + read(length - head.size - len(start))
     try:
-        return HttpPayload(ctype, charset, decode_body(head, body, max_payload_bytes))
+        return HttpPayload(ctype, charset, decode_body(head, body, max_payload_bytes), head.consent_headers)
     except ContentEncodingBomb as exc:
         return Refusal(Verdict.DEAD_LETTER, "content_encoding_bomb", str(exc))
     except ContentEncodingError as exc:

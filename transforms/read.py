@@ -22,6 +22,7 @@ from apache_beam.io.filesystems import FileSystems
 from corpusforge.pipeline.config import ConfigError, ExtractConfig, InputConfig
 from corpusforge.transforms import arc, text_formats, warc
 from corpusforge.transforms.accounting import READ_STAGE, TALLY, AccountingDoFn
+from corpusforge.transforms.consent import opt_out_signals
 from corpusforge.transforms.document import (
     Document,
     Rejection,
@@ -132,6 +133,9 @@ def page_to_document(page: WebPage, source: SourceFile, config: ExtractConfig) -
     return Document(
         id=make_doc_id(source.relpath, locator),
         text=text,
+    signals = opt_out_signals(page.consent_headers, None if page.is_text else page.body)
+    if signals:
+        annotations = {**annotations, "opt_out": signals}
         url=page.url,
         source=source.relpath,
         fetch_date=page.fetch_date,

@@ -47,7 +47,7 @@ def drop(doc: Document, stage: str, reason: str) -> Rejection:
     """The rejection of a document dropped by `stage` for `reason`, pointing at where it came from."""
     return Rejection(
         Verdict.DROPPED, stage, reason, doc.source, doc.meta.get("offset"), doc.source_id or doc.id,
-        len(doc.text.encode("utf-8")),
+        len(doc.text.encode("utf-8")), groups=tuple(doc.meta.get("groups", ())),
     )
 
 

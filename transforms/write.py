@@ -21,7 +21,7 @@ import pyarrow as pa
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from corpusforge.transforms.accounting import TALLY, WRITE_STAGE, AccountingDoFn
+from corpusforge.transforms.accounting import GROUP_KEPT, TALLY, WRITE_STAGE, AccountingDoFn
 from corpusforge.transforms.document import Document, Rejection
 
 DOCUMENTS_DIR = "documents"
@@ -140,6 +140,8 @@ class _WriteShardFn(AccountingDoFn):
         _atomic_write(FileSystems.join(self._out_dir, relpath), data)
         text_bytes = sum(len(d.text.encode("utf-8")) for d in docs)
         self.tally.add(WRITE_STAGE, "out", text_bytes, records=len(docs))
+        for doc in docs:
+            self.tally.groups(WRITE_STAGE, GROUP_KEPT, doc.meta.get("groups", ()))
         yield {**_file_info(relpath, data, len(docs)), "text_bytes": text_bytes}
 
 
@@ -201,7 +203,8 @@ class WriteArrowShards(beam.PTransform):
 
 
 def rejection_record(rejection: Rejection) -> dict[str, Any]:
-    return {k: (v.value if k == "verdict" else v) for k, v in dataclasses.asdict(rejection).items()}
+    # `groups` serves the bias audit of drops; dead letters are not part of it.
+    return {k: (v.value if k == "verdict" else v) for k, v in dataclasses.asdict(rejection).items() if k != "groups"}
 
 
 class WriteDeadLetters(beam.PTransform):
