@@ -1,6 +1,6 @@
 """Pipeline assembly: `build_pipeline(p, config)` wires the stages together; nothing else happens here.
 
-    read+extract ─► clean ─► bias tags ─► language ─► quality ─► safety ─► write shards ───────┐
+    read+extract ─► clean ─► bias tags ─► language ─► quality ─► safety ─► dedup ─► write shards ───────┐
           │ dead letters of every stage ─► rejects/dead_letters.jsonl ─► stats.json, manifest.json, _SUCCESS
           └ tallies of every stage ─────────────────────────────────────────────────────────┘
 """
@@ -15,6 +15,7 @@ import apache_beam as beam
 from corpusforge.pipeline.config import PipelineConfig
 from corpusforge.pipeline.manifest import WriteRunSummary, build_manifest_base
 from corpusforge.transforms.accounting import READ_STAGE, TALLY, WRITE_STAGE
+from corpusforge.transforms.dedup import dedup_stages
 from corpusforge.transforms.read import EXTRACT_STAGE, REJECTED, ReadDocuments, match_inputs
 from corpusforge.transforms.safety import safety_stages
 from corpusforge.transforms.stages import CleanStage, LanguageStage, QualityStage, RunStage, Stage
@@ -36,6 +37,9 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
     out_dir = config.output.dir
     stages = document_stages(config)
     promoted = ("lang", "lang_score") if config.language.enabled else ()
+    dedup = dedup_stages(config.dedup)
+    if config.dedup.enabled and config.dedup.near.enabled:
+        promoted += ("dup_cluster_id", "dup_cluster_size")
 
     read = p | "ReadDocuments" >> ReadDocuments(
         files,
@@ -47,6 +51,11 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
     for stage in stages:
         result = documents | f"Stage{stage.name.title()}" >> RunStage(stage)
         documents = result.documents
+        dead_letters.append(result[REJECTED])
+        tallies.append(result[TALLY])
+    for name, dedup_step in dedup:  # corpus-wide: each step a few shuffles over all documents
+        result = documents | f"Stage{name.title().replace('_', '')}" >> dedup_step
+        documents = result["documents"]
         dead_letters.append(result[REJECTED])
         tallies.append(result[TALLY])
     written = documents | "WriteArrowShards" >> WriteArrowShards(
@@ -67,7 +76,7 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
         schema=[{"name": f.name, "type": str(f.type), "nullable": f.nullable} for f in document_schema(promoted)],
         replaceable=config.output.replaceable,
     )
-    stage_order = [READ_STAGE, EXTRACT_STAGE, *(s.name for s in stages), WRITE_STAGE]
+    stage_order = [READ_STAGE, EXTRACT_STAGE, *(s.name for s in stages), *(name for name, _ in dedup), WRITE_STAGE]
     stats = (written.main, rejects, all_tallies) | "WriteRunSummary" >> WriteRunSummary(
         out_dir, manifest_base=base, volatile=volatile, stage_order=stage_order
     )

@@ -53,13 +53,13 @@ class TextConfig:
     split: Literal["file", "blank_line"] = "file"  # one document per file, or per blank-line-separated block
 
 
-InputFormat = Literal["auto", "warc", "arc", "jsonl", "parquet", "text"]
+InputFormat = Literal["auto", "warc", "arc", "jsonl", "parquet", "arrow", "text"]  # arrow: our own shards
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class InputConfig:
     paths: tuple[str, ...] = ()  # globs, local or any Beam filesystem (gs://, s3://); `--input` replaces them
-    format: InputFormat = "auto"  # auto: by file name (.warc[.gz], .wet.gz, .arc[.gz], .jsonl[.gz|.zst], .parquet, .txt)
+    format: InputFormat = "auto"  # auto: by file name (.warc[.gz], .wet.gz, .arc[.gz], .jsonl[.gz|.zst], .parquet, .arrow, .txt)
     max_payload_bytes: int = dataclasses.field(default=50_000_000, metadata=_limits(min=1))  # WARC/ARC payload cap
     jsonl: JsonlConfig = JsonlConfig()
     parquet: ParquetConfig = ParquetConfig()
@@ -200,9 +200,63 @@ class SafetyConfig:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class DedupConfig:
-    # Exact, URL, line-level and MinHash near-duplicate dedup over the whole corpus (transforms/dedup).
+class NormalizeConfig:
+    """How text is normalized before duplicates are compared (transforms/dedup/normalize.py)."""
+
+    lowercase: bool = True
+    punctuation: bool = True  # remove punctuation (Unicode categories outside letters, digits, white space)
+    digits: bool = True  # every run of digits becomes 0 (dates, prices and counters do not make a page new)
+    whitespace: bool = True  # collapse white space runs to one space; word shingles need it
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ExactDedupConfig:
+    enabled: bool = True  # one document per xxh3-128 hash of the normalized text; the smallest id is kept
+    normalize: NormalizeConfig = NormalizeConfig()
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UrlDedupConfig:
+    enabled: bool = True  # one document per normalized URL; the newest fetch is kept (ties: smallest id)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class LineDedupConfig:
+    # C4/CCNet-style: a line found in more than `max_docs` documents stays only in its owner (smallest id).
     enabled: bool = False
+    max_docs: int = dataclasses.field(default=1, metadata=_limits(min=1))
+    min_chars: int = dataclasses.field(default=200, metadata=_limits(min=0))  # shorter after removal: dropped
+    normalize: NormalizeConfig = NormalizeConfig()
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class MinHashConfig:
+    # MinHash LSH near duplicates (transforms/dedup/minhash.py); signatures are datasketch's.
+    enabled: bool = True
+    threshold: float = dataclasses.field(default=0.8, metadata=_limits(min=0.01, max=1))  # Jaccard of shingles
+    num_perm: int = dataclasses.field(default=112, metadata=_limits(min=2))  # FineWeb's 112 (14 bands × 8)
+    seed: int = dataclasses.field(default=1, metadata=_limits(min=0))  # datasketch's default permutation seed
+    ngram: int = dataclasses.field(default=5, metadata=_limits(min=1))  # word n-grams (FineWeb, datatrove)
+    char_ngram: int = dataclasses.field(default=5, metadata=_limits(min=1))  # character n-grams, for:
+    char_languages: tuple[str, ...] = ("ja", "zh", "th", "lo", "km", "my", "bo", "wuu", "yue")  # written without spaces
+    bands: int | None = dataclasses.field(default=None, metadata=_limits(min=1))  # None: datasketch's optimum
+    rows: int | None = dataclasses.field(default=None, metadata=_limits(min=1))  # set with bands (FineWeb: 14, 8)
+    # datasketch's optimum weighs false positives by this and misses by 1 - it; verification removes the former.
+    false_positive_weight: float = dataclasses.field(default=0.05, metadata=_limits(min=0, max=1))
+    verify: bool = True  # keep a candidate pair only if its estimated Jaccard passes (minhash.verify_threshold)
+    verify_sigmas: float = dataclasses.field(default=2.0, metadata=_limits(min=0))  # standard errors below threshold
+    max_rounds: int = dataclasses.field(default=20, metadata=_limits(min=1))  # connected-component rounds; fails if short
+    normalize: NormalizeConfig = NormalizeConfig()
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DedupConfig:
+    # Exact, URL, near-duplicate and line-level dedup over the whole corpus, in that order (transforms/dedup).
+    enabled: bool = False
+    exact: ExactDedupConfig = ExactDedupConfig()
+    url: UrlDedupConfig = UrlDedupConfig()
+    near: MinHashConfig = MinHashConfig()
+    lines: LineDedupConfig = LineDedupConfig()
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

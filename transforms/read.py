@@ -44,6 +44,7 @@ _FORMAT_BY_SUFFIX = (  # checked in order, on the lower-cased file name
     (re.compile(r"\.arc(\.gz)?$"), "arc"),
     (re.compile(r"\.(jsonl|ndjson|json)(\.gz|\.zst|\.zstd)?$"), "jsonl"),
     (re.compile(r"\.parquet$"), "parquet"),
+    (re.compile(r"\.arrow$"), "arrow"),
     (re.compile(r"\.(txt|text)(\.gz|\.zst|\.zstd)?$"), "text"),
 )
 
@@ -106,6 +107,8 @@ def iter_records(stream: BinaryIO, source: SourceFile, fmt: str, config: InputCo
         return text_formats.iter_parquet(
             stream, source, text_column=p.text_column, id_column=p.id_column, url_column=p.url_column
         )
+    if fmt == "arrow":
+        return text_formats.iter_arrow(stream, source)
     if fmt == "jsonl":  # the line and text readers decompress by the file name themselves
         j = config.jsonl
         return text_formats.iter_jsonl(
@@ -130,12 +133,12 @@ def page_to_document(page: WebPage, source: SourceFile, config: ExtractConfig) -
     text = sanitize_text(text).strip()
     if not text:
         return drop("no_text")
-    return Document(
-        id=make_doc_id(source.relpath, locator),
-        text=text,
     signals = opt_out_signals(page.consent_headers, None if page.is_text else page.body)
     if signals:
         annotations = {**annotations, "opt_out": signals}
+    return Document(
+        id=make_doc_id(source.relpath, locator),
+        text=text,
         url=page.url,
         source=source.relpath,
         fetch_date=page.fetch_date,

@@ -1,4 +1,4 @@
-"""Readers for line-, row- and text-based inputs: JSONL, Parquet and plain text.
+"""Readers for line-, row- and text-based inputs: JSONL, Parquet, our own Arrow shards and plain text.
 
 Each reader is a pure generator over one raw (still compressed) input stream that yields exactly one
 `Document` or `Rejection` per input record (a line, a row, a text block), so that the pipeline can prove that
@@ -480,6 +480,69 @@ def _parquet_record(
         source=source.relpath,
         source_id=source_id,
         meta={"offset": row},
+    )
+
+
+# --- Arrow (our own shards) ------------------------------------------------------------------------------
+
+# Annotation columns the writer promotes out of `meta` (transforms/write.py PROMOTED_COLUMNS): read back into it.
+_PROMOTED_COLUMNS = ("lang", "lang_score", "dup_cluster_id", "dup_cluster_size")
+
+
+def iter_arrow(stream: BinaryIO, source: SourceFile) -> Iterator[Document | Rejection]:
+    """One `Document` per row of one of our own shards (`documents/*.arrow`, Arrow IPC file format), as it
+    was before writing: id, url, source, fetch_date, source_id and meta (promoted columns back inside), so
+    a written corpus can be processed again (run_configs/dedup.yaml) with its ids and provenance intact.
+
+    Offsets are row indices. A file that is not an Arrow IPC file or lacks `id`/`text` is one
+    `unreadable_file` dead letter; a record batch that fails to read is one `unreadable_batch`; a row with
+    a null text is `missing_text`, one whose meta is not a JSON object `invalid_json`.
+    """
+    with contextlib.ExitStack() as cleanup:
+        try:
+            reader = pa.ipc.open_file(_random_access(open_decompressed(stream, source.path), cleanup))
+            names = reader.schema.names
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            yield _dead_letter(source, "unreadable_file", None, source.size, f"{type(exc).__name__}: {exc}")
+            return
+        if not {"id", "text"} <= set(names):
+            detail = f"not a corpusforge shard; columns: {', '.join(names)}"
+            yield _dead_letter(source, "unreadable_file", None, source.size, detail)
+            return
+        row = 0
+        for index in range(reader.num_record_batches):
+            try:
+                rows = reader.get_batch(index).to_pylist()
+            except (pa.ArrowException, OSError, ValueError) as exc:
+                detail = f"record batch {index}: {type(exc).__name__}: {exc}"
+                yield _dead_letter(source, "unreadable_batch", row, 0, detail)
+                continue
+            for record in rows:
+                yield _arrow_record(record, row, source)
+                row += 1
+
+
+def _arrow_record(record: dict[str, Any], row: int, source: SourceFile) -> Document | Rejection:
+    doc_id = record["id"]
+    if not isinstance(record["text"], str) or not isinstance(doc_id, str):
+        return _dead_letter(source, "missing_text", row, 0, "null text or id", doc_id)
+    try:
+        meta = json.loads(record.get("meta") or "{}")
+    except ValueError as exc:
+        return _dead_letter(source, "invalid_json", row, len(record["text"].encode("utf-8")), f"meta: {exc}", doc_id)
+    if not isinstance(meta, dict):
+        return _dead_letter(source, "invalid_json", row, 0, "meta is not a JSON object", doc_id)
+    meta.update({k: record[k] for k in _PROMOTED_COLUMNS if record.get(k) is not None})
+    fetched = record.get("fetch_date")
+    fetch_date = meta.pop("fetch_date_unparsed", None) or (fetched.strftime("%Y-%m-%dT%H:%M:%SZ") if fetched else None)
+    return Document(
+        id=doc_id,
+        text=record["text"],
+        url=record.get("url"),
+        source=record.get("source") or source.relpath,
+        fetch_date=fetch_date,
+        source_id=record.get("source_id"),
+        meta=meta,
     )
 
 
