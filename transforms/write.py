@@ -90,7 +90,7 @@ def documents_to_table(docs: list[Document], schema: pa.Schema) -> pa.Table:
     return pa.table(columns, schema=schema)
 
 
-def _atomic_write(path: str, data: bytes | memoryview) -> None:
+def atomic_write(path: str, data: bytes | memoryview) -> None:
     """Write `data` to `path` through a `.tmp` name, so a file under its final name is always complete."""
     tmp = path + ".tmp"
     with FileSystems.create(tmp, compression_type=CompressionTypes.UNCOMPRESSED) as f:
@@ -100,12 +100,14 @@ def _atomic_write(path: str, data: bytes | memoryview) -> None:
     FileSystems.rename([tmp], [path])
 
 
-def _file_info(relpath: str, data: bytes | memoryview, rows: int) -> dict[str, Any]:
+def file_info(relpath: str, data: bytes | memoryview, rows: int) -> dict[str, Any]:
+    """A written file as the manifest lists it."""
     return {"path": relpath, "rows": rows, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
-def _row_order(doc: Document) -> tuple[str, str, str, str]:
-    """Rows sort by id; the other fields only break ties (an input may repeat a WARC-Record-ID)."""
+def id_order(doc: Document) -> tuple[str, str, str, str]:
+    """Documents by id; the other fields only break ties (an input may repeat a WARC-Record-ID). Shard rows
+    are in this order, and dedup keeps the first of a group of duplicates by it."""
     return doc.id, doc.source, doc.url or "", doc.text
 
 
@@ -129,7 +131,7 @@ class _WriteShardFn(AccountingDoFn):
 
     def process(self, element, shard_counts: dict[str, int]):
         (partition, index), docs = element
-        docs = sorted((d for d in docs if d is not None), key=_row_order)
+        docs = sorted((d for d in docs if d is not None), key=id_order)
         sink = pa.BufferOutputStream()
         options = pa.ipc.IpcWriteOptions(compression=self._compression)
         with pa.ipc.new_file(sink, self._schema, options=options) as writer:
@@ -137,12 +139,12 @@ class _WriteShardFn(AccountingDoFn):
                 writer.write_table(documents_to_table(batch, self._schema))
         data = memoryview(sink.getvalue())  # no copy: hashed and written from Arrow's buffer
         relpath = shard_name(index, shard_counts[partition], partition)
-        _atomic_write(FileSystems.join(self._out_dir, relpath), data)
+        atomic_write(FileSystems.join(self._out_dir, relpath), data)
         text_bytes = sum(len(d.text.encode("utf-8")) for d in docs)
         self.tally.add(WRITE_STAGE, "out", text_bytes, records=len(docs))
         for doc in docs:
             self.tally.groups(WRITE_STAGE, GROUP_KEPT, doc.meta.get("groups", ()))
-        yield {**_file_info(relpath, data, len(docs)), "text_bytes": text_bytes}
+        yield {**file_info(relpath, data, len(docs)), "text_bytes": text_bytes}
 
 
 def _batches(docs: list[Document]) -> Iterable[list[Document]]:
@@ -227,7 +229,7 @@ class WriteDeadLetters(beam.PTransform):
                                                  r.record_id or "", r.detail))
             data = "".join(json.dumps(rejection_record(r), ensure_ascii=False, sort_keys=True) + "\n" for r in items)
             encoded = data.encode("utf-8")
-            _atomic_write(FileSystems.join(out_dir, DEAD_LETTERS_FILE), encoded)
-            return _file_info(DEAD_LETTERS_FILE, encoded, len(items))
+            atomic_write(FileSystems.join(out_dir, DEAD_LETTERS_FILE), encoded)
+            return file_info(DEAD_LETTERS_FILE, encoded, len(items))
 
         return rejections | "Gather" >> beam.combiners.ToList() | "Write" >> beam.Map(write)

@@ -3,7 +3,7 @@
 Each takes a PCollection[Document] and returns a dict: `documents` (the documents it keeps), `rejected`
 (dead letters: documents it could not process) and `tally` (its accounting: every document that enters
 leaves or is dropped, with the keeper's id in the drop's `detail`). Keepers never depend on arrival order:
-the smallest `keeper_order` wins (the smallest id), or for URLs the newest fetch. Nothing holds all
+the smallest `id_order` wins (the smallest id), or for URLs the newest fetch. Nothing holds all
 documents, signatures or edges on one worker: every decision is made per group after a GroupByKey on a
 hash (text, URL, LSH band, line) or a document id.
 
@@ -32,7 +32,7 @@ from corpusforge.transforms.dedup.normalize import normalize_text, normalize_url
 from corpusforge.transforms.document import Document, Rejection, Verdict
 from corpusforge.transforms.read import REJECTED
 from corpusforge.transforms.stages import drop
-from corpusforge.transforms.write import parse_fetch_date
+from corpusforge.transforms.write import id_order, parse_fetch_date
 
 EXACT_STAGE = "exact_dedup"
 URL_STAGE = "url_dedup"
@@ -44,16 +44,10 @@ _SIGNATURES = "signatures"  # tag of the (id, signature bytes) output of the sig
 _BUCKET_SIZES = beam.metrics.Metrics.distribution(f"corpus.{NEAR_STAGE}", "bucket_size")
 
 
-def keeper_order(doc: Document) -> tuple[str, str, str, str]:
-    """Which of several duplicates is kept: the smallest id (a hash, so no source is favoured); the other
-    fields only break ties between records that repeat an id."""
-    return doc.id, doc.source, doc.url or "", doc.text
-
-
 def newest_first(doc: Document) -> tuple[float, tuple[str, str, str, str]]:
-    """The newest fetch first; documents without a date last; then `keeper_order`."""
+    """The newest fetch first; documents without a date last; then `id_order`."""
     fetched = parse_fetch_date(doc.fetch_date)
-    return (-fetched.timestamp() if fetched else float("inf")), keeper_order(doc)
+    return (-fetched.timestamp() if fetched else float("inf")), id_order(doc)
 
 
 def _duplicate(doc: Document, stage: str, reason: str, keeper_id: str) -> Rejection:
@@ -106,7 +100,7 @@ class DedupExact(beam.PTransform):
     def expand(self, docs):
         normalize = self._normalize
         return _keep_one(docs, lambda doc: text_hash(doc.text, normalize), stage=EXACT_STAGE,
-                         reason="exact_duplicate", order=keeper_order)
+                         reason="exact_duplicate", order=id_order)
 
 
 class DedupUrls(beam.PTransform):
