@@ -1,6 +1,7 @@
 """Pipeline assembly: `build_pipeline(p, config)` wires the stages together; nothing else happens here.
 
-    read+extract ─► clean ─► bias tags ─► language ─► quality ─► safety ─► dedup ─► write shards ───────┐
+    read+extract ─► clean ─► bias tags ─► language ─► quality ─► safety ─► dedup ─┬─► write shards ──────┐
+          │                                                                      └─► tokenize ─► tokens/ ─┤
           │ dead letters of every stage ─► rejects/dead_letters.jsonl ─► stats.json, manifest.json, _SUCCESS
           └ tallies of every stage ─────────────────────────────────────────────────────────┘
 """
@@ -14,6 +15,7 @@ import apache_beam as beam
 
 from corpusforge.pipeline.config import PipelineConfig
 from corpusforge.pipeline.manifest import WriteRunSummary, build_manifest_base
+from corpusforge.tokenizer.transforms import TokenizeCorpus, check_config, existing_model
 from corpusforge.transforms.accounting import READ_STAGE, TALLY, WRITE_STAGE
 from corpusforge.transforms.dedup import dedup_stages
 from corpusforge.transforms.read import EXTRACT_STAGE, REJECTED, ReadDocuments, match_inputs
@@ -58,6 +60,14 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
         documents = result["documents"]
         dead_letters.append(result[REJECTED])
         tallies.append(result[TALLY])
+    sections = []  # (name, {"manifest": ..., "stats": ...}) of stages that add their own
+    if config.tokenizer.enabled:
+        tokenizer = config.tokenizer
+        check_config(tokenizer)
+        sections.append(documents | "Tokenize" >> TokenizeCorpus(
+            tokenizer, out_dir=out_dir, seed=config.run.seed if tokenizer.seed is None else tokenizer.seed,
+            model=existing_model(tokenizer.model_path) if tokenizer.model_path else None,
+        ))
     written = documents | "WriteArrowShards" >> WriteArrowShards(
         out_dir, shard_bytes=config.output.shard_bytes, compression=config.output.compression, promoted=promoted,
         partition_by_language=config.output.partition_by_language,
@@ -77,7 +87,8 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
         replaceable=config.output.replaceable,
     )
     stage_order = [READ_STAGE, EXTRACT_STAGE, *(s.name for s in stages), *(name for name, _ in dedup), WRITE_STAGE]
-    stats = (written.main, rejects, all_tallies) | "WriteRunSummary" >> WriteRunSummary(
+    all_sections = sections | "FlattenSections" >> beam.Flatten(pipeline=p)
+    stats = (written.main, rejects, all_tallies, all_sections) | "WriteRunSummary" >> WriteRunSummary(
         out_dir, manifest_base=base, volatile=volatile, stage_order=stage_order
     )
     return {"documents": documents, "rejected": rejected, "shards": written.main, "stats": stats}

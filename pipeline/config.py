@@ -261,8 +261,40 @@ class DedupConfig:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class TokenizerConfig:
-    # SentencePiece training on the kept corpus, tokenization and token shards (tokenizer/).
+    # SentencePiece training on the kept corpus, tokenization and token shards (tokenizer/). The model goes
+    # to <output>/tokenizer/, the token shards to <output>/tokens/{train,validation}/.
     enabled: bool = False
+    model_path: str | None = None  # an existing .model file to use instead of training one (must exist)
+    model_type: Literal["unigram", "bpe"] = "unigram"
+    vocab_size: int = dataclasses.field(default=32_000, metadata=_limits(min=8))  # ≤ 65,536 stores tokens as uint16
+    # SentencePiece's unigram trainer gives a different vocabulary with a different thread count, so the
+    # count is fixed here (not taken from the machine): same sample + seed + num_threads → same model bytes.
+    num_threads: int = dataclasses.field(default=16, metadata=_limits(min=1))
+    character_coverage: float = dataclasses.field(default=0.9995, metadata=_limits(min=0.5, max=1))  # spm's CJK advice
+    byte_fallback: bool = True  # characters outside the vocabulary become UTF-8 byte pieces, never <unk>
+    split_digits: bool = True  # one piece per digit (LLaMA, PaLM): numbers tokenize consistently
+    # identity keeps decode(encode(x)) == x (the clean stage already normalized); nmt_nfkc is spm's default.
+    normalization_rule_name: Literal["identity", "nmt_nfkc"] = "identity"
+    unk_id: int = dataclasses.field(default=0, metadata=_limits(min=0))
+    bos_id: int = dataclasses.field(default=1, metadata=_limits(min=-1))  # -1 disables the piece
+    eos_id: int = dataclasses.field(default=2, metadata=_limits(min=0))  # appended to every document
+    pad_id: int = dataclasses.field(default=-1, metadata=_limits(min=-1))
+    user_defined_symbols: tuple[str, ...] = ()  # always single pieces, e.g. chat-role markers [<|user|>, <|assistant|>]
+    max_sentence_length: int = dataclasses.field(default=4192, metadata=_limits(min=1))  # bytes; longer lines untrained
+    seed: int | None = None  # seeds the training sample and spm's generator; null: run.seed
+    # Training sample: a hash-based, seeded sample of kept documents' lines, language-balanced with
+    # p(lang) ∝ n(lang)^alpha (XLM-R, mT5: 0.3), capped at these bounds and gathered on one worker.
+    sample_max_sentences: int = dataclasses.field(default=5_000_000, metadata=_limits(min=1))
+    sample_max_bytes: int = dataclasses.field(default=500_000_000, metadata=_limits(min=1))
+    sampling_alpha: float = dataclasses.field(default=0.3, metadata=_limits(min=0, max=1))  # 1: as found; 0: uniform
+    output: Literal["packed", "documents"] = "packed"  # fixed-length sequences, or one row per document
+    seq_len: int = dataclasses.field(default=2048, metadata=_limits(min=2))  # tokens per packed sequence
+    validation_fraction: float = dataclasses.field(default=0.01, metadata=_limits(min=0, max=1))  # by document-id hash
+    # Target token bytes per shard; at most 2 GiB, as list offsets are int32.
+    shard_bytes: int = dataclasses.field(default=128 * 2**20, metadata=_limits(min=1, max=2**31))
+    # Audit: vocabulary pieces produced at most this often on the whole corpus are listed as under-trained
+    # ("glitch token") candidates (Land & Bartolo 2024, "Fishing for Magikarp").
+    rare_piece_max_count: int = dataclasses.field(default=0, metadata=_limits(min=0))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

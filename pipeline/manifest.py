@@ -2,7 +2,8 @@
 
 `stats.json`: totals, the breakdown per stage and reason (`accounting.summarize`).
 `manifest.json`: every shard (path, rows, bytes, sha256), the resolved config, the input files (relative
-path, size), package versions and the stats; everything that may legitimately differ between two runs of
+path, size), package versions, the stats, and the sections stages add (`tokenizer`: its model's sha256,
+token shards, tokens per split and language); everything that may legitimately differ between two runs of
 the same input and config (timestamps, durations, runner options, absolute paths) sits under `volatile`,
 so two manifests are compared with that key removed. It is written last but for `_SUCCESS`, the empty
 marker a reader checks for completeness. Inspect with `corpusforge inspect DIR` or `python -m json.tool`.
@@ -20,6 +21,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from corpusforge.pipeline.config import ConfigError
+from corpusforge.tokenizer.shards import TOKENIZER_DIR, TOKENS_DIR
 from corpusforge.transforms.accounting import CombineTallies, summarize
 from corpusforge.transforms.write import DOCUMENTS_DIR, REJECTS_DIR
 
@@ -72,7 +74,7 @@ def prepare_output_dir(out_dir: str, *, overwrite: bool) -> None:
     # Files, not folders: object stores (gs://, s3://) have no folders to delete.
     stale = [FileSystems.join(out_dir, name) for name in (SUCCESS, MANIFEST, STATS)]
     stale = [path for path in stale if FileSystems.exists(path)]
-    for folder in (DOCUMENTS_DIR, REJECTS_DIR):
+    for folder in (DOCUMENTS_DIR, REJECTS_DIR, TOKENS_DIR, TOKENIZER_DIR):
         stale += [m.path for m in FileSystems.match([FileSystems.join(out_dir, folder, "**")])[0].metadata_list]
     if stale:
         FileSystems.delete(stale)
@@ -83,7 +85,8 @@ def prepare_output_dir(out_dir: str, *, overwrite: bool) -> None:
 class WriteRunSummary(beam.PTransform):
     """Gathers shard infos, dead-letter file info and tallies into stats.json, manifest.json and _SUCCESS.
 
-    Fails the run (no manifest, no marker) if the counts do not reconcile.
+    Fails the run (no manifest, no marker) if the counts do not reconcile. An optional fourth input holds
+    stage sections, `(name, {"manifest": ..., "stats": ...})`, added under `name` to both files.
     """
 
     def __init__(self, out_dir: str, *, manifest_base: dict[str, Any], volatile: dict[str, Any], stage_order: list[str]):
@@ -94,11 +97,13 @@ class WriteRunSummary(beam.PTransform):
         self._stage_order = stage_order
 
     def expand(self, inputs):
-        shards, rejects, tallies = inputs
+        shards, rejects, tallies, *extra = inputs
+        sections = extra[0] if extra else shards.pipeline | "NoSections" >> beam.Create([])
         out_dir, base, volatile, stage_order = self._out_dir, self._base, self._volatile, self._stage_order
 
-        def finish(_, shard_infos, reject_infos, tally_list):
-            stats = summarize(tally_list, stage_order)
+        def finish(_, shard_infos, reject_infos, tally_list, section_list):
+            sections = dict(sorted(section_list))
+            stats = {**summarize(tally_list, stage_order), **{k: v["stats"] for k, v in sections.items()}}
             _write_json(FileSystems.join(out_dir, STATS), stats)
             if not stats["reconciled"]:
                 raise RuntimeError(
@@ -113,6 +118,7 @@ class WriteRunSummary(beam.PTransform):
                 "shards": sorted(shard_infos, key=lambda s: s["path"]),
                 "rejects": sorted(reject_infos, key=lambda s: s["path"]),
                 "stats": stats,
+                **{k: v["manifest"] for k, v in sections.items()},
                 "volatile": {
                     **volatile,
                     "finished_at": finished.isoformat(timespec="seconds"),
@@ -133,6 +139,7 @@ class WriteRunSummary(beam.PTransform):
                 shard_infos=beam.pvalue.AsList(shards),
                 reject_infos=beam.pvalue.AsList(rejects),
                 tally_list=beam.pvalue.AsSingleton(tally_list),
+                section_list=beam.pvalue.AsList(sections),
             )
         )
 

@@ -38,6 +38,8 @@ def test_defaults_and_types():
         ({"run": []}, "run: expected a mapping, got list []"),
         ({"extract": {"fast": {"skip_rules": ["headline", "nope"]}}}, "extract.fast.skip_rules[1]: expected one of 'captions',"),
         ({"extract": {"fast": {"max_link_density": 1.5}}}, "extract.fast.max_link_density: expected a value between 0 and 1, got 1.5"),
+        ({"tokenizer": {"model_type": "wordpiece"}}, "tokenizer.model_type: expected one of 'unigram', 'bpe', got 'wordpiece'"),
+        ({"tokenizer": {"sampling_alpha": 2}}, "tokenizer.sampling_alpha: expected a value between 0 and 1, got 2"),
     ],
 )
 def test_bad_values_name_the_key(raw, message):
