@@ -25,6 +25,7 @@ from apache_beam.utils.shared import Shared
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_stages import best_of
 from safety_data import SHARED, text_documents, web_documents
 
 from corpusforge.pipeline.config import parse_config
@@ -40,14 +41,6 @@ def rss_mb() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * resource.getpagesize() / 2**20
 
-
-def best_of(repeat: int, fn) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 def run_batches(stages, docs) -> None:

@@ -166,7 +166,7 @@ def test_cli_missing_config_and_help(tmp_path, capsys):
     assert exit_info.value.code == 0 and "--overwrite" in capsys.readouterr().out
 
 
-def test_same_input_same_bytes_with_one_or_two_workers(shared_data, tmp_path):
+def test_same_input_same_bytes_with_one_or_two_workers(shared_data, tmp_path, run_with_one_and_two_workers):
     """Shards and manifest (less its volatile section) are byte-identical across worker counts."""
     config = write_config(
         tmp_path,
@@ -176,18 +176,12 @@ def test_same_input_same_bytes_with_one_or_two_workers(shared_data, tmp_path):
         f"    - {shared_data / 'text/llama-factory-web/c4_demo.jsonl'}\n"
         "output:\n  shard_bytes: 100000\n",
     )
-    manifests = []
-    for workers in (1, 2):
-        out = tmp_path / f"out{workers}"
-        beam_options = ["--runner=DirectRunner", "--direct_running_mode=multi_processing", f"--direct_num_workers={workers}"]
-        assert run_cli("run", str(config), "--output", str(out), "--quiet", "--", *beam_options) == 0
-        manifest = json.loads((out / "manifest.json").read_text())
-        assert manifest.pop("volatile")["beam.options"] == ["--runner=DirectRunner"]
-        manifests.append(manifest)
-    assert manifests[0] == manifests[1]
-    assert len(manifests[0]["shards"]) > 3
-    for shard in manifests[0]["shards"]:
+    manifest = run_with_one_and_two_workers(str(config))
+    assert len(manifest["shards"]) > 3
+    for shard in manifest["shards"]:
         assert (tmp_path / "out1" / shard["path"]).read_bytes() == (tmp_path / "out2" / shard["path"]).read_bytes()
+    volatile = json.loads((tmp_path / "out1/manifest.json").read_text())["volatile"]
+    assert volatile["beam.options"] == ["--runner=DirectRunner"]  # command-line options stay out of the config
 
 
 def test_input_without_documents_finishes_with_no_shards(shared_data, tmp_path):

@@ -37,7 +37,9 @@ def multilingual_jsonl(shared_data: Path, path: Path, lines_per_doc: int = 20) -
                 f.write(json.dumps({"id": f"{lang}-{i}", "text": "\n".join(lines[i : i + lines_per_doc])}) + "\n")
 
 
-def test_pipeline_tokens_same_with_one_or_two_workers_and_match_the_documents(shared_data, tmp_path):
+def test_pipeline_tokens_same_with_one_or_two_workers_and_match_the_documents(
+    shared_data, tmp_path, run_with_one_and_two_workers
+):
     corpus = tmp_path / "lingua.jsonl"
     multilingual_jsonl(shared_data, corpus)
     config = tmp_path / "run.yaml"
@@ -46,16 +48,8 @@ def test_pipeline_tokens_same_with_one_or_two_workers_and_match_the_documents(sh
         "tokenizer:\n  enabled: true\n  vocab_size: 3000\n  num_threads: 2\n  character_coverage: 0.995\n"
         "  seq_len: 256\n  validation_fraction: 0.2\n  shard_bytes: 40000\n  sample_max_bytes: 400000\n"
     )
-    manifests = []
-    for workers in (1, 2):
-        out = tmp_path / f"out{workers}"
-        options = ["--runner=DirectRunner", "--direct_running_mode=multi_processing", f"--direct_num_workers={workers}"]
-        assert main(["run", str(config), "--output", str(out), "--quiet", "--", *options]) == 0
-        manifest = json.loads((out / "manifest.json").read_text())
-        manifest.pop("volatile")
-        manifests.append(manifest)
-    assert manifests[0] == manifests[1]
-    section = manifests[0][SECTION]
+    manifest = run_with_one_and_two_workers(str(config))
+    section = manifest[SECTION]
     files = [f["path"] for f in section["files"] + section["shards"]]
     assert len(section["shards"]) > 4 and {"tokenizer/tokenizer.model", "tokenizer/tokenizer.vocab"} <= set(files)
     for path in files:
