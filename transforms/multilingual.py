@@ -326,7 +326,7 @@ ML_SIGNALS = {
     "ml_ellipsis_ratio": lambda v: _ratio(
         v.text.count("...") + v.text.count("…"), ml_view(v).word_equivalents(len(ml_view(v).units))),
     "ml_alpha_words_ratio": lambda v: _ratio(
-        sum(1 for u in ml_view(v).units if u.isalpha() or any(c.isalpha() for c in u)), len(ml_view(v).units)),
+        sum(map(q.HAS_ALPHA.__getitem__, ml_view(v).units)), len(ml_view(v).units)),
     "ml_stop_words": _stop_words,
     **{f"ml_top_{n}_gram_frac": _top_ngram_frac(n) for n in (2, 3, 4)},
     **{f"ml_dup_{n}_gram_frac": _dup_ngram_frac(n) for n in range(5, 11)},

@@ -357,6 +357,8 @@ def _chunk_tokens(chunk: str) -> tuple[str, ...]:
 
 
 _CHUNK_TOKENS = ChunkMemo(_chunk_tokens)
+# token → whether it has an alphabetic character (Gopher's "alphabetic word"), remembered like the chunks
+HAS_ALPHA = ChunkMemo(lambda token: token.isalpha() or any(c.isalpha() for c in token))
 
 
 def words(text: str) -> list[str]:
@@ -374,7 +376,7 @@ def _is_punct(token: str) -> bool:
 def _chunk_sentences(chunk: str) -> tuple[tuple[int, bool], tuple[int, bool]]:
     """What a chunk's tokens do to the sentencizer's state: for `seen_terminal` False and True, the
     (sentences started, `seen_terminal` after)."""
-    tokens = words(chunk)
+    tokens = _CHUNK_TOKENS[chunk]  # a chunk has no white space: its words are its tokens
     found = []
     for seen_terminal in (False, True):
         started = 0
@@ -533,9 +535,16 @@ def top_ngram(view: TextView, key: str, tokens: list[str], n: int) -> tuple[int,
     for i in range(1, n):
         keys *= vocab
         keys += arr[i : i + m]
-    _, index, counts = np.unique(keys, return_index=True, return_counts=True)
-    best = counts.max()
-    return int(index[counts == best].min()), int(best)
+    ordered = np.sort(keys)
+    run_starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    counts = np.diff(np.r_[run_starts, m])
+    best = int(counts.max())
+    if best == 1:  # every n-gram once: the first is the first seen
+        return 0, 1
+    winners = ordered[run_starts[counts == best]]
+    if len(winners) <= 8:  # the usual case: a few tied n-grams, each found by one vectorized scan
+        return min(int(np.argmax(keys == w)) for w in winners), best
+    return int(np.flatnonzero(np.isin(keys, winners))[0]), best
 
 
 def _top_ngram_frac(n: int) -> Callable[[TextView], float]:
@@ -643,8 +652,7 @@ SIGNALS: dict[str, Callable[[TextView], float]] = {
         sum(s.lstrip().startswith(("•", "-")) for s in v.splitlines), len(v.splitlines)),
     "gopher_ellipsis_lines_ratio": lambda v: _ratio(
         sum(s.rstrip().endswith(("...", "…")) for s in v.splitlines), len(v.splitlines)),
-    "gopher_alpha_words_ratio": lambda v: _ratio(  # w.isalpha(): the common case, short-cut
-        sum(1 for w in v.words if w.isalpha() or any(c.isalpha() for c in w)), len(v.words)),
+    "gopher_alpha_words_ratio": lambda v: _ratio(sum(map(HAS_ALPHA.__getitem__, v.words)), len(v.words)),
     "gopher_stop_words": lambda v: len(GOPHER_STOP_WORDS.intersection(v.words)),
     # Gopher repetition
     "gopher_dup_para_frac": lambda v: _ratio(_find_duplicates(v.paragraphs)[0], len(v.paragraphs)),
