@@ -52,5 +52,14 @@ def inspect_run(out_dir: str, console: Console) -> int:
     languages = language_counts(out_dir, [s["path"] for s in shards])
     if languages:
         console.print("languages: " + ", ".join(f"{lang} {n:,}" for lang, n in languages.most_common()), highlight=False)
+    tokenizer = manifest.get("tokenizer")
+    if tokenizer and tokenizer.get("shards"):
+        splits = ", ".join(f"{split} {n:,}" for split, n in tokenizer["tokens"].items())
+        console.print(
+            f"tokens: {splits} ({tokenizer['dtype']}, {tokenizer['output']}, seq_len {tokenizer['seq_len']}) in "
+            f"{len(tokenizer['shards'])} shards; tokenizer {tokenizer['vocab_size']:,} pieces, "
+            f"sha256 {tokenizer['model_sha256'][:16]}",
+            highlight=False,
+        )
     console.print(funnel_table(manifest["stats"]))
     return 0

@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[1]
 DEDUP_DROPS = {"drop:exact_dedup", "drop:near_dedup"}
 
 
-def test_sample_recipe_accounts_for_every_planted_record(tmp_path, monkeypatch):
+def test_sample_recipe_accounts_for_every_planted_record(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(REPO)  # the recipe's paths are relative to the repository root
     out = tmp_path / "sample"
     assert main(["run", "run_configs/local.yaml", "--output", str(out), "--quiet", "--", "--runner=DirectRunner"]) == 0
@@ -82,3 +82,6 @@ def test_sample_recipe_accounts_for_every_planted_record(tmp_path, monkeypatch):
     assert {i for row in tokens.column("segment_ids").to_pylist() for i in row} == set(table.column("id").to_pylist())
     assert sum(tokenizer["tokens"].values()) == sum(len(r) for r in tokens.column("tokens").to_pylist())
     assert set(stats["tokenizer"]["sample"]) == set(table.column("lang").to_pylist())
+    capsys.readouterr()
+    assert main(["inspect", str(out)]) == 0
+    assert f"tokens: train {tokenizer['tokens']['train']:,}" in capsys.readouterr().out
