@@ -12,6 +12,7 @@ worker from the side input's bytes (`Shared`), in batched `encode` calls.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import math
 from collections.abc import Iterable
@@ -58,7 +59,7 @@ class TokenizerModel:
     rates: dict[str, float] = dataclasses.field(default_factory=dict)
     sample: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
 
-    @property
+    @functools.cached_property  # read for every batch a worker tokenizes: hashed once per loaded model
     def sha256(self) -> str:
         return hashlib.sha256(self.model_bytes).hexdigest()
 

@@ -102,7 +102,8 @@ def hash_lines(chunks: Iterable[bytes], normalize: Callable[[bytes], list[bytes]
     return np.concatenate(parts) if parts else np.empty(0, np.uint64)
 
 
-def read_word_list(path: str) -> frozenset[str]:
+def read_url_words(path: str) -> frozenset[str]:
+    """A RefinedWeb URL word list: one word a line, lower case."""
     with _open(path) as f:
         return frozenset(w.decode("utf-8", "replace") for chunk in _chunks(f) for w in normalize_domains(chunk))
 
@@ -144,8 +145,8 @@ class UrlBlocklist:
                 url_hashes.append(hash_lines(_chunks(f), normalize_urls))
         self.domains = HashSet(np.concatenate(domain_hashes) if domain_hashes else np.empty(0, np.uint64))
         self.urls = HashSet(np.concatenate(url_hashes) if url_hashes else np.empty(0, np.uint64))
-        self.banned_words = read_word_list(banned_words) if banned_words else frozenset()
-        self.soft_banned_words = read_word_list(soft_banned_words) if soft_banned_words else frozenset()
+        self.banned_words = read_url_words(banned_words) if banned_words else frozenset()
+        self.soft_banned_words = read_url_words(soft_banned_words) if soft_banned_words else frozenset()
         self.soft_banned_min = soft_banned_min
 
     def reasons(self, urls: Sequence[str | None]) -> list[str | None]:

@@ -21,7 +21,7 @@ from corpusforge.transforms.blocklist import UrlBlocklist, parent_domains, url_h
 from corpusforge.transforms.document import Document, Rejection
 from corpusforge.transforms.pii import count_types, find_pii, redact
 from corpusforge.transforms.stages import Stage, drop
-from corpusforge.transforms.wordlist import blocklist_verdict, load_word_lists
+from corpusforge.transforms.wordlist import blocklist_verdict, load_word_lists, tokens
 
 BIAS_STAGE = "bias"
 OPT_OUT_STAGE = "opt_out"
@@ -147,8 +147,10 @@ class WordBlocklistStage:
             lang = doc.meta.get("lang")
             lists = [self._lists[lang]] if lang in self._lists else [] if lang else list(self._lists.values())
             found = words = 0
+            # split once for all the word-based lists (a document without `lang` meets every list)
+            text_tokens = tokens(doc.text) if any(not wl.substrings for wl in lists) else None
             for word_list in lists:
-                f, w = word_list.count(doc.text)
+                f, w = word_list.count(doc.text, text_tokens)
                 found, words = found + f, max(words, w)
             if not found:
                 results.append(doc)

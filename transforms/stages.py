@@ -51,6 +51,14 @@ def drop(doc: Document, stage: str, reason: str) -> Rejection:
     )
 
 
+def stage_error(doc: Document, stage: str, error: Exception) -> Rejection:
+    """The dead letter of a document `stage` raised `error` on."""
+    return Rejection(
+        Verdict.DEAD_LETTER, stage, "stage_error", doc.source, doc.meta.get("offset"), doc.source_id or doc.id,
+        len(doc.text.encode("utf-8")), f"{type(error).__name__}: {error}",
+    )
+
+
 @dataclasses.dataclass(frozen=True)
 class CleanStage:
     """Unicode repair, normalization, invisible characters and white space (`clean.clean_text`).
@@ -191,10 +199,7 @@ class _StageFn(AccountingDoFn):
             (result,) = self._stage.apply([doc])
             return result
         except Exception as e:
-            return Rejection(
-                Verdict.DEAD_LETTER, self._stage.name, "stage_error", doc.source, doc.meta.get("offset"),
-                doc.source_id or doc.id, len(doc.text.encode("utf-8")), f"{type(e).__name__}: {e}",
-            )
+            return stage_error(doc, self._stage.name, e)
 
 
 class RunStage(beam.PTransform):

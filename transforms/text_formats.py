@@ -35,6 +35,7 @@ from corpusforge.transforms.document import (
     make_doc_id,
     sanitize_text,
 )
+from corpusforge.transforms.write import PROMOTED_COLUMNS
 
 STAGE = "read"
 MAX_DOC_BYTES = 64_000_000
@@ -485,10 +486,6 @@ def _parquet_record(
 
 # --- Arrow (our own shards) ------------------------------------------------------------------------------
 
-# Annotation columns the writer promotes out of `meta` (transforms/write.py PROMOTED_COLUMNS): read back into it.
-_PROMOTED_COLUMNS = ("lang", "lang_score", "dup_cluster_id", "dup_cluster_size")
-
-
 def iter_arrow(stream: BinaryIO, source: SourceFile) -> Iterator[Document | Rejection]:
     """One `Document` per row of one of our own shards (`documents/*.arrow`, Arrow IPC file format), as it
     was before writing: id, url, source, fetch_date, source_id and meta (promoted columns back inside), so
@@ -532,7 +529,8 @@ def _arrow_record(record: dict[str, Any], row: int, source: SourceFile) -> Docum
         return _dead_letter(source, "invalid_json", row, len(record["text"].encode("utf-8")), f"meta: {exc}", doc_id)
     if not isinstance(meta, dict):
         return _dead_letter(source, "invalid_json", row, 0, "meta is not a JSON object", doc_id)
-    meta.update({k: record[k] for k in _PROMOTED_COLUMNS if record.get(k) is not None})
+    # the annotation columns the writer promoted out of `meta` go back into it
+    meta.update({k: record[k] for k in PROMOTED_COLUMNS if record.get(k) is not None})
     fetched = record.get("fetch_date")
     fetch_date = meta.pop("fetch_date_unparsed", None) or (fetched.strftime("%Y-%m-%dT%H:%M:%SZ") if fetched else None)
     return Document(

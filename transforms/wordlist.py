@@ -51,16 +51,16 @@ class WordList:
                 if len(t) > 1:
                     self.phrases[t[0]].append(t)
 
-    def count(self, text: str) -> tuple[int, int]:
-        """(listed entries found, words) in `text`."""
-        lower = text.lower()
+    def count(self, text: str, words: list[str] | None = None) -> tuple[int, int]:
+        """(listed entries found, words) in `text`; `words` is `tokens(text)` where the caller has it."""
         if self.substrings:
+            lower = text.lower()
             found = 0
             if self._first_chars is not None:  # only positions starting an entry are tried
                 for m in self._first_chars.finditer(lower):
                     found += sum(lower.startswith(e, m.start()) for e in self.by_first_char[m.group()])
             return found, len("".join(lower.split()))
-        words = _TOKEN.findall(lower)
+        words = tokens(text) if words is None else words
         found = sum(map(self.singles.__contains__, words))
         if self.phrases and not self.phrases.keys().isdisjoint(words):
             for i, word in enumerate(words):

@@ -29,9 +29,9 @@ from corpusforge.transforms.accounting import TALLY, AccountingDoFn
 from corpusforge.transforms.dedup.components import ConnectedComponents
 from corpusforge.transforms.dedup.minhash import MinHasher, band_keys, estimated_jaccard, lsh_bands, verify_threshold
 from corpusforge.transforms.dedup.normalize import normalize_text, normalize_url, text_hash
-from corpusforge.transforms.document import Document, Rejection, Verdict
+from corpusforge.transforms.document import Document, Rejection
 from corpusforge.transforms.read import REJECTED
-from corpusforge.transforms.stages import drop
+from corpusforge.transforms.stages import drop, stage_error
 from corpusforge.transforms.write import id_order, parse_fetch_date
 
 EXACT_STAGE = "exact_dedup"
@@ -128,10 +128,7 @@ class _KeysFn(AccountingDoFn):
         try:
             keys = list(self.keys(doc))
         except Exception as e:  # a document that breaks the hashing is dead-lettered; the run goes on
-            rejection = Rejection(
-                Verdict.DEAD_LETTER, self._stage, "stage_error", doc.source, doc.meta.get("offset"),
-                doc.source_id or doc.id, len(doc.text.encode("utf-8")), f"{type(e).__name__}: {e}",
-            )
+            rejection = stage_error(doc, self._stage, e)
             self.tally.reject(rejection)
             yield beam.pvalue.TaggedOutput(REJECTED, rejection)
             return
@@ -274,7 +271,7 @@ class _LineKeysFn(_KeysFn):
 
     def __init__(self, config: LineDedupConfig):
         super().__init__(LINE_STAGE)
-        self._normalize = (config or ExactDedupConfig()).normalize
+        self._normalize = config.normalize
 
     def keys(self, doc: Document) -> Iterable[Any]:
         hashes = {_line_hash(line, self._normalize) for line in doc.text.split("\n")}
