@@ -105,262 +105,12 @@ def load_genres(lang: str) -> dict[str, Genre]:
 GENRES = {lang: load_genres(lang) for lang in KEPT_LANGS + OTHER_LANGS}
 
 
-# ---------------------------------------------------------------------------------------------------
-# Site chrome (navigation, cookie banners, related links, comments, footers), per language
-# ---------------------------------------------------------------------------------------------------
-
-CHROME = {
-    "en": {
-        "nav": ["Home", "Travel", "Food", "Reviews", "Guides", "News", "About", "Contact"],
-        "cookie": "We use cookies to improve your experience and to measure traffic. By clicking Accept you agree to our use of cookies as described in our cookie policy.",
-        "accept": "Accept all", "settings": "Manage settings", "search": "Search this site",
-        "related": "Related articles", "popular": "Most popular", "comments": "Comments",
-        "commenters": ["Ruth", "mike_b", "Anna K.", "travelbug", "Joe", "Priya", "Stefan"],
-        "comment_texts": ["Great post, thanks for sharing!", "I did the same last year and loved it.", "Bookmarked for later.",
-                          "Could you add more photos next time?", "This is exactly what I was looking for.", "Thanks, very helpful.",
-                          "Tried it this weekend, worked perfectly."],
-        "reply": "Reply", "newsletter": "Newsletter", "newsletter_text": "Get our best stories in your inbox every Friday.",
-        "subscribe": "Subscribe", "ad": "Advertisement", "share": "Share this article:", "home": "Home",
-        "footer": ["About us", "Advertise", "Privacy policy", "Terms of use", "Cookie settings", "Contact", "Sitemap"],
-        "rights": "All rights reserved.", "posted": "Posted on", "read": "min read", "login": "Log in",
-    },
-    "ja": {
-        "nav": ["ホーム", "旅行", "料理", "レビュー", "暮らし", "お知らせ", "運営者情報", "お問い合わせ"],
-        "cookie": "当サイトでは、利便性の向上とアクセス解析のためにクッキーを使用しています。「同意する」を押すと、クッキーポリシーに同意したものとみなされます。",
-        "accept": "同意する", "settings": "設定を変更", "search": "サイト内検索",
-        "related": "関連記事", "popular": "人気の記事", "comments": "コメント",
-        "commenters": ["さくら", "たろう", "みかん", "旅好き", "ゆうこ", "けんじ"],
-        "comment_texts": ["とても参考になりました！", "私も去年行きました。懐かしいです。", "ブックマークしました。",
-                          "次の記事も楽しみにしています。", "写真ももっと見たいです。", "さっそく試してみます。"],
-        "reply": "返信", "newsletter": "メールマガジン", "newsletter_text": "毎週金曜日に新着記事をお届けします。",
-        "subscribe": "登録する", "ad": "広告", "share": "この記事をシェアする：", "home": "ホーム",
-        "footer": ["運営者情報", "広告掲載", "プライバシーポリシー", "利用規約", "お問い合わせ", "サイトマップ"],
-        "rights": "無断転載を禁じます。", "posted": "投稿日", "read": "分で読めます", "login": "ログイン",
-    },
-    "zh": {
-        "nav": ["首页", "旅行", "美食", "评测", "生活", "资讯", "关于我们", "联系我们"],
-        "cookie": "本网站使用Cookie来改善您的浏览体验并统计访问量。点击“同意”即表示您同意我们的Cookie政策。",
-        "accept": "同意", "settings": "管理设置", "search": "站内搜索",
-        "related": "相关文章", "popular": "热门文章", "comments": "评论",
-        "commenters": ["小王", "旅行者", "阿花", "大鹏", "橙子", "老李"],
-        "comment_texts": ["写得很好，谢谢分享！", "我去年也去过，很喜欢。", "收藏了，以后用得上。",
-                          "期待下一篇。", "照片能多放几张吗？", "周末就照着试试。"],
-        "reply": "回复", "newsletter": "订阅", "newsletter_text": "每周五把精选文章发送到您的邮箱。",
-        "subscribe": "立即订阅", "ad": "广告", "share": "分享本文：", "home": "首页",
-        "footer": ["关于我们", "广告合作", "隐私政策", "用户协议", "联系我们", "网站地图"],
-        "rights": "版权所有。", "posted": "发布于", "read": "分钟阅读", "login": "登录",
-    },
-    "de": {
-        "nav": ["Startseite", "Reisen", "Rezepte", "Ratgeber", "Aktuelles", "Über uns", "Kontakt"],
-        "cookie": "Wir verwenden Cookies, um Ihnen ein besseres Nutzungserlebnis zu bieten und die Zugriffe auszuwerten. Mit einem Klick auf Akzeptieren stimmen Sie unserer Cookie-Richtlinie zu.",
-        "accept": "Alle akzeptieren", "settings": "Einstellungen", "search": "Suche",
-        "related": "Das könnte Sie auch interessieren", "popular": "Meistgelesen", "comments": "Kommentare",
-        "commenters": ["Petra", "Uwe K.", "reiselust", "Jana", "Markus"],
-        "comment_texts": ["Toller Beitrag, danke fürs Teilen!", "Waren letztes Jahr auch dort, sehr schön.", "Gleich gespeichert.",
-                          "Hat bei mir super funktioniert.", "Mehr Fotos wären schön."],
-        "reply": "Antworten", "newsletter": "Newsletter", "newsletter_text": "Jeden Freitag die besten Beiträge in Ihrem Postfach.",
-        "subscribe": "Abonnieren", "ad": "Anzeige", "share": "Beitrag teilen:", "home": "Startseite",
-        "footer": ["Impressum", "Datenschutz", "Nutzungsbedingungen", "Cookie-Einstellungen", "Kontakt", "Mediadaten"],
-        "rights": "Alle Rechte vorbehalten.", "posted": "Veröffentlicht am", "read": "Min. Lesezeit", "login": "Anmelden",
-    },
-    "fr": {
-        "nav": ["Accueil", "Voyages", "Recettes", "Actualités", "Vie locale", "À propos", "Contact"],
-        "cookie": "Nous utilisons des cookies pour améliorer votre expérience et mesurer l'audience. En cliquant sur Accepter, vous acceptez notre politique relative aux cookies.",
-        "accept": "Tout accepter", "settings": "Paramétrer", "search": "Rechercher",
-        "related": "À lire aussi", "popular": "Les plus lus", "comments": "Commentaires",
-        "commenters": ["Claire", "Julien M.", "voyageuse", "Marc", "Amélie"],
-        "comment_texts": ["Merci pour ce partage !", "Nous y étions l'an dernier, superbe souvenir.", "Article enregistré.",
-                          "Testé ce week-end, un régal.", "Vivement le prochain article."],
-        "reply": "Répondre", "newsletter": "Newsletter", "newsletter_text": "Recevez nos meilleurs articles chaque vendredi.",
-        "subscribe": "S'abonner", "ad": "Publicité", "share": "Partager cet article :", "home": "Accueil",
-        "footer": ["Mentions légales", "Confidentialité", "Conditions d'utilisation", "Gestion des cookies", "Contact", "Plan du site"],
-        "rights": "Tous droits réservés.", "posted": "Publié le", "read": "min de lecture", "login": "Connexion",
-    },
-    "es": {
-        "nav": ["Inicio", "Viajes", "Recetas", "Opiniones", "Actualidad", "Quiénes somos", "Contacto"],
-        "cookie": "Utilizamos cookies para mejorar tu experiencia y analizar el tráfico. Al pulsar Aceptar, aceptas nuestra política de cookies.",
-        "accept": "Aceptar todo", "settings": "Configurar", "search": "Buscar",
-        "related": "Artículos relacionados", "popular": "Lo más leído", "comments": "Comentarios",
-        "commenters": ["Lucía", "Javi", "viajera", "Pedro G.", "Marta"],
-        "comment_texts": ["¡Gracias por compartirlo!", "Estuvimos el año pasado y nos encantó.", "Me lo guardo.",
-                          "La probé el domingo y salió genial.", "¡Esperando el siguiente artículo!"],
-        "reply": "Responder", "newsletter": "Boletín", "newsletter_text": "Recibe lo mejor de la semana cada viernes.",
-        "subscribe": "Suscribirme", "ad": "Publicidad", "share": "Compartir:", "home": "Inicio",
-        "footer": ["Aviso legal", "Privacidad", "Condiciones de uso", "Cookies", "Contacto", "Mapa del sitio"],
-        "rights": "Todos los derechos reservados.", "posted": "Publicado el", "read": "min de lectura", "login": "Entrar",
-    },
-}
-
-SPAM_SITES = ["best-deals-now.example", "top10-reviews.example", "free-offers.example", "newsite-demo.example"]
-
-
-# ---------------------------------------------------------------------------------------------------
-# Planted content: PII, blocklisted words, low-quality pages
-# All PII values are reserved or documented test values: example.com/.org/.net and *.example mail
-# domains, 555-01xx and Ofcom drama-range phone numbers, RFC 5737 / RFC 3849 documentation addresses,
-# the card-network test numbers, and the IBAN examples published by the registries.
-# ---------------------------------------------------------------------------------------------------
-
-# (source, lang, genre, topic selector or None, sentence, [(kind, value), ...])
-PII_PLANTS = [
-    ("warc", "en", "forum", None,
-     "{user1} added: If anyone wants to compare notes, my email is jane.doe@example.com and I am happy to send more details.",
-     [("email", "jane.doe@example.com")]),
-    ("warc", "en", "product", None,
-     "Questions about your order? Call our service team on +1 202-555-0143 or write to orders@gearnest.example, Monday to Friday from nine to five.",
-     [("phone", "+1 202-555-0143"), ("email", "orders@gearnest.example")]),
-    ("warc", "en", "news", None,
-     "The project office can be reached on 020 7946 0958 or by email at projects@valleygazette.example, and written comments can also be left at the town hall.",
-     [("phone", "020 7946 0958"), ("email", "projects@valleygazette.example")]),
-    ("warc", "en", "forum", ("question_title", "Home Wi-Fi drops every evening around eight"),
-     "{user2} added: For comparison, my router's public address is 203.0.113.42 (2001:db8::42 over IPv6), and its log shows the line dropping at exactly the same times.",
-     [("ip", "203.0.113.42"), ("ip", "2001:db8::42")]),
-    ("warc", "en", "forum", None,
-     "{user3} added: A word of warning about screenshots: a friend posted one of her order page by accident, and it showed the whole card number, 4111 1111 1111 1111, with the expiry date right next to it.",
-     [("credit_card", "4111 1111 1111 1111")]),
-    ("warc", "en", "travel", None,
-     "If you would like to join the group trip next year, the deposit goes to IBAN GB82 WEST 1234 5698 7654 32, with your name as the reference.",
-     [("iban", "GB82 WEST 1234 5698 7654 32")]),
-    ("warc", "ja", "diary", None,
-     "先日、ネット通販の確認メールにカード番号の 5555 5555 5555 4444 がそのまま書かれていて、とても驚きました。ブログへのご感想は hello@example.com までお気軽にどうぞ。",
-     [("credit_card", "5555 5555 5555 4444"), ("email", "hello@example.com")]),
-    ("warc", "ja", "product", ("product", "ロボット掃除機"),
-     "本体の設定画面には、ブラウザから 198.51.100.23 にアクセスして入ります。メーカーのサポート窓口は support@example.com です。",
-     [("ip", "198.51.100.23"), ("email", "support@example.com")]),
-    ("warc", "de", "travel", None,
-     "Wer bei der nächsten Gruppenreise dabei sein möchte, überweist die Anzahlung bitte auf DE89 3704 0044 0532 0130 00 und schreibt eine kurze Nachricht an reise@example.org.",
-     [("iban", "DE89 3704 0044 0532 0130 00"), ("email", "reise@example.org")]),
-    ("warc", "fr", "news", None,
-     "Les habitants peuvent envoyer leurs remarques à concertation@example.org avant la fin du mois.",
-     [("email", "concertation@example.org")]),
-    ("jsonl", "en", "forum", None,
-     "{user1} added: Feel free to call me on (312) 555-0178 in the evening, or email mike.r@example.net if that is easier.",
-     [("phone", "(312) 555-0178"), ("email", "mike.r@example.net")]),
-    ("jsonl", "en", "travel", None,
-     "Note to self: the booking went through on the card 4012 8888 8888 1881, and the confirmation came from the server at 203.0.113.7, so check the statement next month.",
-     [("credit_card", "4012 8888 8888 1881"), ("ip", "203.0.113.7")]),
-    ("jsonl", "ja", "travel", None,
-     "宿に問い合わせたい方は、予約担当のアドレス（yoyaku@example.com）に直接メールするのが確実です。",
-     [("email", "yoyaku@example.com")]),
-    ("jsonl", "es", "travel", None,
-     "Si queréis venir en el próximo viaje en grupo, la señal se paga en la cuenta ES91 2100 0418 4502 0005 1332 y podéis escribir a viajes@example.com para reservar plaza.",
-     [("iban", "ES91 2100 0418 4502 0005 1332"), ("email", "viajes@example.com")]),
-]
-
-# (source, lang, genre, sentence, [words]) -- mild words that a word blocklist (e.g. LDNOOBW) matches.
-PROFANITY_PLANTS = [
-    ("warc", "en", "forum",
-     "{user2} added: Honestly, my last one was a piece of shit and the support line was useless, so I understand why you are fed up.",
-     ["shit"], "profanity"),
-    ("warc", "en", "travel",
-     "We also took the train out to the coast for a day; the far end of the beach there is a nude beach, so families tend to stay near the café at the other end.",
-     ["nude"], "innocent_context"),
-    ("warc", "de", "travel",
-     "Am zweiten Tag ist unser Zug ausgefallen, und ich gebe zu, dass mir in dem Moment ein lautes Scheiße herausgerutscht ist.",
-     ["scheiße"], "profanity"),
-    ("warc", "zh", "tech",
-     "说到底，大家最关心的还是性价比，这一点它做得确实不错。",
-     ["性"], "innocent_context"),
-    ("warc", "es", "travel",
-     "El último día llovió tanto que solo pude decir que vaya tiempo de mierda, y nos quedamos en el hotel.",
-     ["mierda"], "profanity"),
-    ("jsonl", "en", "forum",
-     "{user3} added: Bollocks to the manual, the answer is almost always to switch it off and on again.",
-     ["bollocks"], "profanity"),
-]
-
-ADULT_SPAM_LINES = [
-    "Hot singles are waiting for you tonight.",
-    "Free xxx videos updated every day.",
-    "The best porn site of the year, no registration needed.",
-    "Click here now and claim your free membership.",
-    "Adults only, you must be eighteen or older to enter.",
-]
-
-NEAR_DUP_SYNONYMS = {
-    "en": [("small", "little"), ("very", "really"), ("about", "around"), ("usually", "often"), ("quickly", "fast"),
-           ("large", "big"), ("several", "a few"), ("excellent", "great"), ("quiet", "calm"), ("simple", "easy"),
-           ("good", "decent"), ("perhaps", "maybe"), ("enough", "plenty"), ("whole", "entire"), ("nearly", "almost"),
-           ("first", "very first"), ("every", "each"), ("most", "the majority of"), ("long", "lengthy"), ("few", "couple of")],
-    "ja": [("とても", "すごく"), ("少し", "ちょっと"), ("思います", "感じます"), ("おすすめ", "オススメ"), ("ください", "下さい"),
-           ("簡単", "手軽"), ("きれい", "綺麗"), ("ゆっくり", "のんびり"), ("よかった", "良かった"), ("ほど", "くらい"),
-           ("できました", "できましたね"), ("ました。", "ましたよ。"), ("ので", "から")],
-    "fr": [("très", "vraiment"), ("souvent", "fréquemment"), ("environ", "à peu près"), ("beaucoup", "énormément"),
-           ("calme", "tranquille"), ("simple", "facile"), ("magnifique", "superbe"), ("petit", "modeste"), ("bien", "vraiment")],
-    "de": [("sehr", "wirklich"), ("klein", "winzig"), ("etwa", "ungefähr"), ("schön", "hübsch"), ("oft", "häufig"), ("gut", "prima")],
-    "es": [("muy", "bastante"), ("pequeño", "chiquito"), ("unos", "alrededor de"), ("bonitos", "preciosos"), ("rico", "sabroso")],
-    "zh": [("很", "非常"), ("一些", "一点"), ("大概", "差不多"), ("特别", "格外"), ("建议", "推荐")],
-}
-NEAR_DUP_EXTRA = {
-    "en": ["Edit: I fixed a couple of typos and added a note about prices.",
-           "Update: we checked again this month and everything above still holds.",
-           "This page was last updated in November.",
-           "Thanks to everyone who sent corrections after the first version of this post."],
-    "ja": ["追記：誤字を少し修正しました。", "※この記事は十一月に内容を一部更新しました。", "追記：その後もう一度試しましたが、印象は変わりませんでした。"],
-    "fr": ["Mise à jour : quelques fautes de frappe ont été corrigées.", "Cet article a été mis à jour en novembre."],
-    "de": ["Nachtrag: Ein paar Tippfehler wurden korrigiert.", "Dieser Beitrag wurde im November aktualisiert."],
-    "es": ["Actualización: he corregido algunas erratas.", "Este artículo se actualizó en noviembre."],
-    "zh": ["补充：修改了几个错别字。", "本文已于十一月更新。"],
-}
-
-LATIN = ["lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit", "sed", "do", "eiusmod", "tempor",
-         "incididunt", "ut", "labore", "et", "dolore", "magna", "aliqua", "enim", "ad", "minim", "veniam", "quis",
-         "nostrud", "exercitation", "ullamco", "laboris", "nisi", "aliquip", "ex", "ea", "commodo", "consequat"]
-
-KEYWORD_SETS = [
-    ("en", "Cheap Flights Cheap Flights Best Cheap Flights Deals",
-     ["cheap flights", "cheap flights to Lisbon", "best cheap flights", "last minute flights", "cheap airline tickets",
-      "flight deals", "cheap flights today", "book cheap flights"]),
-    ("en", "Running Shoes Sale Best Running Shoes Cheap Running Shoes",
-     ["running shoes", "buy running shoes", "running shoes sale", "best running shoes", "cheap running shoes",
-      "running shoes online", "discount running shoes"]),
-    ("en", "Home Insurance Quote Cheap Home Insurance Compare",
-     ["home insurance", "home insurance quote", "cheap home insurance", "best home insurance", "compare home insurance",
-      "home insurance online"]),
-    ("ja", "格安航空券 最安値 格安 航空券 比較 激安",
-     ["格安航空券", "航空券 最安値", "格安 航空券 比較", "激安 航空券", "航空券 予約 格安", "格安航空券 今すぐ"]),
-]
-
-REPEATED_LINES = [
-    ("en", "Claim your free gift card", "Click here to claim your free gift card now!"),
-    ("en", "Best product", "This is the best product for everyone who wants the best product at the best price."),
-    ("de", "Gewinnspiel", "Jetzt kostenlos anmelden und sofort gewinnen!"),
-    ("en", "Loading", "Please wait while the page is loading, do not close this window."),
-]
-
-LINK_WORDS = (["Best", "Cheap", "Top", "Free", "Online", "Discount", "Trusted", "Instant"],
-              ["car insurance", "payday loans", "web hosting", "replica watches", "casino bonus", "diet pills",
-               "seo services", "mortgage rates", "phone deals", "hotel deals", "crypto signals", "essay writing"])
-
-SHORT_PAGES = [
-    ("en", "Coming soon", ["Our new shop opens in December."]),
-    ("en", "Thank you", ["Your message has been sent."]),
-    ("ja", "準備中", ["このページは現在準備中です。"]),
-    ("fr", "Bientôt disponible", ["Revenez bientôt."]),
-    ("en", "Page not found", ["Sorry, nothing here."]),
-    ("de", "Baustelle", ["Hier entsteht eine neue Website."]),
-]
-
-SYMBOL_LINES = ["★★★★★ ★★★★★ ★★★★★", ">>> SALE <<< >>> SALE <<<", "$$$ ### $$$ ### $$$", "=-=-=-=-=-=-=-=-=-=-=",
-                "♥♥♥ ☆☆☆ ♥♥♥ ☆☆☆ ♥♥♥", "→ → → → → → → →", ":: :: :: :: :: :: ::", "!!! 50% OFF !!! 50% OFF !!!",
-                "### ### ### ### ###", "*** *** *** *** ***", "~~~~~~~~~~~~~~~~~~~~", "+++ NEW +++ NEW +++ NEW +++",
-                "<<<<<<<<<< >>>>>>>>>>", "@@@ @@@ @@@ @@@", "%%% %%% %%% %%%", "■■■■■■■■■■■■"]
-
-BULLET_ITEMS = ["Free delivery", "Support around the clock", "Thirty day returns", "Secure checkout", "Best price promise",
-                "Over ten thousand products", "Gift wrapping", "Student discount", "Loyalty points", "Click and collect",
-                "Express shipping", "Price match", "Member offers", "Weekly deals", "Easy payments", "Gift cards",
-                "New arrivals", "Top brands", "Eco packaging", "Trusted sellers", "Fast refunds", "Live chat"]
-
-HEADLINE_PARTS = {
-    "en": (["Ten", "Seven", "Five", "Twelve", "Three"],
-           ["things to do", "places to eat", "walks to try", "ways to save money", "markets to visit", "day trips to take"],
-           ["in the old town", "near the river", "on a rainy day", "with children", "on a budget", "before summer ends"],
-           ["this weekend", "right now", "in autumn", "this year", "according to our readers"]),
-    "es": (["Diez", "Siete", "Cinco", "Doce"],
-           ["planes para hacer", "sitios para comer", "rutas en bici", "mercados que visitar", "excursiones de un día"],
-           ["en el casco antiguo", "cerca del río", "con niños", "sin gastar mucho", "un día de lluvia"],
-           ["este fin de semana", "este otoño", "este año", "según nuestros lectores"]),
-}
+# Site chrome per language; planted sentences (PII, blocklisted words); near-duplicate edits; the
+# material of the low-quality pages.
+CHROME = load_templates("chrome")
+PLANTS = load_templates("plants")
+NEAR_DUP = load_templates("near_duplicates")
+LOW_QUALITY = load_templates("low_quality")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -578,8 +328,8 @@ class Builder:
     def near_duplicate(self, original: Doc, source: str) -> Doc:
         """A copy with a few words changed and/or a sentence added, within NEAR_DUP_RANGE of the original."""
         lang = original.lang
-        synonyms = NEAR_DUP_SYNONYMS.get(lang, [])
-        extras = NEAR_DUP_EXTRA.get(lang, NEAR_DUP_EXTRA["en"])
+        synonyms = NEAR_DUP["synonyms"].get(lang, [])
+        extras = NEAR_DUP["extra_sentences"].get(lang, NEAR_DUP["extra_sentences"]["en"])
         low, high = NEAR_DUP_RANGE
         for _attempt in range(200):
             paragraphs = list(original.paragraphs)
@@ -612,10 +362,13 @@ class Builder:
                             case="exact_duplicate", duplicate_of=original.key, similarity=1.0))
 
     def low_quality(self, source: str, subcase: str, index: int) -> Doc:
+        """Spam or junk of one `subcase`; `index` picks among the fixed variants (keyword sets, short pages)."""
         rng = self.rng
         lang, links = "en", []
+        material = LOW_QUALITY[subcase]
         if subcase == "keyword_stuffing":
-            lang, title, keywords = KEYWORD_SETS[index % len(KEYWORD_SETS)]
+            variant = material[index % len(material)]
+            lang, title, keywords = variant["lang"], variant["title"], variant["keywords"]
             sep = "　" if lang == "ja" else ", "
             end = "。" if lang == "ja" else "."
             phrases = []
@@ -625,54 +378,55 @@ class Builder:
             # Japanese has no spaces for word-level rules to count, so its stuffing also repeats whole lines.
             paragraphs = [rng.choice(phrases) for _ in range(12)] if lang == "ja" else phrases
         elif subcase == "repeated_lines":
-            lang, title, line = REPEATED_LINES[index % len(REPEATED_LINES)]
-            paragraphs = [line] * rng.randint(20, 30)
+            variant = material[index % len(material)]
+            lang, title = variant["lang"], variant["title"]
+            paragraphs = [variant["line"]] * rng.randint(20, 30)
         elif subcase == "link_farm":
-            title = rng.choice(["Useful links", "Partner sites", "Top resources", "Recommended websites"])
-            adjectives, nouns = LINK_WORDS
+            title = rng.choice(material["titles"])
             paragraphs = []
             for n in range(rng.randint(40, 55)):
-                anchor = f"{rng.choice(adjectives)} {rng.choice(nouns)}"
+                anchor = f"{rng.choice(material['adjectives'])} {rng.choice(material['nouns'])}"
                 if rng.random() < 0.4:
-                    anchor += f" {rng.choice(['2026', 'online', 'near me', 'today', 'reviews', 'uk'])}"
+                    anchor += f" {rng.choice(material['suffixes'])}"
                 paragraphs.append(anchor)
                 links.append((anchor, f"https://{slugify(anchor)}-{n}.linkfarm.example/"))
         elif subcase == "lorem_ipsum":
-            title = rng.choice(["Welcome to our new website", "Sample page", "About us"])
+            title = rng.choice(material["titles"])
             paragraphs = []
             for p in range(rng.randint(3, 5)):
                 sentences = []
                 for _ in range(rng.randint(3, 5)):
-                    words = [rng.choice(LATIN) for _ in range(rng.randint(7, 14))]
+                    words = [rng.choice(material["words"]) for _ in range(rng.randint(7, 14))]
                     if p == 0 and not sentences:
                         words = ["lorem", "ipsum", "dolor", "sit", "amet", *words]
                     sentence = " ".join(words)
                     sentences.append(sentence[:1].upper() + sentence[1:] + ".")
                 paragraphs.append(" ".join(sentences))
         elif subcase == "too_short":
-            lang, title, paragraphs = SHORT_PAGES[index % len(SHORT_PAGES)]
-            paragraphs = list(paragraphs)
+            variant = material[index % len(material)]
+            lang, title, paragraphs = variant["lang"], variant["title"], list(variant["lines"])
         elif subcase == "symbols":
-            title = rng.choice(["★ MEGA SALE ★", ">>> DEALS <<<"])
-            paragraphs = [rng.choice(SYMBOL_LINES) for _ in range(rng.randint(14, 20))]
-            paragraphs[rng.randrange(len(paragraphs))] = "BIG SALE TODAY"
+            title = rng.choice(material["titles"])
+            paragraphs = [rng.choice(material["lines"]) for _ in range(rng.randint(14, 20))]
+            paragraphs[rng.randrange(len(paragraphs))] = material["shout"]
         elif subcase == "bullet_list":
-            title = rng.choice(["Why shop with us", "Our promise"])
-            paragraphs = ["• " + item for item in rng.sample(BULLET_ITEMS, rng.randint(16, 20))]
+            title = rng.choice(material["titles"])
+            paragraphs = ["• " + item for item in rng.sample(material["items"], rng.randint(16, 20))]
         elif subcase == "no_punctuation":
             lang = "es" if index % 3 == 2 else "en"
-            numbers, things, places, times = HEADLINE_PARTS[lang]
-            title = "Lo más leído" if lang == "es" else "Latest stories"
+            parts = material[lang]
+            title = parts["title"]
             paragraphs = []
             while len(paragraphs) < rng.randint(16, 22):
-                line = f"{rng.choice(numbers)} {rng.choice(things)} {rng.choice(places)} {rng.choice(times)}"
+                line = " ".join(rng.choice(parts[part]) for part in ("numbers", "things", "places", "times"))
                 if line not in paragraphs:
                     paragraphs.append(line)
         else:  # pragma: no cover
             raise ValueError(subcase)
         doc = self.add(Doc(key=self.new_key(source, lang, "low_quality"), source=source, lang=lang, genre="spam",
                            title=title, paragraphs=paragraphs, case="low_quality", subcase=subcase, links=links))
-        self.place(doc, host=SPAM_SITES[index % len(SPAM_SITES)], site="Best Deals")
+        hosts = LOW_QUALITY["hosts"]
+        self.place(doc, host=hosts[index % len(hosts)], site=LOW_QUALITY["site"])
         return doc
 
 
@@ -714,21 +468,23 @@ def build_documents(rng: random.Random) -> Builder:
             doc, _ = b.content_doc("jsonl", lang, "normal")
             b.place(doc)
 
-    for source, lang, genre, select, sentence, values in PII_PLANTS:
-        doc, slots = b.content_doc(source, lang, "pii", genre_name=genre,
-                                   topic_select=None if select is None else dict([select]))
-        doc.paragraphs.insert(len(doc.paragraphs) - 1, fill(sentence, slots))
-        doc.pii = [{"type": kind, "value": value} for kind, value in values]
+    # Planted sentences go before the last paragraph, filled with the document's own slot values.
+    for plant in PLANTS["pii"]:
+        doc, slots = b.content_doc(plant["source"], plant["lang"], "pii", genre_name=plant["genre"],
+                                   topic_select=plant.get("topic"))
+        doc.paragraphs.insert(len(doc.paragraphs) - 1, fill(plant["sentence"], slots))
+        doc.pii = [dict(found) for found in plant["pii"]]
         b.place(doc)
-    for source, lang, genre, sentence, words, subcase in PROFANITY_PLANTS:
-        doc, slots = b.content_doc(source, lang, "profanity", genre_name=genre)
-        doc.paragraphs.insert(len(doc.paragraphs) - 1, fill(sentence, slots))
-        doc.words, doc.subcase = list(words), subcase
+    for plant in PLANTS["profanity"]:
+        doc, slots = b.content_doc(plant["source"], plant["lang"], "profanity", genre_name=plant["genre"])
+        doc.paragraphs.insert(len(doc.paragraphs) - 1, fill(plant["sentence"], slots))
+        doc.words, doc.subcase = list(plant["words"]), plant["subcase"]
         b.place(doc)
+    spam = PLANTS["adult_spam"]
     adult = b.add(Doc(key=b.new_key("warc", "en", "profanity"), source="warc", lang="en", genre="spam",
-                      title="Adults only", paragraphs=list(ADULT_SPAM_LINES), case="profanity", subcase="adult_spam",
-                      words=["xxx", "porn"]))
-    b.place(adult, host="free-offers.example", site="Free Offers")
+                      title=spam["title"], paragraphs=list(spam["lines"]), case="profanity", subcase="adult_spam",
+                      words=list(spam["words"])))
+    b.place(adult, host=spam["host"], site=spam["site"])
 
     for source, items in (("warc", BLOCKED_WARC), ("jsonl", BLOCKED_JSONL)):
         for lang, genre, host in items:
