@@ -45,7 +45,7 @@ from typing import Any
 import yaml
 
 SEED = 20261127
-BASE_DATE = _dt.datetime(2026, 11, 20, 8, 0, 0, tzinfo=_dt.timezone.utc)
+BASE_DATE = _dt.datetime(2026, 11, 20, 8, 0, 0, tzinfo=_dt.UTC)
 UUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://corpusforge.example/samples")
 # Languages the sample recipe keeps; pages in any other language are planted `other_language` cases.
 KEPT_LANGS = ("en", "ja", "zh", "de", "fr", "es")
@@ -226,10 +226,21 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60] or "page"
 
 
+# How often each genre comes up among a language's documents: a shuffled cycle (this order matters to the RNG).
+GENRE_WEIGHTS = {
+    "en": {"travel": 4, "recipe": 4, "news": 4, "product": 3, "howto": 3, "forum": 2},
+    "ja": {"travel": 3, "recipe": 3, "product": 2, "diary": 3},
+    "zh": {"travel": 2, "recipe": 2, "tech": 1},
+    "de": {"travel": 3, "recipe": 3, "howto": 1},
+    "fr": {"travel": 3, "recipe": 3, "news": 1},
+    "es": {"travel": 3, "recipe": 3, "product": 1},
+}
+
+
 class Builder:
     """Composes every document in a fixed order from one seeded RNG."""
 
-    def __init__(self, rng: random.Random):
+    def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self.docs: list[Doc] = []
         self.by_key: dict[str, Doc] = {}
@@ -240,19 +251,10 @@ class Builder:
         self._counter = 0
 
     # -- choosing what to write ------------------------------------------------------------------
-    GENRE_WEIGHTS = {
-        "en": {"travel": 4, "recipe": 4, "news": 4, "product": 3, "howto": 3, "forum": 2},
-        "ja": {"travel": 3, "recipe": 3, "product": 2, "diary": 3},
-        "zh": {"travel": 2, "recipe": 2, "tech": 1},
-        "de": {"travel": 3, "recipe": 3, "howto": 1},
-        "fr": {"travel": 3, "recipe": 3, "news": 1},
-        "es": {"travel": 3, "recipe": 3, "product": 1},
-    }
-
     def next_genre(self, lang: str) -> Genre:
         cycle = self._genre_cycles.get(lang)
         if not cycle:
-            cycle = [GENRES[lang][name] for name, weight in self.GENRE_WEIGHTS[lang].items() for _ in range(weight)]
+            cycle = [GENRES[lang][name] for name, weight in GENRE_WEIGHTS[lang].items() for _ in range(weight)]
             self.rng.shuffle(cycle)
             self._genre_cycles[lang] = cycle
         return cycle.pop()
@@ -656,8 +658,8 @@ def render_page(doc: Doc, rng: random.Random, related: list[Doc], charset: str) 
         '<section class="comments">', f'<h2>{esc(c["comments"])} (3)</h2>', *comments, "</section>",
         "</main>",
         '<aside class="sidebar">',
-        f'<div class="newsletter"><h3>{esc(c["newsletter"])}</h3><p>{esc(c["newsletter_text"])}</p>'
-        f'<input type="email" placeholder="you@example.com"><button type="button">{esc(c["subscribe"])}</button></div>',
+        (f'<div class="newsletter"><h3>{esc(c["newsletter"])}</h3><p>{esc(c["newsletter_text"])}</p>'
+         f'<input type="email" placeholder="you@example.com"><button type="button">{esc(c["subscribe"])}</button></div>'),
         f'<div class="ad">{esc(c["ad"])}</div>',
         f'<div class="popular"><h3>{esc(c["popular"])}</h3><ol>'
         + "".join(f'<li><a href="{attr(other.path)}">{esc(other.title)}</a></li>' for other in related[4:7]) + "</ol></div>",
@@ -700,7 +702,7 @@ def tiny_pdf() -> bytes:
 
 def error_page(title: str, message: str, lang: str = "en") -> bytes:
     return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head><meta charset="utf-8"><title>{esc(title)}</title></head>\n'
-            f"<body><h1>{esc(title)}</h1><p>{esc(message)}</p></body>\n</html>\n").encode("utf-8")
+            f"<body><h1>{esc(title)}</h1><p>{esc(message)}</p></body>\n</html>\n").encode()
 
 
 # (url, status, reason, content type, body, extra headers, case)
@@ -775,7 +777,7 @@ def host_ip(host: str) -> str:
 class WarcOut:
     """One .warc.gz file: one gzip member per record, deterministic ids and dates."""
 
-    def __init__(self, relname: str, day: int, rng: random.Random):
+    def __init__(self, relname: str, day: int, rng: random.Random) -> None:
         self.relname = relname
         self.rng = rng
         self.members: list[bytes] = []
@@ -813,7 +815,7 @@ class WarcOut:
         block = (f"GET /{path} HTTP/1.1\r\nHost: {scheme_host}\r\n"
                  f"User-Agent: corpusforge-sample/1.0 (+https://corpusforge.example/crawler)\r\n"
                  f"Accept: text/html,application/xhtml+xml;q=0.9,*/*;q=0.8\r\nAccept-Language: {lang},en;q=0.5\r\n"
-                 f"Accept-Encoding: gzip\r\nConnection: close\r\n\r\n").encode("utf-8")
+                 f"Accept-Encoding: gzip\r\nConnection: close\r\n\r\n").encode()
         self.write("request", warc_record([("WARC-Type", "request"), ("WARC-Record-ID", self.record_id("request", url)),
                                            ("WARC-Date", date), ("WARC-Target-URI", url), ("WARC-Concurrent-To", concurrent_to),
                                            ("WARC-Warcinfo-ID", self.info_id),
@@ -838,7 +840,7 @@ class WarcOut:
 
     def metadata(self, url: str, concurrent_to: str, date: str) -> None:
         block = (f"via: https://{url.split('/')[2]}/\r\nhopsFromSeed: L\r\n"
-                 f"fetchTimeMs: {self.rng.randint(80, 900)}\r\noutlinks: {self.rng.randint(5, 60)}\r\n").encode("utf-8")
+                 f"fetchTimeMs: {self.rng.randint(80, 900)}\r\noutlinks: {self.rng.randint(5, 60)}\r\n").encode()
         self.write("metadata", warc_record([("WARC-Type", "metadata"), ("WARC-Record-ID", self.record_id("metadata", url)),
                                             ("WARC-Date", date), ("WARC-Target-URI", url), ("WARC-Concurrent-To", concurrent_to),
                                             ("WARC-Warcinfo-ID", self.info_id), ("Content-Type", "application/warc-fields")], block))
@@ -868,17 +870,18 @@ class WarcOut:
 # case -> (what it is, what the pipeline should do with it)
 CASES = {
     "normal": ("A well-formed page or document in a kept language; web pages sit in light site chrome (logo, short nav, footer).", "keep"),
-    "boilerplate": ("A well-formed article inside heavy site chrome: cookie banner, navigation, search, breadcrumbs, share links, "
-                    "related articles, a comment section, a newsletter box, an ad slot, a footer and scripts.", "keep"),
-    "exact_duplicate": ("The same text as `duplicate_of` under another URL (tracking parameters, http, www, mirror hosts); "
-                        "WARC copies have byte-identical HTML.", "drop:exact_dedup"),
-    "near_duplicate": ("A copy of `duplicate_of` with a few words changed and/or a sentence added; `similarity` is the "
-                       "shingle Jaccard to it.", "drop:near_dedup"),
-    "low_quality": ("Spam or junk, by `subcase`: keyword_stuffing, repeated_lines, link_farm, lorem_ipsum, too_short, "
-                    "symbols, bullet_list, no_punctuation.", "drop:quality"),
+    "boilerplate": (("A well-formed article inside heavy site chrome: cookie banner, navigation, search, breadcrumbs, "
+                     "share links, related articles, a comment section, a newsletter box, an ad slot, a footer and "
+                     "scripts."), "keep"),
+    "exact_duplicate": (("The same text as `duplicate_of` under another URL (tracking parameters, http, www, mirror "
+                         "hosts); WARC copies have byte-identical HTML."), "drop:exact_dedup"),
+    "near_duplicate": (("A copy of `duplicate_of` with a few words changed and/or a sentence added; `similarity` is "
+                        "the shingle Jaccard to it."), "drop:near_dedup"),
+    "low_quality": (("Spam or junk, by `subcase`: keyword_stuffing, repeated_lines, link_farm, lorem_ipsum, "
+                     "too_short, symbols, bullet_list, no_punctuation."), "drop:quality"),
     "pii": ("A well-formed document with planted PII, listed in `pii` (reserved or test values only).", "keep_redacted"),
-    "profanity": ("A document with a blocklisted word, listed in `words`: plain profanity, an innocent use "
-                  "(`innocent_context`), or adult spam.", "drop:word_blocklist"),
+    "profanity": (("A document with a blocklisted word, listed in `words`: plain profanity, an innocent use "
+                   "(`innocent_context`), or adult spam."), "drop:word_blocklist"),
     "blocked_domain": (f"A well-formed document on a host under {BLOCKED_DOMAIN}.", "drop:url_blocklist"),
     "other_language": ("A well-formed document in a language the sample recipe does not keep (it, pt, nl, ru).", "drop:language"),
     "non_html": ("A 200 response that is not HTML: PDF, PNG, JSON, CSS, JavaScript.", "skip"),
@@ -915,7 +918,7 @@ def render_response(doc: Doc, rng: random.Random, related: list[Doc]) -> tuple[l
     charset = variant.split("=")[1] if "charset=" in variant else "utf-8"
     page = render_page(doc, rng, related, charset).encode(charset, errors="xmlcharrefreplace")  # © in sjis &c.
     content_type = "text/html" if CHARSET_HEADER[charset] is None else f"text/html; charset={CHARSET_HEADER[charset]}"
-    date = _dt.datetime.strptime(doc.date, "%Y-%m-%d").replace(hour=9, tzinfo=_dt.timezone.utc)
+    date = _dt.datetime.strptime(doc.date, "%Y-%m-%d").replace(hour=9, tzinfo=_dt.UTC)
     headers = [("Date", http_date(BASE_DATE)), ("Server", "nginx"), ("Content-Type", content_type)]
     body, payload = page, page
     if variant == "content-encoding=gzip":
