@@ -16,7 +16,9 @@ for path in sys.argv[1:]:
             versions[name][py] = item["metadata"]["version"].split("+")[0]  # torch 2.13.0+cpu: the pin is 2.13.0
 
 print("# The tested lock: every package an install of corpusforge with all its extras resolves to, per Python")
-print("# version (markers where they differ). Refresh with .ci/lock; install with `pip install -e . -c constraints.txt`.")
+print(
+    "# version (markers where they differ). Refresh with .ci/lock; install with `pip install -e . -c constraints.txt`."
+)
 for name in sorted(versions):
     by_py = versions[name]
     if len(set(by_py.values())) == 1 and len(by_py) == len(pythons):

@@ -76,10 +76,11 @@ def pages(count: int, size: int = 5000) -> list[str]:
 
 
 def bench_signatures(args) -> None:
+    from datasketch import MinHash
+
     from corpusforge.pipeline.config import MinHashConfig
     from corpusforge.transforms.dedup.minhash import MinHasher, shingles
     from corpusforge.transforms.dedup.normalize import normalize_text
-    from datasketch import MinHash
 
     texts = pages(args.docs)
     config = MinHashConfig()
@@ -101,24 +102,38 @@ def bench_signatures(args) -> None:
                 m.update(s)
 
     timed("ours (MinHasher.signature)", lambda docs: [hasher.signature(t) for t in docs], texts)
-    timed("datasketch MinHash.bulk (+ our shingles)", lambda docs: MinHash.bulk(shingled(docs), num_perm=config.num_perm, seed=config.seed), texts)
+    timed(
+        "datasketch MinHash.bulk (+ our shingles)",
+        lambda docs: MinHash.bulk(shingled(docs), num_perm=config.num_perm, seed=config.seed),
+        texts,
+    )
     timed("datasketch MinHash.update loop (+ our shingles)", update_loop, texts[: max(20, len(texts) // 4)])
     ready = shingled(texts)  # datasketch's share alone: hashing and permuting given shingles
-    timed("datasketch MinHash.bulk (shingles given, untimed)", lambda docs: MinHash.bulk(docs, num_perm=config.num_perm, seed=config.seed), ready)
+    timed(
+        "datasketch MinHash.bulk (shingles given, untimed)",
+        lambda docs: MinHash.bulk(docs, num_perm=config.num_perm, seed=config.seed),
+        ready,
+    )
     python = args.datatrove_venv / "bin" / "python"
     if python.exists():
         with tempfile.TemporaryDirectory() as tmp:
             data = Path(tmp) / "texts.json"
             data.write_text(json.dumps(texts))
-            proc = subprocess.run([str(python), "-c", _DATATROVE_SCRIPT, str(data)], capture_output=True, text=True, check=False)
+            proc = subprocess.run(
+                [str(python), "-c", _DATATROVE_SCRIPT, str(data)], capture_output=True, text=True, check=False
+            )
         if proc.returncode == 0:
-            results["datatrove MinhashDedupSignature"] = len(texts) / json.loads(proc.stdout.strip().splitlines()[-1])["secs"]
+            results["datatrove MinhashDedupSignature"] = (
+                len(texts) / json.loads(proc.stdout.strip().splitlines()[-1])["secs"]
+            )
         else:
             print("datatrove failed:", proc.stderr[-2000:], file=sys.stderr)
     else:
         print(f"(datatrove skipped: no {python})")
     ours = results["ours (MinHasher.signature)"]
-    print(f"{len(texts)} pages, mean {sum(map(len, texts)) / len(texts):.0f} chars, {config.num_perm} permutations, one core")
+    print(
+        f"{len(texts)} pages, mean {sum(map(len, texts)) / len(texts):.0f} chars, {config.num_perm} permutations, one core"
+    )
     for name, rate in results.items():
         print(f"  {name:50s} {rate:8.0f} docs/s   ours ÷ this = {ours / rate:5.1f}×")
     print(f"  peak RSS {peak_rss_mb():.0f} MB")
@@ -126,7 +141,9 @@ def bench_signatures(args) -> None:
 
 @functools.lru_cache(maxsize=1)
 def sentence_pool() -> tuple[str, ...]:
-    texts = [v["articleBody"] for v in json.loads((SHARED / "html/scrapinghub-aeb/ground-truth.json").read_text()).values()]
+    texts = [
+        v["articleBody"] for v in json.loads((SHARED / "html/scrapinghub-aeb/ground-truth.json").read_text()).values()
+    ]
     with open(SHARED / "text/llama-factory-web/c4_demo.jsonl", encoding="utf-8") as f:
         texts += [json.loads(line)["text"] for line in f]
     texts.append((SHARED / "text/llama-factory-web/wiki_demo.txt").read_text(encoding="utf-8"))
@@ -161,12 +178,18 @@ def generate_shard(shard: int, *, seed: int, per_shard: int):
         texts.append(text)
     for k, text in enumerate(texts):
         i = shard * per_shard + k
-        yield Document(id=make_doc_id("bench", i), text=text, source="bench", url=f"https://site{i % 500}.example/page/{i}",
-                       fetch_date=f"2024-01-{1 + i % 28:02d}T00:00:00Z")
+        yield Document(
+            id=make_doc_id("bench", i),
+            text=text,
+            source="bench",
+            url=f"https://site{i % 500}.example/page/{i}",
+            fetch_date=f"2024-01-{1 + i % 28:02d}T00:00:00Z",
+        )
 
 
 def run_stage(size: int, seed: int, baseline: bool) -> dict:
     import apache_beam as beam
+
     from corpusforge.pipeline.config import DedupConfig
     from corpusforge.transforms.dedup import DeduplicateDocuments
 
@@ -174,11 +197,7 @@ def run_stage(size: int, seed: int, baseline: bool) -> dict:
     start_rss = peak_rss_mb()
     start = time.perf_counter()
     p = beam.Pipeline(options=beam.options.pipeline_options.PipelineOptions(["--runner=DirectRunner"]))
-    docs = (
-        p
-        | beam.Create(range(size // per_shard))
-        | beam.FlatMap(generate_shard, seed=seed, per_shard=per_shard)
-    )
+    docs = p | beam.Create(range(size // per_shard)) | beam.FlatMap(generate_shard, seed=seed, per_shard=per_shard)
     text_bytes = docs | "TextBytes" >> beam.Map(lambda d: len(d.text.encode("utf-8"))) | beam.CombineGlobally(sum)
     if baseline:
         _ = docs | beam.Map(lambda d: (d.id, d)) | beam.GroupByKey() | beam.combiners.Count.Globally()
@@ -192,8 +211,14 @@ def run_stage(size: int, seed: int, baseline: bool) -> dict:
     for metric in result.metrics().query()["distributions"]:
         name = f"{metric.key.metric.namespace}/{metric.key.metric.name}"
         largest[name] = max(largest.get(name, 0), metric.committed.max if metric.committed else 0)
-    return {"docs": size, "secs": round(secs, 1), "docs_per_sec": round(size / secs),
-            "start_rss_mb": round(start_rss), "peak_rss_mb": round(peak_rss_mb()), "largest_groups": largest}
+    return {
+        "docs": size,
+        "secs": round(secs, 1),
+        "docs_per_sec": round(size / secs),
+        "start_rss_mb": round(start_rss),
+        "peak_rss_mb": round(peak_rss_mb()),
+        "largest_groups": largest,
+    }
 
 
 def bench_stage(args) -> None:
@@ -210,9 +235,13 @@ def bench_stage(args) -> None:
     for baseline, r in rows:
         per_doc = (r["peak_rss_mb"] - r["start_rss_mb"]) * 1024 / r["docs"]
         name = "generate + GroupByKey by id (runner baseline)" if baseline else "generate + DeduplicateDocuments"
-        groups = ", ".join(f"{k.split('/')[0].removeprefix('corpus.')} {v}" for k, v in sorted(r["largest_groups"].items()))
-        print(f"| {name} | {r['docs']} | {r['text_mb']:.1f} | {r['secs']} | {r['docs_per_sec']} | "
-              f"{r['peak_rss_mb']} | {per_doc:.1f} | {groups} |")
+        groups = ", ".join(
+            f"{k.split('/')[0].removeprefix('corpus.')} {v}" for k, v in sorted(r["largest_groups"].items())
+        )
+        print(
+            f"| {name} | {r['docs']} | {r['text_mb']:.1f} | {r['secs']} | {r['docs_per_sec']} | "
+            f"{r['peak_rss_mb']} | {per_doc:.1f} | {groups} |"
+        )
 
 
 def main() -> None:

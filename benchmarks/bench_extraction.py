@@ -39,8 +39,8 @@ import statistics
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.encoding import bytes_to_str, detect_encoding
@@ -139,30 +139,33 @@ Extract = Callable[[str, str], tuple[str, dict[str, str]]]
 
 
 def resiliparse_lean(html: str, url: str) -> tuple[str, dict[str, str]]:
-    """What `transforms/extract.py` runs today: main content, no comment sections, no alt texts."""
+    """What `transforms/extract/extract.py` runs today: main content, no comment sections, no alt texts."""
     tree = HTMLTree.parse(html)
     text = extract_plain_text(tree, main_content=True, preserve_formatting=True, alt_texts=False, comments=False)
     return text, {"extractor": "resiliparse"}
 
 
 def trafilatura_fineweb(html: str, url: str) -> tuple[str, dict[str, str]]:
-    """trafilatura with FineWeb's settings, exactly as `transforms/extract.py` calls it (a fresh dedup cache per page)."""
+    """trafilatura with FineWeb's settings, exactly as `transforms/extract/extract.py` calls it (a fresh dedup cache per page)."""
     import trafilatura
-
     from trafilatura.deduplication import LRU_SIZE, LRUCache
 
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)  # it logs a warning for every odd page
-    # A fresh dedup cache per page, as transforms/extract.py does: `deduplicate=True` alone shares one
+    # A fresh dedup cache per page, as transforms/extract/extract.py does: `deduplicate=True` alone shares one
     # process-wide cache, and a page's text would depend on the pages the worker saw before it.
     text = trafilatura.extract(
-        html, url=url, favor_precision=True, include_comments=False, deduplicate=LRUCache(maxsize=LRU_SIZE),
+        html,
+        url=url,
+        favor_precision=True,
+        include_comments=False,
+        deduplicate=LRUCache(maxsize=LRU_SIZE),
         with_metadata=False,
     )
     return text or "", {"extractor": "trafilatura"}
 
 
 def fast(html: str, url: str) -> tuple[str, dict[str, str]]:
-    from corpusforge.transforms.boilerplate import extract_main_text
+    from corpusforge.transforms.extract.boilerplate import extract_main_text
 
     return extract_main_text(html, url=url)
 
@@ -184,7 +187,11 @@ def reset_trafilatura() -> None:
     reset_caches()
 
 
-_WARMUP = "<html><head><title>warm up</title></head><body><article><p>" + "Warm up text. " * 40 + "</p></article></body></html>"
+_WARMUP = (
+    "<html><head><title>warm up</title></head><body><article><p>"
+    + "Warm up text. " * 40
+    + "</p></article></body></html>"
+)
 
 
 def run(extract: Extract, pages: list[Page], repeat: int) -> tuple[dict[str, str], dict[str, dict], float]:

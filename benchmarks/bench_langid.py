@@ -1,4 +1,4 @@
-"""Benchmark: language identification (lid.176.ftz via `corpusforge.transforms.langid`) on lingua sentences.
+"""Benchmark: language identification (lid.176.ftz via `corpusforge.transforms.filters.language`) on lingua sentences.
 
     python benchmarks/bench_langid.py [--repeat 3] [--doc-sentences 20] [--cpu N] [--min-score 0.65]
 
@@ -34,7 +34,7 @@ import sys
 import time
 from pathlib import Path
 
-from corpusforge.transforms.langid import DEFAULT_MIN_SCORE, LanguageModel, model_path
+from corpusforge.transforms.filters.language import DEFAULT_MIN_SCORE, LanguageModel, model_path
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "langid" / "lingua-sentences"
 # Files whose name is not a lid.176 label. `nb` is in lid.176 as `no`.
@@ -97,16 +97,25 @@ def evaluate(data, preds, min_score):
     macro_r = statistics.mean(r[3] for r in rows)
     macro_k = statistics.mean(r[4] for r in rows)
     print(f"\n== 1. quality: {len(supported)} lid.176 languages, {total} sentences ==")
-    print(f"accuracy {correct / total:.4f}   macro P {macro_p:.4f}   macro R {macro_r:.4f}   "
-          f"macro R with score >= {min_score} {macro_k:.4f}")
+    print(
+        f"accuracy {correct / total:.4f}   macro P {macro_p:.4f}   macro R {macro_r:.4f}   "
+        f"macro R with score >= {min_score} {macro_k:.4f}"
+    )
     foreign = collections.Counter(pred for pred in npred.elements() if pred not in sup_set)
-    print(f"predictions outside the {len(supported)} labels: {sum(foreign.values())} ({', '.join(f'{k} {v}' for k, v in foreign.most_common(8))})")
+    print(
+        f"predictions outside the {len(supported)} labels: {sum(foreign.values())} ({', '.join(f'{k} {v}' for k, v in foreign.most_common(8))})"
+    )
     print("\nlang     n      P      R  R@min   (worst 10 by F1, then all)")
-    f1 = lambda r: 2 * r[2] * r[3] / (r[2] + r[3]) if r[2] + r[3] else 0.0
+
+    def f1(r):
+        return 2 * r[2] * r[3] / (r[2] + r[3]) if r[2] + r[3] else 0.0
+
     worst = sorted(rows, key=f1)[:10]
     for lang, n, p, r, k in worst:
         confused = collections.Counter(pl for pl, _ in preds[lang] if pl != lang).most_common(3)
-        print(f"{lang:4} {n:5} {p:6.3f} {r:6.3f} {k:6.3f}   confused with: {', '.join(f'{c} {m}' for c, m in confused)}")
+        print(
+            f"{lang:4} {n:5} {p:6.3f} {r:6.3f} {k:6.3f}   confused with: {', '.join(f'{c} {m}' for c, m in confused)}"
+        )
     print("all: " + "  ".join(f"{lang} {p:.2f}/{r:.2f}" for lang, _, p, r, _ in rows))
 
     print("\n-- apart: nb (Bokmål; lid.176 label `no`) and the languages lid.176 does not know --")
@@ -120,8 +129,10 @@ def evaluate(data, preds, min_score):
             ok = sum(p == RELABEL[lang] for p, _ in pl)
             ok_k = sum(p == RELABEL[lang] and s >= min_score for p, s in pl)
             hit = f"recall as `{RELABEL[lang]}` {ok / n:.3f} (with score >= {min_score}: {ok_k / n:.3f})  "
-        print(f"{lang:3} n={n:4}  {hit}predicted: {', '.join(f'{p} {c}' for p, c in dist)}  "
-              f"score >= {min_score}: {passing / n:.3f}")
+        print(
+            f"{lang:3} n={n:4}  {hit}predicted: {', '.join(f'{p} {c}' for p, c in dist)}  "
+            f"score >= {min_score}: {passing / n:.3f}"
+        )
     return rows
 
 
@@ -173,8 +184,10 @@ def main() -> int:
         doc_langs += [lang] * len(chunk)
     gold = [(RELABEL.get(lang, lang), d) for lang, d in zip(doc_langs, docs) if lang not in UNSUPPORTED]
     doc_ok = sum(p == g for (g, _), (p, _) in zip(gold, model.predict([d for _, d in gold])))
-    print(f"\nlong documents ({k} sentences of one language, nb as `no`): accuracy {doc_ok / len(gold):.4f} "
-          f"on {len(gold)} documents")
+    print(
+        f"\nlong documents ({k} sentences of one language, nb as `no`): accuracy {doc_ok / len(gold):.4f} "
+        f"on {len(gold)} documents"
+    )
     english = data["en"]
     mixed: list[str] = []
     for lang, sents in data.items():
@@ -228,8 +241,10 @@ def main() -> int:
             ch = "" if changed is None else f"{changed} ({changed / len(texts):.2%})"
             print(f"{'':10} {label:34} {len(texts) / secs:9.0f} {mb / secs:7.2f} {base / secs:6.2f}x {ch:>15}")
 
-    print(f"\nRSS: before model {rss0:.0f} MB, after load {rss1:.0f} MB, peak {peak_rss_mb():.0f} MB "
-          "(peak includes the benchmark's own text lists)")
+    print(
+        f"\nRSS: before model {rss0:.0f} MB, after load {rss1:.0f} MB, peak {peak_rss_mb():.0f} MB "
+        "(peak includes the benchmark's own text lists)"
+    )
     return 0
 
 

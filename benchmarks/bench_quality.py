@@ -40,7 +40,7 @@ BATCH = 256
 
 
 def english_texts() -> list[str]:
-    from corpusforge.transforms.langid import LanguageModel
+    from corpusforge.transforms.filters.language import LanguageModel
 
     docs = fq.load_documents()
     preds = LanguageModel().predict([t for _, t in docs])
@@ -55,7 +55,9 @@ def datatrove_seconds(texts: list[str], venv: Path, repeat: int) -> dict:
             f.writelines(json.dumps({"id": str(i), "text": t}) + "\n" for i, t in enumerate(texts))
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
         env["LOGURU_LEVEL"] = "WARNING"
-        proc = subprocess.run([str(python), str(RUNNER), str(path), str(repeat)], capture_output=True, text=True, env=env, check=False)
+        proc = subprocess.run(
+            [str(python), str(RUNNER), str(path), str(repeat)], capture_output=True, text=True, env=env, check=False
+        )
         if proc.returncode != 0:
             sys.exit(f"datatrove runner failed:\n{proc.stderr[-5000:]}")
         return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -72,11 +74,12 @@ def main() -> None:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
     from apache_beam.utils.shared import Shared
+
     from corpusforge.pipeline.config import CleanConfig, LanguageConfig
     from corpusforge.transforms.document import Document
-    from corpusforge.transforms.langid import LanguageModel
-    from corpusforge.transforms.presets import PRESETS, run_steps
-    from corpusforge.transforms.stages import CleanStage, LanguageStage
+    from corpusforge.transforms.filters.clean import CleanStage
+    from corpusforge.transforms.filters.language import LanguageModel, LanguageStage
+    from corpusforge.transforms.filters.quality import PRESETS, run_steps
 
     texts = english_texts()
     megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
@@ -96,10 +99,11 @@ def main() -> None:
         prof.disable()
         pstats.Stats(prof).sort_stats("cumulative").print_stats(args.profile)
 
-    from corpusforge.transforms import multilingual as ml
-    from corpusforge.transforms import quality as q
+    from corpusforge.transforms.filters import multilingual as ml
+    from corpusforge.transforms.filters import reference as q
+    from corpusforge.transforms.filters import words as w
 
-    memos = [m for module in (q, ml) for m in vars(module).values() if isinstance(m, q.ChunkMemo)]
+    memos = [m for module in (q, w, ml) for m in vars(module).values() if isinstance(m, w.ChunkMemo)]
 
     def cold(preset, **kw) -> float:  # the best of passes that each start with every memo empty (a fresh worker)
         best = float("inf")
@@ -130,16 +134,25 @@ def main() -> None:
         timings["datatrove chain, cold"] = dt["cold_seconds"]
         timings["datatrove chain"] = dt["seconds"]
 
-    print(f"{len(texts)} English documents, {megabytes:.1f} MB of text "
-          f"(mean {megabytes * 1e6 / len(texts):,.0f} bytes), one core, best of {args.repeat}")
+    print(
+        f"{len(texts)} English documents, {megabytes:.1f} MB of text "
+        f"(mean {megabytes * 1e6 / len(texts):,.0f} bytes), one core, best of {args.repeat}"
+    )
     for name, secs in timings.items():
-        print(f"  {name:24s} {len(texts) / secs:9,.0f} docs/s  {megabytes / secs:7.2f} MB/s  {1e3 * secs / len(texts):7.3f} ms/doc")
+        print(
+            f"  {name:24s} {len(texts) / secs:9,.0f} docs/s  {megabytes / secs:7.2f} MB/s  {1e3 * secs / len(texts):7.3f} ms/doc"
+        )
     print(f"fineweb chain kept: ours {kept}" + (f", datatrove {dt['kept']}" if dt else ""))
     if dt:
         for name in ("ours fineweb", "ours multilingual"):
-            print(f"{name} / datatrove chain: {dt['seconds'] / timings[name]:.1f}x with warm memos (and spaCy's "
-                  f"warm cache), {dt['cold_seconds'] / timings[name + ', cold']:.1f}x cold")
-    print(f"peak RSS: ours (incl. lid.176) {ours_rss:,.0f} MB" + (f", datatrove process {dt['peak_rss_mb']:,.0f} MB" if dt else ""))
+            print(
+                f"{name} / datatrove chain: {dt['seconds'] / timings[name]:.1f}x with warm memos (and spaCy's "
+                f"warm cache), {dt['cold_seconds'] / timings[name + ', cold']:.1f}x cold"
+            )
+    print(
+        f"peak RSS: ours (incl. lid.176) {ours_rss:,.0f} MB"
+        + (f", datatrove process {dt['peak_rss_mb']:,.0f} MB" if dt else "")
+    )
 
 
 if __name__ == "__main__":

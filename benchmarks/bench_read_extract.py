@@ -116,12 +116,18 @@ def main() -> None:
     cores = args.workers
     docs = stats["kept"]
     extracted = stats["stages"]["extract"]["in"]["records"]
-    print(f"inputs: {len(files)} files, {input_mb:.1f} MB, {stats['records_read']:,} records, {extracted:,} pages extracted")
-    print(f"pipeline ({args.extractor}, {cores} core(s), best of {args.trials}): {elapsed:.2f} s, "
-          f"{extracted / elapsed / cores:,.0f} pages/s/core, {docs / elapsed / cores:,.0f} documents/s/core, "
-          f"{input_mb / elapsed / cores:,.1f} input MB/s/core  (all runs: {', '.join(f'{r[1]:.1f}' for r in runs)} s)")
-    print(f"bare fastwarc + resiliparse (1 core, best of {args.trials}): {pages:,} pages in {bare_secs:.2f} s, "
-          f"{pages / bare_secs:,.0f} pages/s  (all runs: {', '.join(f'{b[1]:.1f}' for b in bares)} s)")
+    print(
+        f"inputs: {len(files)} files, {input_mb:.1f} MB, {stats['records_read']:,} records, {extracted:,} pages extracted"
+    )
+    print(
+        f"pipeline ({args.extractor}, {cores} core(s), best of {args.trials}): {elapsed:.2f} s, "
+        f"{extracted / elapsed / cores:,.0f} pages/s/core, {docs / elapsed / cores:,.0f} documents/s/core, "
+        f"{input_mb / elapsed / cores:,.1f} input MB/s/core  (all runs: {', '.join(f'{r[1]:.1f}' for r in runs)} s)"
+    )
+    print(
+        f"bare fastwarc + resiliparse (1 core, best of {args.trials}): {pages:,} pages in {bare_secs:.2f} s, "
+        f"{pages / bare_secs:,.0f} pages/s  (all runs: {', '.join(f'{b[1]:.1f}' for b in bares)} s)"
+    )
     if args.extractor == "resiliparse":
         print(f"pipeline / bare, per core, pages/s: {extracted / elapsed / cores / (pages / bare_secs):.2f}")
     print(f"peak RSS: {peak_rss_mb():,.0f} MB")

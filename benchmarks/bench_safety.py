@@ -29,9 +29,11 @@ from bench_stages import best_of
 from safety_data import SHARED, text_documents, web_documents
 
 from corpusforge.pipeline.config import parse_config
-from corpusforge.transforms.consent import opt_out_signals
-from corpusforge.transforms.langid import LanguageModel
-from corpusforge.transforms.safety import OptOutStage, PiiStage, UrlBlocklistStage, WordBlocklistStage
+from corpusforge.transforms.filters.language import LanguageModel
+from corpusforge.transforms.safety.opt_out import OptOutStage, opt_out_signals
+from corpusforge.transforms.safety.pii import PiiStage
+from corpusforge.transforms.safety.url_blocklist import UrlBlocklistStage
+from corpusforge.transforms.safety.word_blocklist import WordBlocklistStage
 
 BATCH = 256
 UT1 = SHARED / "blocklists/datatrove-ut1"
@@ -40,7 +42,6 @@ UT1 = SHARED / "blocklists/datatrove-ut1"
 def rss_mb() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * resource.getpagesize() / 2**20
-
 
 
 def run_batches(stages, docs) -> None:
@@ -59,17 +60,28 @@ def main() -> None:
     web = web_documents()
     docs = web + text_documents()
     model = LanguageModel()
-    docs = [d if "lang" in d.meta else d.with_meta(lang=lang)
-            for d, (lang, _) in zip(docs, model.predict([d.text for d in docs]))]
+    docs = [
+        d if "lang" in d.meta else d.with_meta(lang=lang)
+        for d, (lang, _) in zip(docs, model.predict([d.text for d in docs]))
+    ]
     docs = docs * args.copies
     mb = sum(len(d.text.encode()) for d in docs) / 1e6
     html = [gzip.decompress(p.read_bytes()) for p in sorted((SHARED / "html/scrapinghub-aeb/html").glob("*.html.gz"))]
     print(f"{len(docs):,} documents ({mb:.1f} MB of text); {len(html)} raw HTML pages for the consent scan")
 
-    config = parse_config({"safety": {"enabled": True, "url_blocklist": {
-        "archives": [str(UT1 / "url_filterblacklistsv0_3_0.tar.gz")],
-        "banned_words": str(UT1 / "banned_words.txt"), "soft_banned_words": str(UT1 / "soft_banned_words.txt"),
-    }, "word_blocklist": {"directory": str(SHARED / "blocklists/ldnoobw")}}}).safety
+    config = parse_config(
+        {
+            "safety": {
+                "enabled": True,
+                "url_blocklist": {
+                    "archives": [str(UT1 / "url_filterblacklistsv0_3_0.tar.gz")],
+                    "banned_words": str(UT1 / "banned_words.txt"),
+                    "soft_banned_words": str(UT1 / "soft_banned_words.txt"),
+                },
+                "word_blocklist": {"directory": str(SHARED / "blocklists/ldnoobw")},
+            }
+        }
+    ).safety
 
     before = rss_mb()
     started = time.perf_counter()
@@ -77,10 +89,12 @@ def main() -> None:
     url_stage.setup(Shared())
     load_secs = time.perf_counter() - started
     blocklist = url_stage._blocklist
-    print(f"UT1 load: {load_secs:.2f} s, {len(blocklist.domains):,} domains + {len(blocklist.urls):,} URLs, "
-          f"hash arrays {(blocklist.domains.hashes.nbytes + blocklist.urls.hashes.nbytes) / 2**20:.1f} MiB, "
-          f"RSS +{rss_mb() - before:.0f} MiB after loading (peak RSS so far "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB)")
+    print(
+        f"UT1 load: {load_secs:.2f} s, {len(blocklist.domains):,} domains + {len(blocklist.urls):,} URLs, "
+        f"hash arrays {(blocklist.domains.hashes.nbytes + blocklist.urls.hashes.nbytes) / 2**20:.1f} MiB, "
+        f"RSS +{rss_mb() - before:.0f} MiB after loading (peak RSS so far "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB)"
+    )
 
     word_stage, pii_stage, opt_stage = WordBlocklistStage(config), PiiStage(config), OptOutStage(config)
     for stage in (word_stage, pii_stage, opt_stage):
@@ -106,12 +120,17 @@ def main() -> None:
 
     english = [d for d in docs[: len(docs) // args.copies] if d.meta.get("lang") == "en"]
     en_list = word_stage._lists["en"]
-    ratios = sorted((found / max(words, 1) for found, words in map(en_list.count, (d.text for d in english)) if found),
-                    reverse=True)
-    print(f"word ratio (LDNOOBW en) on {len(english)} English documents: {len(ratios)} with any hit "
-          f"(the c4 rule drops {len(ratios) / len(english):.1%}); ratios: " + ", ".join(f"{r:.4f}" for r in ratios))
+    ratios = sorted(
+        (found / max(words, 1) for found, words in map(en_list.count, (d.text for d in english)) if found), reverse=True
+    )
+    print(
+        f"word ratio (LDNOOBW en) on {len(english)} English documents: {len(ratios)} with any hit "
+        f"(the c4 rule drops {len(ratios) / len(english):.1%}); ratios: " + ", ".join(f"{r:.4f}" for r in ratios)
+    )
     for threshold in (0.005, 0.01, 0.02, 0.05):
-        print(f"  max_ratio {threshold}: drops {sum(r > threshold for r in ratios)} ({sum(r > threshold for r in ratios) / len(english):.2%})")
+        print(
+            f"  max_ratio {threshold}: drops {sum(r > threshold for r in ratios)} ({sum(r > threshold for r in ratios) / len(english):.2%})"
+        )
 
 
 if __name__ == "__main__":

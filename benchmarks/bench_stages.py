@@ -21,11 +21,11 @@ from pathlib import Path
 from apache_beam.utils.shared import Shared
 
 from corpusforge.pipeline.config import CleanConfig, LanguageConfig
-from corpusforge.transforms.boilerplate import extract_main_text
 from corpusforge.transforms.document import Document
-from corpusforge.transforms.extract import decode_body
-from corpusforge.transforms.langid import LanguageModel
-from corpusforge.transforms.stages import CleanStage, LanguageStage
+from corpusforge.transforms.extract.boilerplate import extract_main_text
+from corpusforge.transforms.extract.extract import decode_body
+from corpusforge.transforms.filters.clean import CleanStage
+from corpusforge.transforms.filters.language import LanguageModel, LanguageStage
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 BATCH = 256
@@ -70,7 +70,9 @@ def main() -> None:
         "language stage": best_of(args.repeat, lambda: [language.apply(b) for b in batches]),
         "raw lid.176": best_of(args.repeat, lambda: [raw.predict(t.replace("\n", " ")) for t in texts]),
     }
-    print(f"{len(texts)} documents, {megabytes:.1f} MB of text (mean {megabytes * 1e6 / len(texts):,.0f} bytes), one core")
+    print(
+        f"{len(texts)} documents, {megabytes:.1f} MB of text (mean {megabytes * 1e6 / len(texts):,.0f} bytes), one core"
+    )
     for name, secs in timings.items():
         print(f"  {name:15s} {len(texts) / secs:8,.0f} docs/s  {megabytes / secs:6.1f} MB/s")
     print(f"language stage / raw lid.176: {timings['raw lid.176'] / timings['language stage']:.2f}")

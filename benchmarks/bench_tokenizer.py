@@ -44,7 +44,7 @@ from corpusforge.tokenizer.shards import packed_table, table_bytes
 from corpusforge.tokenizer.train import SampledDocument, sample_key, train_model, trainer_options, training_sentences
 from corpusforge.tokenizer.transforms import TokenizeDocuments, TokenizerModel, TrainTokenizer, _TokenizeFn
 from corpusforge.transforms.document import Document
-from corpusforge.transforms.write import atomic_write
+from corpusforge.transforms.io.write import atomic_write
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 ONE_WORKER = ["--runner=DirectRunner", "--direct_num_workers=1"]  # in-process: the SDK harness is a thread
@@ -86,7 +86,11 @@ class FileSource:
             self.paths.append(str(path))
 
     def read(self, p: beam.Pipeline):
-        return p | "Paths" >> beam.Create(self.paths) | "Load" >> beam.FlatMap(lambda path: pickle.loads(Path(path).read_bytes()))
+        return (
+            p
+            | "Paths" >> beam.Create(self.paths)
+            | "Load" >> beam.FlatMap(lambda path: pickle.loads(Path(path).read_bytes()))
+        )
 
 
 def run_pipeline(build, options: list[str] = ONE_WORKER) -> float:
@@ -100,7 +104,8 @@ def bench_training(docs: list[Document], config: TokenizerConfig, repeat: int) -
     seed = 0
     sample = training_sentences(
         [SampledDocument(sample_key(d.id, seed), d.id, d.meta["lang"], d.text) for d in docs],
-        max_sentences=config.sample_max_sentences, max_bytes=config.sample_max_bytes,
+        max_sentences=config.sample_max_sentences,
+        max_bytes=config.sample_max_bytes,
         max_sentence_bytes=config.max_sentence_length,
     )
     models: dict[str, bytes] = {}
@@ -128,24 +133,38 @@ def bench_training(docs: list[Document], config: TokenizerConfig, repeat: int) -
 
         def from_file():
             spm.set_random_generator_seed(seed)
-            spm.SentencePieceTrainer.train(input=str(path), model_prefix=str(Path(tmp) / "m"), **trainer_options(config))
+            spm.SentencePieceTrainer.train(
+                input=str(path), model_prefix=str(Path(tmp) / "m"), **trainer_options(config)
+            )
             models["file"] = (Path(tmp) / "m.model").read_bytes()
 
         timings = {}
         for _ in range(repeat):  # alternated, so that a noisy neighbour hurts all alike
-            for name, fn in (("file", from_file), ("pipeline", pipeline), ("iterator", from_iterator),
-                             ("file lines", from_iterator_file_lines)):
+            for name, fn in (
+                ("file", from_file),
+                ("pipeline", pipeline),
+                ("iterator", from_iterator),
+                ("file lines", from_iterator_file_lines),
+            ):
                 timings[name] = min(timings.get(name, float("inf")), best_of(1, fn))
     nbytes = sum(len(s.encode("utf-8")) for s in sample.sentences)
-    print(f"training: {len(sample.sentences):,} sentences, {nbytes / 1e6:.1f} MB, {config.model_type}, "
-          f"vocab {config.vocab_size}, num_threads {config.num_threads}")
-    for name, label in (("file", "train(input=<file>)"), ("file lines", "iterator, the file's lines"),
-                        ("iterator", "iterator, our sentences"), ("pipeline", "TrainTokenizer (Beam)")):
+    print(
+        f"training: {len(sample.sentences):,} sentences, {nbytes / 1e6:.1f} MB, {config.model_type}, "
+        f"vocab {config.vocab_size}, num_threads {config.num_threads}"
+    )
+    for name, label in (
+        ("file", "train(input=<file>)"),
+        ("file lines", "iterator, the file's lines"),
+        ("iterator", "iterator, our sentences"),
+        ("pipeline", "TrainTokenizer (Beam)"),
+    ):
         print(f"  {label:26s} {timings[name]:7.2f} s")
-    print(f"  iterator / file on the same lines: {timings['file lines'] / timings['file']:.3f} (same pieces and scores: "
-          f"{vocabulary(models['file lines']) == vocabulary(models['file'])}); pipeline / iterator on the same "
-          f"sentences: {timings['pipeline'] / timings['iterator']:.3f} (same model: {models['pipeline'] == models['iterator']}); "
-          f"pipeline / file: {timings['pipeline'] / timings['file']:.3f}")
+    print(
+        f"  iterator / file on the same lines: {timings['file lines'] / timings['file']:.3f} (same pieces and scores: "
+        f"{vocabulary(models['file lines']) == vocabulary(models['file'])}); pipeline / iterator on the same "
+        f"sentences: {timings['pipeline'] / timings['iterator']:.3f} (same model: {models['pipeline'] == models['iterator']}); "
+        f"pipeline / file: {timings['pipeline'] / timings['file']:.3f}"
+    )
 
 
 def vocabulary(model_bytes: bytes) -> list[tuple[str, float]]:
@@ -174,15 +193,22 @@ def bench_tokenization(docs: list[Document], model_bytes: bytes, repeat: int) ->
 
     def tokenize(p):
         model_pc = p | "Model" >> beam.Create([model])
-        (source.read(p) | TokenizeDocuments(model_pc, seed=0, validation_fraction=0.01)).main \
-            | beam.Map(lambda t: len(t.tokens)) | beam.combiners.Count.Globally()
+        (
+            (source.read(p) | TokenizeDocuments(model_pc, seed=0, validation_fraction=0.01)).main
+            | beam.Map(lambda t: len(t.tokens))
+            | beam.combiners.Count.Globally()
+        )
 
     def trivial(p):
         source.read(p) | beam.Map(lambda d: len(d.text)) | beam.combiners.Count.Globally()
 
     def minimal(p):  # the least a Beam tokenizer does: batch, encode, emit
-        source.read(p) | beam.BatchElements(min_batch_size=1, max_batch_size=256) \
-            | beam.ParDo(_MinimalEncodeFn(model_bytes)) | beam.combiners.Count.Globally()
+        (
+            source.read(p)
+            | beam.BatchElements(min_batch_size=1, max_batch_size=256)
+            | beam.ParDo(_MinimalEncodeFn(model_bytes))
+            | beam.combiners.Count.Globally()
+        )
 
     timings: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -204,11 +230,15 @@ def bench_tokenization(docs: list[Document], model_bytes: bytes, repeat: int) ->
         labels[f"minimal {mode}"] = f"minimal encode DoFn, {mode}"
     for name, label in labels.items():
         print(f"  {label:28s} {timings[name]:7.2f} s  {mb / timings[name]:6.2f} MB/s")
-    print(f"  overhead vs raw: our DoFn {timings['dofn'] / timings['raw'] - 1:+.1%}; through Beam, less the "
-          "trivial pipeline's time (reading, moving documents, startup): " + ", ".join(
-              f"{mode} {(timings[f'pipeline {mode}'] - timings[f'trivial {mode}']) / timings['raw'] - 1:+.1%} "
-              f"(minimal DoFn {(timings[f'minimal {mode}'] - timings[f'trivial {mode}']) / timings['raw'] - 1:+.1%})"
-              for mode in ("thread", "process")))
+    print(
+        f"  overhead vs raw: our DoFn {timings['dofn'] / timings['raw'] - 1:+.1%}; through Beam, less the "
+        "trivial pipeline's time (reading, moving documents, startup): "
+        + ", ".join(
+            f"{mode} {(timings[f'pipeline {mode}'] - timings[f'trivial {mode}']) / timings['raw'] - 1:+.1%} "
+            f"(minimal DoFn {(timings[f'minimal {mode}'] - timings[f'trivial {mode}']) / timings['raw'] - 1:+.1%})"
+            for mode in ("thread", "process")
+        )
+    )
     return [np.array(ids + [sp.eos_id()], dtype=np.uint16) for batch in raw() for ids in batch]
 
 
@@ -227,13 +257,18 @@ def bench_shards(docs: list[Document], arrays: list[np.ndarray], repeat: int) ->
     ids = [d.id for d in docs]
     token_mb = sum(a.nbytes for a in arrays) / 1e6
     with tempfile.TemporaryDirectory() as tmp:
+
         def write():
-            atomic_write(str(Path(tmp) / "part.arrow"), table_bytes(packed_table(ids, arrays, seq_len=2048, dtype=np.uint16)))
+            atomic_write(
+                str(Path(tmp) / "part.arrow"), table_bytes(packed_table(ids, arrays, seq_len=2048, dtype=np.uint16))
+            )
 
         secs = best_of(repeat, write)
         size = (Path(tmp) / "part.arrow").stat().st_size / 1e6
-    print(f"token shard (packed, seq_len 2048): {token_mb:.1f} MB of tokens → {size:.1f} MB file in {secs:.3f} s: "
-          f"{token_mb / secs:.0f} MB/s")
+    print(
+        f"token shard (packed, seq_len 2048): {token_mb:.1f} MB of tokens → {size:.1f} MB file in {secs:.3f} s: "
+        f"{token_mb / secs:.0f} MB/s"
+    )
 
 
 def main() -> None:
@@ -243,14 +278,23 @@ def main() -> None:
     parser.add_argument("--vocab-size", type=int, default=8000)
     parser.add_argument("--threads", type=int, default=2, help="SentencePiece trainer threads (default 2)")
     parser.add_argument("--no-training", action="store_true", help="skip the training comparison")
-    parser.add_argument("--copies", type=int, default=1,
-                        help="tokenize the documents this many times (new ids): amortizes Beam's per-stage costs")
+    parser.add_argument(
+        "--copies",
+        type=int,
+        default=1,
+        help="tokenize the documents this many times (new ids): amortizes Beam's per-stage costs",
+    )
     args = parser.parse_args()
 
     docs = load_documents()
     budget = int(args.train_mb * 1e6)
-    config = TokenizerConfig(enabled=True, vocab_size=args.vocab_size, num_threads=args.threads,
-                             validation_fraction=0.0, sample_max_bytes=budget)
+    config = TokenizerConfig(
+        enabled=True,
+        vocab_size=args.vocab_size,
+        num_threads=args.threads,
+        validation_fraction=0.0,
+        sample_max_bytes=budget,
+    )
     # Every document up to the budget (by sample key), so the pipeline's sample is all of them.
     order = sorted(docs, key=lambda d: sample_key(d.id, 0))
     train_docs, size = [], 0
@@ -262,9 +306,15 @@ def main() -> None:
     if not args.no_training:
         bench_training(train_docs, config, args.repeat)
     model_bytes = train_model(
-        training_sentences([SampledDocument(0.0, d.id, d.meta["lang"], d.text) for d in train_docs],
-                           max_sentences=10**9, max_bytes=10**12, max_sentence_bytes=config.max_sentence_length).sentences,
-        config, seed=0)
+        training_sentences(
+            [SampledDocument(0.0, d.id, d.meta["lang"], d.text) for d in train_docs],
+            max_sentences=10**9,
+            max_bytes=10**12,
+            max_sentence_bytes=config.max_sentence_length,
+        ).sentences,
+        config,
+        seed=0,
+    )
     docs = [dataclasses.replace(d, id=f"{c:08x}{d.id[8:]}") for c in range(args.copies) for d in docs]
     arrays = bench_tokenization(docs, model_bytes, args.repeat)
     bench_shards(docs, arrays, args.repeat)

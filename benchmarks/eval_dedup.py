@@ -66,11 +66,20 @@ def base_documents(shared: Path = SHARED, *, per_source: int | None = None) -> l
     docs += [{"name": f"ja-{i}", "text": t, "lang": "ja"} for i, t in enumerate(slices[:per_source])]
     licensee = shared / "dedup/licensee"
     labels = _license_labels(licensee / "spec/fixtures/fixtures.yml")
-    fixtures = sorted(p for p in (licensee / "spec/fixtures").glob("*/*")
-                      if p.is_file() and p.name.lower().startswith(("license", "copying", "unlicense")))
+    fixtures = sorted(
+        p
+        for p in (licensee / "spec/fixtures").glob("*/*")
+        if p.is_file() and p.name.lower().startswith(("license", "copying", "unlicense"))
+    )
     for path in fixtures[:per_source]:
-        docs.append({"name": f"fixture-{path.parent.name}/{path.name}", "text": path.read_text(errors="replace"), "lang": "en",
-                     "license": labels.get(path.parent.name)})
+        docs.append(
+            {
+                "name": f"fixture-{path.parent.name}/{path.name}",
+                "text": path.read_text(errors="replace"),
+                "lang": "en",
+                "license": labels.get(path.parent.name),
+            }
+        )
     for path in sorted((licensee / "vendor/choosealicense.com/_licenses").glob("*.txt"))[:per_source]:
         body = path.read_text().split("---", 2)[-1].strip()  # without the YAML front matter
         docs.append({"name": f"license-{path.stem}", "text": body, "lang": "en", "license": path.stem})
@@ -137,7 +146,10 @@ def true_jaccard(corpus: list[dict], config: MinHashConfig) -> sparse.coo_matrix
     for i, doc in enumerate(corpus):
         chars = doc["lang"] in config.char_languages
         n = config.char_ngram if chars else config.ngram
-        ids = {xxhash.xxh3_64_intdigest(s) for s in shingles(normalize_text(doc["text"], config.normalize), n=n, chars=chars)}
+        ids = {
+            xxhash.xxh3_64_intdigest(s)
+            for s in shingles(normalize_text(doc["text"], config.normalize), n=n, chars=chars)
+        }
         rows += [i] * len(ids)
         cols += list(ids)
         sizes[i] = len(ids)
@@ -176,13 +188,16 @@ def score(corpus: list[dict], jaccard: sparse.coo_matrix, dropped: set[str], t: 
     has_partner[jaccard.row[near]] = has_partner[jaccard.col[near]] = True
     true_drops = int(has_partner[dropped_rows].sum())
     licenses = [d.get("license") for d in corpus]
-    mixed = sum(
-        len({licenses[i] for i in np.flatnonzero(labels == c)} - {None}) > 1 for c in np.flatnonzero(sizes > 1)
-    )
+    mixed = sum(len({licenses[i] for i in np.flatnonzero(labels == c)} - {None}) > 1 for c in np.flatnonzero(sizes > 1))
     return {
-        "threshold": t, "docs": len(corpus), "true_clusters": int((sizes > 1).sum()), "surplus": surplus,
-        "dropped": len(dropped), "recall": found / surplus if surplus else 1.0,
-        "precision": true_drops / len(dropped) if dropped else 1.0, "clusters_mixing_licenses": int(mixed),
+        "threshold": t,
+        "docs": len(corpus),
+        "true_clusters": int((sizes > 1).sum()),
+        "surplus": surplus,
+        "dropped": len(dropped),
+        "recall": found / surplus if surplus else 1.0,
+        "precision": true_drops / len(dropped) if dropped else 1.0,
+        "clusters_mixing_licenses": int(mixed),
     }
 
 
@@ -206,8 +221,10 @@ def main() -> None:
     print("| t | docs | true clusters | surplus | dropped | recall | precision | clusters mixing licenses |")
     print("|---|---|---|---|---|---|---|---|")
     for r in evaluate(seed=args.seed, thresholds=args.thresholds):
-        print(f"| {r['threshold']} | {r['docs']} | {r['true_clusters']} | {r['surplus']} | {r['dropped']} | "
-              f"{r['recall']:.3f} | {r['precision']:.3f} | {r['clusters_mixing_licenses']} |")
+        print(
+            f"| {r['threshold']} | {r['docs']} | {r['true_clusters']} | {r['surplus']} | {r['dropped']} | "
+            f"{r['recall']:.3f} | {r['precision']:.3f} | {r['clusters_mixing_licenses']} |"
+        )
 
 
 if __name__ == "__main__":

@@ -19,13 +19,35 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 import test_multilingual as corpora  # noqa: E402  (the test suite's loaders of the same real text)
 
-from corpusforge.transforms.presets import PRESETS, run_steps  # noqa: E402
+from corpusforge.transforms.filters.quality import PRESETS, run_steps  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
-UDHR = [("en", "eng"), ("de", "deu_1996"), ("fr", "fra"), ("es", "spa"), ("it", "ita"), ("pt", "por_PT"),
-        ("nl", "nld"), ("ru", "rus"), ("uk", "ukr"), ("pl", "pol"), ("cs", "ces"), ("sv", "swe"), ("tr", "tur"),
-        ("vi", "vie"), ("id", "ind"), ("ja", "jpn"), ("zh", "cmn_hans"), ("ko", "kor"), ("ar", "arb"), ("fa", "pes_1"),
-        ("he", "heb"), ("hi", "hin"), ("el", "ell_monotonic"), ("th", "tha")]
+UDHR = [
+    ("en", "eng"),
+    ("de", "deu_1996"),
+    ("fr", "fra"),
+    ("es", "spa"),
+    ("it", "ita"),
+    ("pt", "por_PT"),
+    ("nl", "nld"),
+    ("ru", "rus"),
+    ("uk", "ukr"),
+    ("pl", "pol"),
+    ("cs", "ces"),
+    ("sv", "swe"),
+    ("tr", "tur"),
+    ("vi", "vie"),
+    ("id", "ind"),
+    ("ja", "jpn"),
+    ("zh", "cmn_hans"),
+    ("ko", "kor"),
+    ("ar", "arb"),
+    ("fa", "pes_1"),
+    ("he", "heb"),
+    ("hi", "hin"),
+    ("el", "ell_monotonic"),
+    ("th", "tha"),
+]
 
 
 def main() -> None:
@@ -43,8 +65,10 @@ def main() -> None:
             sets.append((lang, f"UDHR {code}", corpora._udhr(SHARED, code)))
     print(f"{'lang':5s} {'corpus':20s} {'docs':>5s} {'multilingual':>13s} {'fineweb':>8s}")
     for lang, name, docs in sets:
-        rates = [sum(run_steps(d, PRESETS[p], lang=lang).reason is None for d in docs) / len(docs)
-                 for p in ("multilingual", "fineweb")]
+        rates = [
+            sum(run_steps(d, PRESETS[p], lang=lang).reason is None for d in docs) / len(docs)
+            for p in ("multilingual", "fineweb")
+        ]
         print(f"{lang:5s} {name:20s} {len(docs):5d} {rates[0]:13.2f} {rates[1]:8.2f}")
 
 

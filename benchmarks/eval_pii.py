@@ -23,7 +23,7 @@ import string
 from collections import Counter
 from pathlib import Path
 
-from corpusforge.transforms.pii import IBAN_LENGTHS, PII_TYPES, find_pii, iban_valid, luhn_valid
+from corpusforge.transforms.safety.pii import IBAN_LENGTHS, PII_TYPES, find_pii, iban_valid, luhn_valid
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -83,20 +83,39 @@ def positive(kind: str, rng: random.Random) -> str:
         return f"{user}@{host}" if r() < 0.8 else f"{user.upper()}@{host.upper()}"
     if kind == "phone":
         n = _digits(rng, 4)
-        return rng.choice([
-            f"+1 202-555-{n}", f"(312) 555-{n}", f"312-555-{n}", f"312.555.{n}", f"+44 20 7946 {n[:3]}0",
-            f"020 7946 {n}", f"+49 30 1234{n}", f"+33 1 23 45 {n[:2]} {n[2:]}", f"01 23 45 {n[:2]} {n[2:]}",
-            f"03-1234-{n}", f"090-1234-{n}", f"+81 3-1234-{n}", f"+12025550{n[:3]}", f"030 123{n}",
-        ])
+        return rng.choice(
+            [
+                f"+1 202-555-{n}",
+                f"(312) 555-{n}",
+                f"312-555-{n}",
+                f"312.555.{n}",
+                f"+44 20 7946 {n[:3]}0",
+                f"020 7946 {n}",
+                f"+49 30 1234{n}",
+                f"+33 1 23 45 {n[:2]} {n[2:]}",
+                f"01 23 45 {n[:2]} {n[2:]}",
+                f"03-1234-{n}",
+                f"090-1234-{n}",
+                f"+81 3-1234-{n}",
+                f"+12025550{n[:3]}",
+                f"030 123{n}",
+            ]
+        )
     if kind == "ip":
         if r() < 0.6:
             return _public_ipv4(rng)
         return rng.choice(["2001:db8::", "2a00:1450:4001:81b::", "2606:4700::"]) + format(rng.getrandbits(16), "x")
     if kind == "credit_card":
-        prefix, length, groups = rng.choice([
-            ("4", 16, [4, 4, 4, 4]), ("51", 16, [4, 4, 4, 4]), ("2221", 16, [4, 4, 4, 4]),
-            ("37", 15, [4, 6, 5]), ("6011", 16, [4, 4, 4, 4]), ("35", 16, [4, 4, 4, 4]),
-        ])
+        prefix, length, groups = rng.choice(
+            [
+                ("4", 16, [4, 4, 4, 4]),
+                ("51", 16, [4, 4, 4, 4]),
+                ("2221", 16, [4, 4, 4, 4]),
+                ("37", 15, [4, 6, 5]),
+                ("6011", 16, [4, 4, 4, 4]),
+                ("35", 16, [4, 4, 4, 4]),
+            ]
+        )
         number = _luhn_complete(rng, prefix, length)
         return _group(number, groups, rng.choice([" ", "-", ""]))
     if kind == "iban":
@@ -109,14 +128,19 @@ def positive(kind: str, rng: random.Random) -> str:
         return f"{rng.randint(1, 665):03d}-{rng.randint(1, 99):02d}-{rng.randint(1, 9999):04d}"
     if kind == "secret":
         alnum = string.ascii_letters + string.digits
-        return rng.choice([
-            "AKIA" + "".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(16)),
-            "ghp_" + "".join(rng.choice(alnum) for _ in range(36)),
-            "xoxb-" + _digits(rng, 12) + "-" + "".join(rng.choice(alnum) for _ in range(24)),
-            "AIza" + "".join(rng.choice(alnum + "_-") for _ in range(35)),
-            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI" + _digits(rng, 10) + "In0." + "".join(rng.choice(alnum) for _ in range(43)),
-            "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----",
-        ])
+        return rng.choice(
+            [
+                "AKIA" + "".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(16)),
+                "ghp_" + "".join(rng.choice(alnum) for _ in range(36)),
+                "xoxb-" + _digits(rng, 12) + "-" + "".join(rng.choice(alnum) for _ in range(24)),
+                "AIza" + "".join(rng.choice(alnum + "_-") for _ in range(35)),
+                "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI"
+                + _digits(rng, 10)
+                + "In0."
+                + "".join(rng.choice(alnum) for _ in range(43)),
+                "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----",
+            ]
+        )
     raise ValueError(kind)
 
 
@@ -131,30 +155,34 @@ def _iban_fix(compact: str) -> str:
 
 def look_alike(rng: random.Random) -> str:
     """A string that resembles PII but is not: it must not be redacted."""
-    return rng.choice([
-        f"version {rng.randint(1, 9)}.{rng.randint(0, 20)}.{rng.randint(0, 99)}",
-        f"v{rng.randint(1, 4)}.{rng.randint(0, 9)}.{rng.randint(0, 9)}.{rng.randint(0, 99)}",
-        f"{rng.randint(1990, 2030)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-        f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.{rng.randint(1990, 2030)}",
-        f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}",
-        f"${rng.randint(1, 99)},{rng.randint(100, 999)}.{rng.randint(0, 99):02d}",
-        f"ISBN 978-{rng.randint(0, 9)}-{_digits(rng, 2)}-{_digits(rng, 6)}-{rng.randint(0, 9)}",
-        f"ISBN {_digits(rng, 13)}",
-        f"{rng.randint(1, 999)},{_digits(rng, 3)},{_digits(rng, 3)} people",
-        f"{rng.randint(1, 999)} {_digits(rng, 3)} {_digits(rng, 3)} inhabitants",
-        _group(_luhn_complete(rng, "4", 16, valid=False), [4, 4, 4, 4], " "),
-        " ".join(_iban(rng, "DE", valid=False)[i : i + 4] for i in range(0, 22, 4)),
-        f"192.168.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
-        f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
-        "127.0.0.1", "::1", "fe80::1",
-        ":".join(f"{rng.getrandbits(8):02X}" for _ in range(6)),
-        f"{rng.uniform(-90, 90):.6f}, {rng.uniform(-180, 180):.6f}",
-        f"order #{_digits(rng, 8)}",
-        f"1.3.6.1.4.1.{rng.randint(1, 99999)}",
-        f"std::{rng.choice(['vector', 'map', 'string'])}",
-        f"{rng.randint(1, 12)}:{rng.randint(0, 59):02d} pm",
-        f"page {rng.randint(1, 999)}-{rng.randint(1000, 1999)}",
-    ])
+    return rng.choice(
+        [
+            f"version {rng.randint(1, 9)}.{rng.randint(0, 20)}.{rng.randint(0, 99)}",
+            f"v{rng.randint(1, 4)}.{rng.randint(0, 9)}.{rng.randint(0, 9)}.{rng.randint(0, 99)}",
+            f"{rng.randint(1990, 2030)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.{rng.randint(1990, 2030)}",
+            f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}",
+            f"${rng.randint(1, 99)},{rng.randint(100, 999)}.{rng.randint(0, 99):02d}",
+            f"ISBN 978-{rng.randint(0, 9)}-{_digits(rng, 2)}-{_digits(rng, 6)}-{rng.randint(0, 9)}",
+            f"ISBN {_digits(rng, 13)}",
+            f"{rng.randint(1, 999)},{_digits(rng, 3)},{_digits(rng, 3)} people",
+            f"{rng.randint(1, 999)} {_digits(rng, 3)} {_digits(rng, 3)} inhabitants",
+            _group(_luhn_complete(rng, "4", 16, valid=False), [4, 4, 4, 4], " "),
+            " ".join(_iban(rng, "DE", valid=False)[i : i + 4] for i in range(0, 22, 4)),
+            f"192.168.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
+            f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
+            "127.0.0.1",
+            "::1",
+            "fe80::1",
+            ":".join(f"{rng.getrandbits(8):02X}" for _ in range(6)),
+            f"{rng.uniform(-90, 90):.6f}, {rng.uniform(-180, 180):.6f}",
+            f"order #{_digits(rng, 8)}",
+            f"1.3.6.1.4.1.{rng.randint(1, 99999)}",
+            f"std::{rng.choice(['vector', 'map', 'string'])}",
+            f"{rng.randint(1, 12)}:{rng.randint(0, 59):02d} pm",
+            f"page {rng.randint(1, 999)}-{rng.randint(1000, 1999)}",
+        ]
+    )
 
 
 Item = tuple[str, tuple[int, int], list[tuple[str, int, int]]]  # text, inserted region, labels
@@ -214,8 +242,10 @@ def main() -> None:
     print(f"{len(items)} texts ({args.per_type} per type, {args.look_alikes} look-alikes)")
     print(f"{'type':12} {'tp':>5} {'fp':>5} {'fn':>5} {'precision':>10} {'recall':>8} {'in real text':>13}")
     for kind, row in table.items():
-        print(f"{kind:12} {row['tp']:5} {row['fp']:5} {row['fn']:5} {row['precision']:10.3f} {row['recall']:8.3f}"
-              f" {elsewhere[kind]:13}")
+        print(
+            f"{kind:12} {row['tp']:5} {row['fp']:5} {row['fn']:5} {row['precision']:10.3f} {row['recall']:8.3f}"
+            f" {elsewhere[kind]:13}"
+        )
     if args.show_errors:
         for text, (start, end), labels in items:
             for s in find_pii(text):

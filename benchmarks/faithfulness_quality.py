@@ -1,4 +1,4 @@
-"""Faithfulness check (issue 4): transforms/quality.py against datatrove 0.10.1's own filters.
+"""Faithfulness check (issue 4): transforms/filters/reference.py against datatrove 0.10.1's own filters.
 
     python benchmarks/faithfulness_quality.py [--datatrove-venv PATH] [--all-languages] [--show-tokens N]
 
@@ -80,8 +80,10 @@ REASONS = {
     "list_ratio": "fineweb_newline_ratio",
 }
 CHAIN_STEPS = {  # datatrove chain step name -> our rule name in PRESETS["fineweb"]
-    "gopher_repetition": "gopher_repetition", "gopher_quality": "gopher_quality",
-    "c4_no_terminal_punct": "c4", "fineweb_quality": "fineweb_quality",
+    "gopher_repetition": "gopher_repetition",
+    "gopher_quality": "gopher_quality",
+    "c4_no_terminal_punct": "c4",
+    "fineweb_quality": "fineweb_quality",
 }
 
 
@@ -106,9 +108,13 @@ def ensure_venv(venv: Path) -> Path:
     probe = [str(python), "-c", "import datatrove.pipeline.filters, spacy, regex"]
     if python.exists() and subprocess.run(probe, capture_output=True).returncode == 0:
         return python
-    print(f"creating the datatrove virtualenv at {venv} (pip install {' '.join(DATATROVE_REQUIREMENTS)}) ...", flush=True)
+    print(
+        f"creating the datatrove virtualenv at {venv} (pip install {' '.join(DATATROVE_REQUIREMENTS)}) ...", flush=True
+    )
     subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
-    proc = subprocess.run([str(python), "-m", "pip", "install", "-q", *DATATROVE_REQUIREMENTS], capture_output=True, text=True)
+    proc = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", *DATATROVE_REQUIREMENTS], capture_output=True, text=True
+    )
     if proc.returncode != 0:
         sys.exit(f"pip install into {venv} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     if subprocess.run(probe, capture_output=True).returncode != 0:
@@ -118,7 +124,7 @@ def ensure_venv(venv: Path) -> Path:
 
 def datatrove_version(python: Path) -> str:
     out = subprocess.run([str(python), "-m", "pip", "show", "datatrove"], capture_output=True, text=True).stdout
-    return next((l.split(":", 1)[1].strip() for l in out.splitlines() if l.startswith("Version:")), "?")
+    return next((line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Version:")), "?")
 
 
 # --------------------------------------------------------------------------------------------- documents
@@ -126,10 +132,10 @@ def datatrove_version(python: Path) -> str:
 
 def load_documents() -> list[tuple[str, str]]:
     from corpusforge.pipeline.config import ExtractConfig, InputConfig
-    from corpusforge.transforms.boilerplate import extract_main_text
     from corpusforge.transforms.document import Document, SourceFile, WebPage
-    from corpusforge.transforms.extract import decode_body
-    from corpusforge.transforms.read import detect_format, iter_records, page_to_document
+    from corpusforge.transforms.extract.boilerplate import extract_main_text
+    from corpusforge.transforms.extract.extract import decode_body
+    from corpusforge.transforms.io.read import detect_format, iter_records, page_to_document
 
     docs: list[tuple[str, str]] = []
     for path in sorted((SHARED / "html/scrapinghub-aeb/html").glob("*.html.gz")):
@@ -160,8 +166,8 @@ def load_documents() -> list[tuple[str, str]]:
 
 
 def our_results(text: str) -> dict[str, dict]:
-    from corpusforge.transforms.presets import PRESETS, run_steps
-    from corpusforge.transforms.quality import Step
+    from corpusforge.transforms.filters.quality import PRESETS, run_steps
+    from corpusforge.transforms.filters.reference import Step
 
     steps = {
         "gopher_quality": PRESETS["gopher_quality"],
@@ -182,7 +188,7 @@ def our_results(text: str) -> dict[str, dict]:
 
 
 def _view_with_words(text: str, words: list[str]):
-    from corpusforge.transforms.quality import TextView
+    from corpusforge.transforms.filters.reference import TextView
 
     view = TextView(text)
     view.__dict__["words"] = list(words)  # replace the cached_property: our formulas on datatrove's tokens
@@ -200,7 +206,7 @@ def _token_diff(ours: list[str], theirs: list[str], limit: int) -> str:
 
 
 def _signal_deltas(text: str, dt_words: list[str], names: tuple[str, ...]) -> str:
-    from corpusforge.transforms.quality import TextView
+    from corpusforge.transforms.filters.reference import TextView
 
     a, b = TextView(text), _view_with_words(text, dt_words)
     diffs = []
@@ -212,31 +218,45 @@ def _signal_deltas(text: str, dt_words: list[str], names: tuple[str, ...]) -> st
 
 
 def diagnose(config: str, text: str, rec: dict, ours: dict, show_tokens: int) -> str:
-    from corpusforge.transforms import quality as q
+    from corpusforge.transforms.filters import reference as q
+    from corpusforge.transforms.filters import words as w
 
     dt_words = rec["words"]
-    our_words = q.words(text)
+    our_words = w.words(text)
     if config in ("gopher_quality", "gopher_repetition", "fineweb_quality"):
-        verdict = {"gopher_quality": q.gopher_quality, "gopher_repetition": q.gopher_repetition,
-                   "fineweb_quality": q.fineweb_quality}[config]
-        names = {"gopher_quality": q.GOPHER_QUALITY_SIGNALS, "gopher_repetition": q.GOPHER_REPETITION_SIGNALS,
-                 "fineweb_quality": q.FINEWEB_QUALITY_SIGNALS}[config]
+        verdict = {
+            "gopher_quality": q.gopher_quality,
+            "gopher_repetition": q.gopher_repetition,
+            "fineweb_quality": q.fineweb_quality,
+        }[config]
+        names = {
+            "gopher_quality": q.GOPHER_QUALITY_SIGNALS,
+            "gopher_repetition": q.GOPHER_REPETITION_SIGNALS,
+            "fineweb_quality": q.FINEWEB_QUALITY_SIGNALS,
+        }[config]
         on_dt = verdict(_view_with_words(text, dt_words))
         dt_reason = map_reason(config, rec["results"][config]["reason"])
-        cause = ("word split (our rules on spaCy's words give datatrove's verdict)" if on_dt == dt_reason
-                 else f"NOT the word split (our rules on spaCy's words: {on_dt}) -> rule logic")
-        return (f"{cause}. words: ours {len(our_words)} vs spaCy {len(dt_words)}. "
-                f"signals: {_signal_deltas(text, dt_words, names)}. tokens: {_token_diff(our_words, dt_words, show_tokens)}")
+        cause = (
+            "word split (our rules on spaCy's words give datatrove's verdict)"
+            if on_dt == dt_reason
+            else f"NOT the word split (our rules on spaCy's words: {on_dt}) -> rule logic"
+        )
+        return (
+            f"{cause}. words: ours {len(our_words)} vs spaCy {len(dt_words)}. "
+            f"signals: {_signal_deltas(text, dt_words, names)}. tokens: {_token_diff(our_words, dt_words, show_tokens)}"
+        )
     if config in ("c4", "c4_no_terminal_punct"):
         dt = rec["results"][config]
         lines = dt.get("sentence_lines", [])
-        ours_total = sum(q.count_sentences(line) for line, _ in lines)
+        ours_total = sum(w.count_sentences(line) for line, _ in lines)
         dt_total = sum(n for _, n in lines)
-        bad = [(line, n, q.count_sentences(line)) for line, n in lines if q.count_sentences(line) != n]
+        bad = [(line, n, w.count_sentences(line)) for line, n in lines if w.count_sentences(line) != n]
         where = "; ".join(f"{line[:70]!r}: spaCy {n} vs ours {m}" for line, n, m in bad[:show_tokens])
         if bad:
-            return (f"sentence count on the kept lines: spaCy {dt_total} vs ours {ours_total} (min 5); "
-                    f"{len(bad)} line(s) differ: {where}")
+            return (
+                f"sentence count on the kept lines: spaCy {dt_total} vs ours {ours_total} (min 5); "
+                f"{len(bad)} line(s) differ: {where}"
+            )
         if dt["keep"] and ours["keep"]:
             return "text differs: " + _text_diff(dt.get("text", ""), ours.get("text") or "")
         return f"same kept lines and sentence counts ({dt_total}); line rules differ"
@@ -246,7 +266,7 @@ def diagnose(config: str, text: str, rec: dict, ours: dict, show_tokens: int) ->
 
 def _text_diff(a: str, b: str) -> str:
     al, bl = a.splitlines(), b.splitlines()
-    d = [l for l in difflib.unified_diff(al, bl, "datatrove", "ours", n=0, lineterm="") if l[:1] in "+-"][2:6]
+    d = [line for line in difflib.unified_diff(al, bl, "datatrove", "ours", n=0, lineterm="") if line[:1] in "+-"][2:6]
     return " | ".join(x[:100] for x in d) or "whitespace only"
 
 
@@ -255,8 +275,12 @@ def _text_diff(a: str, b: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--datatrove-venv", type=Path, default=REPO / ".venv-datatrove",
-                        help="virtualenv holding datatrove (created if missing; default .venv-datatrove)")
+    parser.add_argument(
+        "--datatrove-venv",
+        type=Path,
+        default=REPO / ".venv-datatrove",
+        help="virtualenv holding datatrove (created if missing; default .venv-datatrove)",
+    )
     parser.add_argument("--all-languages", action="store_true", help="score every document, not only English")
     parser.add_argument("--show-tokens", type=int, default=4, help="token/line differences shown per disagreement")
     parser.add_argument("--keep-files", type=Path, help="write docs.jsonl and verdicts.jsonl here")
@@ -267,17 +291,21 @@ def main() -> int:
     python = ensure_venv(args.datatrove_venv.resolve())
     started = time.perf_counter()
     docs = load_documents()
-    from corpusforge.transforms.langid import LanguageModel
+    from corpusforge.transforms.filters.language import LanguageModel
 
     model = LanguageModel()
     preds = model.predict([t for _, t in docs])
-    english = [(i, t) for (i, t), (lang, p) in zip(docs, preds) if args.all_languages or (lang == "en" and p >= MIN_EN_SCORE)]
+    english = [
+        (i, t) for (i, t), (lang, p) in zip(docs, preds) if args.all_languages or (lang == "en" and p >= MIN_EN_SCORE)
+    ]
     by_source = {}
     for i, _ in english:
         by_source[i.split("/")[0]] = by_source.get(i.split("/")[0], 0) + 1
-    print(f"documents: {len(docs)} read, {len(english)} scored "
-          f"({'all languages' if args.all_languages else f'English, lid.176 en >= {MIN_EN_SCORE}'}): "
-          + ", ".join(f"{k} {v}" for k, v in by_source.items()))
+    print(
+        f"documents: {len(docs)} read, {len(english)} scored "
+        f"({'all languages' if args.all_languages else f'English, lid.176 en >= {MIN_EN_SCORE}'}): "
+        + ", ".join(f"{k} {v}" for k, v in by_source.items())
+    )
 
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = args.keep_files or Path(tmp_name)
@@ -288,8 +316,9 @@ def main() -> int:
                 f.write(json.dumps({"id": i, "text": t}) + "\n")
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
         env["LOGURU_LEVEL"] = "WARNING"
-        proc = subprocess.run([str(python), str(RUNNER), str(docs_path), str(verdicts_path)],
-                              capture_output=True, text=True, env=env)
+        proc = subprocess.run(
+            [str(python), str(RUNNER), str(docs_path), str(verdicts_path)], capture_output=True, text=True, env=env
+        )
         if proc.returncode != 0:
             sys.exit(f"datatrove runner failed:\n{proc.stderr[-5000:]}")
         with open(verdicts_path, encoding="utf-8") as f:
@@ -325,8 +354,10 @@ def main() -> int:
         text_col = f"{text_agree}/{both_keep}" if config.startswith("c4") or config == "fineweb_chain" else "-"
         rows.append((config, n, agree, both_drop, reason_agree, text_col))
 
-    print(f"datatrove {datatrove_version(python)} vs corpusforge transforms/quality.py "
-          f"({time.perf_counter() - started:.0f} s)\n")
+    print(
+        f"datatrove {datatrove_version(python)} vs corpusforge transforms/filters/reference.py "
+        f"({time.perf_counter() - started:.0f} s)\n"
+    )
     header = f"{'configuration':22s} {'docs':>5s} {'keep/drop agree':>17s} {'reason agree (both drop)':>25s} {'text agree (both keep)':>23s}"
     print(header)
     print("-" * len(header))
@@ -334,17 +365,25 @@ def main() -> int:
     for config, n, agree, both_drop, reason_agree, text_col in rows:
         pct = agree / n if n else 1.0
         failed |= pct < TARGET and config != "fineweb_chain"
-        print(f"{config:22s} {n:5d} {agree:7d} {100 * pct:7.2f}% {reason_agree:9d}/{both_drop:<5d}"
-              f"{(100 * reason_agree / both_drop if both_drop else 100):7.2f}% {text_col:>23s}")
+        print(
+            f"{config:22s} {n:5d} {agree:7d} {100 * pct:7.2f}% {reason_agree:9d}/{both_drop:<5d}"
+            f"{(100 * reason_agree / both_drop if both_drop else 100):7.2f}% {text_col:>23s}"
+        )
     print(f"\ntarget: >= {100 * TARGET:.0f}% keep/drop agreement per rule (fineweb_chain is informative)")
 
-    from corpusforge.transforms.quality import count_sentences, words
+    from corpusforge.transforms.filters.reference import count_sentences, words
 
     same_words = sum(words(t) == theirs[i]["words"] for i, t in english)
-    line_counts = [(n, count_sentences(line)) for i, _ in english
-                   for c in ("c4", "c4_no_terminal_punct") for line, n in theirs[i]["results"][c].get("sentence_lines", [])]
-    print(f"signals: our word split equals spaCy's on {same_words}/{len(english)} documents; "
-          f"C4 sentence counts equal on {sum(a == b for a, b in line_counts)}/{len(line_counts)} kept lines")
+    line_counts = [
+        (n, count_sentences(line))
+        for i, _ in english
+        for c in ("c4", "c4_no_terminal_punct")
+        for line, n in theirs[i]["results"][c].get("sentence_lines", [])
+    ]
+    print(
+        f"signals: our word split equals spaCy's on {same_words}/{len(english)} documents; "
+        f"C4 sentence counts equal on {sum(a == b for a, b in line_counts)}/{len(line_counts)} kept lines"
+    )
     patterns: dict[tuple, int] = {}
     for i, t in english:
         a, b = words(t), theirs[i]["words"]
@@ -355,8 +394,10 @@ def main() -> int:
                     patterns[key] = patterns.get(key, 0) + 1
     if patterns:
         top = sorted(patterns.items(), key=lambda kv: -kv[1])[: args.show_tokens * 3]
-        print("most frequent word-split differences (ours -> spaCy, count): "
-              + "; ".join(f"{' '.join(a)!r} -> {' '.join(b)!r} {n}" for (a, b), n in top))
+        print(
+            "most frequent word-split differences (ours -> spaCy, count): "
+            + "; ".join(f"{' '.join(a)!r} -> {' '.join(b)!r} {n}" for (a, b), n in top)
+        )
 
     if disagreements:
         print(f"\n{len(disagreements)} disagreement(s):")

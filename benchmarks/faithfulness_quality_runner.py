@@ -22,8 +22,8 @@ from datatrove.pipeline.filters import (
     FineWebQualityFilter,
     GopherQualityFilter,
     GopherRepetitionFilter,
+    c4_filters,
 )
-from datatrove.pipeline.filters import c4_filters
 from datatrove.utils.text import split_into_words
 
 _sentence_log: list[list] = []
@@ -56,7 +56,7 @@ def verdict(name: str, doc_id: str, text: str) -> tuple[dict, str]:
         res = FILTERS[name].filter(doc)
     except Exception as exc:  # report, do not die: an exception is a finding too
         return {"keep": False, "reason": f"error:{type(exc).__name__}:{exc}"}, text
-    keep, reason = (res if isinstance(res, tuple) else (res, None))
+    keep, reason = res if isinstance(res, tuple) else (res, None)
     out = {"keep": bool(keep), "reason": reason}
     if name.startswith("c4"):
         out["sentence_lines"] = list(_sentence_log)

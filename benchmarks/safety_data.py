@@ -11,7 +11,8 @@ from pathlib import Path
 
 from corpusforge.pipeline.config import ExtractConfig, InputConfig
 from corpusforge.transforms.document import Document, SourceFile, WebPage
-from corpusforge.transforms.read import detect_format, iter_records, page_to_document
+from corpusforge.transforms.extract.extract import page_to_document
+from corpusforge.transforms.io.read import detect_format, iter_records
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -38,7 +39,9 @@ def text_documents() -> list[Document]:
         with gzip.open(path, "rt", encoding="utf-8") as f:
             for i, line in enumerate(f):
                 record = json.loads(line)
-                docs.append(Document(id=f"{path.name}:{i}", text=record["text"], url=record.get("id"), meta={"lang": "en"}))
+                docs.append(
+                    Document(id=f"{path.name}:{i}", text=record["text"], url=record.get("id"), meta={"lang": "en"})
+                )
     with open(SHARED / "text/llama-factory-web/c4_demo.jsonl", encoding="utf-8") as f:
         docs += [Document(id=f"c4:{i}", text=json.loads(line)["text"], meta={"lang": "en"}) for i, line in enumerate(f)]
     return docs

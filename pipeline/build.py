@@ -1,9 +1,9 @@
 """Pipeline assembly: `build_pipeline(p, config)` wires the stages together; nothing else happens here.
 
-    read+extract ─► clean ─► bias tags ─► language ─► quality ─► safety ─► dedup ─┬─► write shards ──────┐
-          │                                                                      └─► tokenize ─► tokens/ ─┤
-          │ dead letters of every stage ─► rejects/dead_letters.jsonl ─► stats.json, manifest.json, _SUCCESS
-          └ tallies of every stage ─────────────────────────────────────────────────────────┘
+read+extract ─► clean ─► bias tags ─► language ─► quality ─► safety ─► dedup ─┬─► write shards ──────┐
+      │                                                                      └─► tokenize ─► tokens/ ─┤
+      │ dead letters of every stage ─► rejects/dead_letters.jsonl ─► stats.json, manifest.json, _SUCCESS
+      └ tallies of every stage ─────────────────────────────────────────────────────────┘
 """
 
 from __future__ import annotations
@@ -16,12 +16,21 @@ import apache_beam as beam
 from corpusforge.pipeline.config import PipelineConfig
 from corpusforge.pipeline.manifest import WriteRunSummary, build_manifest_base
 from corpusforge.tokenizer.transforms import TokenizeCorpus, check_config, existing_model
-from corpusforge.transforms.accounting import READ_STAGE, TALLY, WRITE_STAGE
+from corpusforge.transforms.accounting import READ_STAGE, REJECTED, TALLY, WRITE_STAGE
 from corpusforge.transforms.dedup import dedup_stages
-from corpusforge.transforms.read import EXTRACT_STAGE, REJECTED, ReadDocuments, match_inputs
-from corpusforge.transforms.safety import safety_stages
-from corpusforge.transforms.stages import CleanStage, LanguageStage, QualityStage, RunStage, Stage
-from corpusforge.transforms.write import WriteArrowShards, WriteDeadLetters, document_schema
+from corpusforge.transforms.document import document_schema
+from corpusforge.transforms.extract.extract import EXTRACT_STAGE
+from corpusforge.transforms.filters.clean import CleanStage
+from corpusforge.transforms.filters.language import LanguageStage
+from corpusforge.transforms.filters.quality import QualityStage
+from corpusforge.transforms.io.read import ReadDocuments, match_inputs
+from corpusforge.transforms.io.write import WriteArrowShards, WriteDeadLetters
+from corpusforge.transforms.safety.bias import BiasStage
+from corpusforge.transforms.safety.opt_out import OptOutStage
+from corpusforge.transforms.safety.pii import PiiStage
+from corpusforge.transforms.safety.url_blocklist import UrlBlocklistStage
+from corpusforge.transforms.safety.word_blocklist import WordBlocklistStage
+from corpusforge.transforms.stages import RunStage, Stage
 
 # Settings that may differ between two runs that must give identical outputs: they go to the
 # manifest's `volatile` section instead of its `config`.
@@ -34,7 +43,7 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
     Returns the main PCollections, for callers that extend the graph: `documents` (kept Documents),
     `rejected` (dead letters), `shards` (file infos) and `stats` (a singleton stats dict).
     """
-    started_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    started_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     files = match_inputs(config.input.paths, config.input.format)
     out_dir = config.output.dir
     stages = document_stages(config)
@@ -64,12 +73,21 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
     if config.tokenizer.enabled:
         tokenizer = config.tokenizer
         check_config(tokenizer)
-        sections.append(documents | "Tokenize" >> TokenizeCorpus(
-            tokenizer, out_dir=out_dir, seed=config.run.seed if tokenizer.seed is None else tokenizer.seed,
-            model=existing_model(tokenizer.model_path) if tokenizer.model_path else None,
-        ))
+        sections.append(
+            documents
+            | "Tokenize"
+            >> TokenizeCorpus(
+                tokenizer,
+                out_dir=out_dir,
+                seed=config.run.seed if tokenizer.seed is None else tokenizer.seed,
+                model=existing_model(tokenizer.model_path) if tokenizer.model_path else None,
+            )
+        )
     written = documents | "WriteArrowShards" >> WriteArrowShards(
-        out_dir, shard_bytes=config.output.shard_bytes, compression=config.output.compression, promoted=promoted,
+        out_dir,
+        shard_bytes=config.output.shard_bytes,
+        compression=config.output.compression,
+        promoted=promoted,
         partition_by_language=config.output.partition_by_language,
     )
     rejected = dead_letters | "FlattenDeadLetters" >> beam.Flatten()
@@ -95,15 +113,20 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
 
 
 def document_stages(config: PipelineConfig) -> list[Stage]:
-    """The document stages between reading and writing that the config switches on, in pipeline order."""
-    stages: list[Stage] = []
-    tagging, safety_filters = safety_stages(config.safety)  # raises ConfigError for a missing list
-    if config.clean.enabled:
-        stages.append(CleanStage(config.clean))
-    stages += tagging  # bias tags, before the first filter, travel with every document
-    if config.language.enabled:
-        stages.append(LanguageStage(config.language))
-    if config.quality.enabled:
-        stages.append(QualityStage(config.quality))
-    stages += safety_filters
-    return stages
+    """The document stages between reading and writing that the config switches on, in pipeline order.
+
+    Constructing a stage checks its configuration (a missing list file, an unknown threshold: ConfigError).
+    """
+    safety = config.safety
+    switched = (
+        (config.clean.enabled, lambda: CleanStage(config.clean)),
+        # Bias tags come before the first filter, so that every stage's drops are counted per group.
+        (safety.enabled and safety.bias.enabled, lambda: BiasStage(safety)),
+        (config.language.enabled, lambda: LanguageStage(config.language)),
+        (config.quality.enabled, lambda: QualityStage(config.quality)),
+        (safety.enabled and safety.opt_out.enabled, lambda: OptOutStage(safety)),
+        (safety.enabled and safety.url_blocklist.enabled, lambda: UrlBlocklistStage(safety)),
+        (safety.enabled and safety.word_blocklist.enabled, lambda: WordBlocklistStage(safety)),
+        (safety.enabled and safety.pii.enabled, lambda: PiiStage(safety)),
+    )
+    return [make() for enabled, make in switched if enabled]

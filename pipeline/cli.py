@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from rich.console import Console
 
@@ -36,26 +36,40 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("config", metavar="CONFIG", help="YAML run configuration, e.g. run_configs/local.yaml")
     run.add_argument(
-        "--input", nargs="+", action="extend", metavar="GLOB",
+        "--input",
+        nargs="+",
+        action="extend",
+        metavar="GLOB",
         help="input globs, replacing the config's input.paths (repeatable: --input A B --input C)",
     )
     run.add_argument("--output", metavar="DIR", help="output directory, replacing the config's output.dir")
     run.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        dest="overrides",
         help="override one setting by its dotted key, value in YAML (repeatable): --set output.shard_bytes=1000000",
     )
     run.add_argument("--overwrite", action="store_true", help="replace a finished run in the output directory")
     run.add_argument("--quiet", action="store_true", help="no progress display and no funnel table")
     inspect = commands.add_parser(
-        "inspect", help="summarize a finished run", description="Print shards, rows, bytes, languages and stats of a finished run."
+        "inspect",
+        help="summarize a finished run",
+        description="Print shards, rows, bytes, languages and stats of a finished run.",
     )
     inspect.add_argument("dir", metavar="DIR", help="output directory of a run")
     assets = commands.add_parser(
-        "assets", help="download the third-party safety lists (UT1, LDNOOBW) into a local cache, checksum-verified",
+        "assets",
+        help="download the third-party safety lists (UT1, LDNOOBW) into a local cache, checksum-verified",
         description="Fetch the lists the safety stage can use, verify each file's SHA-256 and print the config lines.",
     )
     assets.add_argument("names", nargs="*", metavar="NAME", help="ut1, ldnoobw (default: both)")
-    assets.add_argument("--cache", metavar="DIR", help="cache folder (default: $CORPUSFORGE_CACHE/assets or ~/.cache/corpusforge/assets)")
+    assets.add_argument(
+        "--cache",
+        metavar="DIR",
+        help="cache folder (default: $CORPUSFORGE_CACHE/assets or ~/.cache/corpusforge/assets)",
+    )
     assets.add_argument("--from", dest="mirror", metavar="DIR", help="copy from a local mirror instead of downloading")
     return parser
 
@@ -77,9 +91,8 @@ def resolve_config(args: argparse.Namespace) -> PipelineConfig:
 
 def run_command(args: argparse.Namespace, beam_args: list[str], console: Console) -> int:
     import apache_beam as beam
-    from apache_beam.options.pipeline_options import PipelineOptions
-
     from apache_beam.io.filesystems import FileSystems
+    from apache_beam.options.pipeline_options import PipelineOptions
     from apache_beam.runners.runner import PipelineState
 
     from corpusforge.pipeline.build import build_pipeline
@@ -126,8 +139,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             from corpusforge.pipeline.assets import DEFAULT_CACHE, assets_command
 
-            return assets_command(args.names, Path(args.cache) if args.cache else DEFAULT_CACHE,
-                                  Path(args.mirror) if args.mirror else None)
+            return assets_command(
+                args.names,
+                Path(args.cache) if args.cache else DEFAULT_CACHE,
+                Path(args.mirror) if args.mirror else None,
+            )
         from corpusforge.pipeline.inspect import inspect_run
 
         return inspect_run(args.dir, console)

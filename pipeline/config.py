@@ -11,8 +11,9 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 import yaml
 
@@ -38,7 +39,9 @@ class JsonlConfig:
     id_field: str = "id"  # kept as `source_id`; missing is fine
     url_field: str = "url"
     date_field: str = "date"  # ISO 8601; missing is fine
-    max_line_bytes: int = dataclasses.field(default=64_000_000, metadata=_limits(min=1))  # longer lines are dead-lettered
+    max_line_bytes: int = dataclasses.field(
+        default=64_000_000, metadata=_limits(min=1)
+    )  # longer lines are dead-lettered
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -59,7 +62,9 @@ InputFormat = Literal["auto", "warc", "arc", "jsonl", "parquet", "arrow", "text"
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class InputConfig:
     paths: tuple[str, ...] = ()  # globs, local or any Beam filesystem (gs://, s3://); `--input` replaces them
-    format: InputFormat = "auto"  # auto: by file name (.warc[.gz], .wet.gz, .arc[.gz], .jsonl[.gz|.zst], .parquet, .arrow, .txt)
+    format: InputFormat = (
+        "auto"  # auto: by file name (.warc[.gz], .wet.gz, .arc[.gz], .jsonl[.gz|.zst], .parquet, .arrow, .txt)
+    )
     max_payload_bytes: int = dataclasses.field(default=50_000_000, metadata=_limits(min=1))  # WARC/ARC payload cap
     jsonl: JsonlConfig = JsonlConfig()
     parquet: ParquetConfig = ParquetConfig()
@@ -71,12 +76,14 @@ BoilerplateRule = Literal["captions", "link_lists", "link_feeds", "repeated", "h
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class FastExtractConfig:
-    """The `fast` extractor's settings (transforms/boilerplate.py documents each rule)."""
+    """The `fast` extractor's settings (transforms/extract/boilerplate.py documents each rule)."""
 
     skip_rules: tuple[BoilerplateRule, ...] = ()  # pruning rules to leave out
     length_low: int = dataclasses.field(default=70, metadata=_limits(min=0))  # jusText: shorter blocks are "short"
     length_high: int = dataclasses.field(default=200, metadata=_limits(min=1))  # jusText: longer prose is "good"
-    max_link_density: float = dataclasses.field(default=0.5, metadata=_limits(min=0, max=1))  # more link text: boilerplate
+    max_link_density: float = dataclasses.field(
+        default=0.5, metadata=_limits(min=0, max=1)
+    )  # more link text: boilerplate
     # Where the fast result looks wrong (empty, over-pruned, link-dominated): trafilatura if prose was lost,
     # else the unpruned main content (boilerplate.needs_trafilatura).
     fallback: bool = True
@@ -122,7 +129,7 @@ class QualityConfig:
     # The reference presets are English rules (Gopher's stop words, C4's terminal marks), kept exact for
     # English recipes (run_configs/fineweb.yaml, c4.yaml); `multilingual` is the same families made
     # language-aware (CJK/Thai segmentation, per-language stop words and terminal marks).
-    # transforms/quality.py and transforms/multilingual.py document each preset.
+    # transforms/filters/reference.py and transforms/filters/multilingual.py document each preset.
     enabled: bool = False
     preset: QualityPreset = "multilingual"  # fineweb: Gopher repetition → Gopher quality → C4 (datatrove) → FineWeb
     annotate_only: bool = False  # store every signal in meta["quality"], drop nothing, change no text
@@ -133,7 +140,7 @@ class QualityConfig:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class UrlBlocklistConfig:
-    """Domain, URL and URL-word blocklists (transforms/blocklist.py). Paths: local or any Beam filesystem."""
+    """Domain, URL and URL-word blocklists (transforms/safety/url_blocklist.py). Paths: local or any Beam filesystem."""
 
     enabled: bool = True
     archives: tuple[str, ...] = ()  # UT1-format .tar.gz files: their `domains` and `urls` members are loaded
@@ -146,7 +153,7 @@ class UrlBlocklistConfig:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class WordBlocklistConfig:
-    """Per-language word lists in the LDNOOBW format (transforms/wordlist.py)."""
+    """Per-language word lists in the LDNOOBW format (transforms/safety/word_blocklist.py)."""
 
     enabled: bool = True
     directory: str | None = None  # a folder of lists named by language code (LDNOOBW's layout: en, de, ja, ...)
@@ -163,7 +170,7 @@ PiiType = Literal["email", "phone", "ip", "credit_card", "iban", "ssn", "secret"
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class PiiConfig:
-    """PII detection and redaction with typed placeholders (transforms/pii.py)."""
+    """PII detection and redaction with typed placeholders (transforms/safety/pii.py)."""
 
     enabled: bool = True
     types: tuple[PiiType, ...] = ("email", "phone", "ip", "credit_card", "iban", "ssn", "secret")
@@ -172,7 +179,7 @@ class PiiConfig:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OptOutConfig:
-    """Machine-readable opt-out signals (transforms/consent.py): noai/noimageai robots directives, TDMRep."""
+    """Machine-readable opt-out signals (transforms/safety/opt_out.py): noai/noimageai robots directives, TDMRep."""
 
     enabled: bool = True
     drop: bool = True  # drop opted-out pages (reason opt_out); the signal is in meta["opt_out"] either way
@@ -181,7 +188,7 @@ class OptOutConfig:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class BiasConfig:
-    """Identity-term tagging for the bias audit (transforms/bias.py)."""
+    """Identity-term tagging for the bias audit (transforms/safety/bias.py)."""
 
     enabled: bool = True
     lexicon: str | None = None  # a YAML file {lang: {group: [terms]}} replacing the shipped en/ja lexicon
@@ -245,7 +252,9 @@ class MinHashConfig:
     false_positive_weight: float = dataclasses.field(default=0.05, metadata=_limits(min=0, max=1))
     verify: bool = True  # keep a candidate pair only if its estimated Jaccard passes (minhash.verify_threshold)
     verify_sigmas: float = dataclasses.field(default=2.0, metadata=_limits(min=0))  # standard errors below threshold
-    max_rounds: int = dataclasses.field(default=20, metadata=_limits(min=1))  # connected-component rounds; fails if short
+    max_rounds: int = dataclasses.field(
+        default=20, metadata=_limits(min=1)
+    )  # connected-component rounds; fails if short
     normalize: NormalizeConfig = NormalizeConfig()
 
 
@@ -393,14 +402,9 @@ def _build(cls: type, raw: Any, origin: str, prefix: str) -> Any:
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(raw) - set(fields))
     if unknown:
-        raise ConfigError(
-            f"{origin}: {prefix}{unknown[0]}: unknown key (expected one of: {', '.join(sorted(fields))})"
-        )
+        raise ConfigError(f"{origin}: {prefix}{unknown[0]}: unknown key (expected one of: {', '.join(sorted(fields))})")
     hints = typing.get_type_hints(cls)
-    values = {
-        name: _coerce(hints[name], raw[name], origin, prefix + name, fields[name].metadata)
-        for name in raw
-    }
+    values = {name: _coerce(hints[name], raw[name], origin, prefix + name, fields[name].metadata) for name in raw}
     return cls(**values)
 
 
@@ -440,7 +444,9 @@ def _coerce(hint: Any, value: Any, origin: str, key: str, limits: Mapping[str, A
     if hint in (int, float):
         numeric = (int,) if hint is int else (int, float)
         if isinstance(value, bool) or not isinstance(value, numeric):
-            raise ConfigError(f"{origin}: {key}: expected {'an integer' if hint is int else 'a number'}, got {_describe(value)}")
+            raise ConfigError(
+                f"{origin}: {key}: expected {'an integer' if hint is int else 'a number'}, got {_describe(value)}"
+            )
         low, high = limits.get("min"), limits.get("max")
         if (low is not None and value < low) or (high is not None and value > high):
             bounds = f">= {low}" if high is None else f"<= {high}" if low is None else f"between {low} and {high}"

@@ -51,7 +51,9 @@ def inspect_run(out_dir: str, console: Console) -> int:
     console.print(table)
     languages = language_counts(out_dir, [s["path"] for s in shards])
     if languages:
-        console.print("languages: " + ", ".join(f"{lang} {n:,}" for lang, n in languages.most_common()), highlight=False)
+        console.print(
+            "languages: " + ", ".join(f"{lang} {n:,}" for lang, n in languages.most_common()), highlight=False
+        )
     tokenizer = manifest.get("tokenizer")
     if tokenizer and tokenizer.get("shards"):
         splits = ", ".join(f"{split} {n:,}" for split, n in tokenizer["tokens"].items())

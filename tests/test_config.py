@@ -8,7 +8,17 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(
-    "name", ["local.yaml", "extract.yaml", "fineweb.yaml", "c4.yaml", "annotate.yaml", "dataflow.yaml", "flink.yaml", "spark.yaml"]
+    "name",
+    [
+        "local.yaml",
+        "extract.yaml",
+        "fineweb.yaml",
+        "c4.yaml",
+        "annotate.yaml",
+        "dataflow.yaml",
+        "flink.yaml",
+        "spark.yaml",
+    ],
 )
 def test_shipped_run_configs_parse(name):
     config = load_config(REPO / "run_configs" / name)
@@ -27,18 +37,33 @@ def test_defaults_and_types():
 @pytest.mark.parametrize(
     "raw, message",
     [
-        ({"outptu": {}}, "outptu: unknown key (expected one of: beam, clean, dedup, extract, input, language, output, quality, run, safety, tokenizer)"),
+        (
+            {"outptu": {}},
+            "outptu: unknown key (expected one of: beam, clean, dedup, extract, input, language, output, quality, run, safety, tokenizer)",
+        ),
         ({"output": {"shard_bytes": "big"}}, "output.shard_bytes: expected an integer, got str 'big'"),
         ({"output": {"shard_bytes": 0}}, "output.shard_bytes: expected a value >= 1, got 0"),
         ({"output": {"shard_bytes": True}}, "output.shard_bytes: expected an integer, got bool True"),
-        ({"extract": {"extractor": "lxml"}}, "extract.extractor: expected one of 'fast', 'resiliparse', 'trafilatura', got 'lxml'"),
+        (
+            {"extract": {"extractor": "lxml"}},
+            "extract.extractor: expected one of 'fast', 'resiliparse', 'trafilatura', got 'lxml'",
+        ),
         ({"input": {"paths": [1]}}, "input.paths[0]: expected a string, got int 1"),
         ({"input": {"jsonl": {"max_line_bytes": -5}}}, "input.jsonl.max_line_bytes: expected a value >= 1, got -5"),
         ({"output": {"overwrite": "yes"}}, "output.overwrite: expected true or false, got str 'yes'"),
         ({"run": []}, "run: expected a mapping, got list []"),
-        ({"extract": {"fast": {"skip_rules": ["headline", "nope"]}}}, "extract.fast.skip_rules[1]: expected one of 'captions',"),
-        ({"extract": {"fast": {"max_link_density": 1.5}}}, "extract.fast.max_link_density: expected a value between 0 and 1, got 1.5"),
-        ({"tokenizer": {"model_type": "wordpiece"}}, "tokenizer.model_type: expected one of 'unigram', 'bpe', got 'wordpiece'"),
+        (
+            {"extract": {"fast": {"skip_rules": ["headline", "nope"]}}},
+            "extract.fast.skip_rules[1]: expected one of 'captions',",
+        ),
+        (
+            {"extract": {"fast": {"max_link_density": 1.5}}},
+            "extract.fast.max_link_density: expected a value between 0 and 1, got 1.5",
+        ),
+        (
+            {"tokenizer": {"model_type": "wordpiece"}},
+            "tokenizer.model_type: expected one of 'unigram', 'bpe', got 'wordpiece'",
+        ),
         ({"tokenizer": {"sampling_alpha": 2}}, "tokenizer.sampling_alpha: expected a value between 0 and 1, got 2"),
     ],
 )
@@ -51,7 +76,9 @@ def test_bad_values_name_the_key(raw, message):
 def test_overrides_are_typed_yaml(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text("input:\n  paths: [a.jsonl]\n")
-    config = load_config(path, overrides=dict([parse_override("output.shard_bytes=5000"), parse_override("output.overwrite=true")]))
+    config = load_config(
+        path, overrides=dict([parse_override("output.shard_bytes=5000"), parse_override("output.overwrite=true")])
+    )
     assert config.output.shard_bytes == 5000 and config.output.overwrite is True
     with pytest.raises(ConfigError, match="output.nope: unknown key"):
         load_config(path, overrides={"output.nope": 1})

@@ -22,7 +22,7 @@ from corpusforge.pipeline.config import (
     NormalizeConfig,
     parse_config,
 )
-from corpusforge.transforms.accounting import TALLY, CombineTallies
+from corpusforge.transforms.accounting import REJECTED, TALLY, CombineTallies
 from corpusforge.transforms.dedup import (
     DedupExact,
     DeduplicateDocuments,
@@ -42,7 +42,6 @@ from corpusforge.transforms.dedup.minhash import (
 )
 from corpusforge.transforms.dedup.normalize import normalize_text, normalize_url
 from corpusforge.transforms.document import Document
-from corpusforge.transforms.read import REJECTED
 
 
 def real_texts(shared_data, count=40) -> list[str]:
@@ -55,30 +54,36 @@ def real_texts(shared_data, count=40) -> list[str]:
 # --- normalization ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "config", "expected"), [
-    ("Hello,  World!\n2024", NormalizeConfig(), "hello world 0"),
-    ("Hello,  World!", NormalizeConfig(lowercase=False), "Hello World"),
-    ("Hello,  World!", NormalizeConfig(punctuation=False), "hello, world!"),
-    ("Pay 1,299 now", NormalizeConfig(digits=False), "pay 1 299 now"),
-    ("a\t b", NormalizeConfig(whitespace=False), "a\t b"),
-    ("東京、大阪。", NormalizeConfig(), "東京 大阪"),
-    ("snake_case", NormalizeConfig(), "snake case"),
-])
+@pytest.mark.parametrize(
+    ("text", "config", "expected"),
+    [
+        ("Hello,  World!\n2024", NormalizeConfig(), "hello world 0"),
+        ("Hello,  World!", NormalizeConfig(lowercase=False), "Hello World"),
+        ("Hello,  World!", NormalizeConfig(punctuation=False), "hello, world!"),
+        ("Pay 1,299 now", NormalizeConfig(digits=False), "pay 1 299 now"),
+        ("a\t b", NormalizeConfig(whitespace=False), "a\t b"),
+        ("東京、大阪。", NormalizeConfig(), "東京 大阪"),
+        ("snake_case", NormalizeConfig(), "snake case"),
+    ],
+)
 def test_normalize_text(text, config, expected):
     assert normalize_text(text, config) == expected
 
 
-@pytest.mark.parametrize(("url", "expected"), [
-    ("https://www.Example.com/a/b/?utm_source=x&id=2&fbclid=abc#top", "example.com/a/b?id=2"),
-    ("http://example.com/a/b?id=2", "example.com/a/b?id=2"),
-    ("https://example.com:443/", "example.com"),
-    ("https://example.com:8080/x", "example.com:8080/x"),
-    ("https://example.com/p?b=2&a=1", "example.com/p?a=1&b=2"),
-    ("https://example.com/p?ref=rss", "example.com/p"),
-    ("www.example.com/x", "example.com/x"),
-    ("https://user@example.com/x", "example.com/x"),
-    ("http://[::1/x", "http://[::1/x"),  # unparseable: only identical strings match
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://www.Example.com/a/b/?utm_source=x&id=2&fbclid=abc#top", "example.com/a/b?id=2"),
+        ("http://example.com/a/b?id=2", "example.com/a/b?id=2"),
+        ("https://example.com:443/", "example.com"),
+        ("https://example.com:8080/x", "example.com:8080/x"),
+        ("https://example.com/p?b=2&a=1", "example.com/p?a=1&b=2"),
+        ("https://example.com/p?ref=rss", "example.com/p"),
+        ("www.example.com/x", "example.com/x"),
+        ("https://user@example.com/x", "example.com/x"),
+        ("http://[::1/x", "http://[::1/x"),  # unparseable: only identical strings match
+    ],
+)
 def test_normalize_url(url, expected):
     assert normalize_url(url) == expected
 
@@ -124,7 +129,9 @@ def test_signatures_are_datasketch_minhash_bit_for_bit(shared_data):
 def test_other_seed_and_permutation_count_match_datasketch_too(shared_data):
     config = MinHashConfig(num_perm=64, seed=42, ngram=3)
     text = real_texts(shared_data, 1)[0]
-    assert np.array_equal(MinHasher(config).signature(text).astype(np.uint64), datasketch_signature(text, config, False))
+    assert np.array_equal(
+        MinHasher(config).signature(text).astype(np.uint64), datasketch_signature(text, config, False)
+    )
 
 
 def test_long_texts_and_unnormalized_white_space_match_datasketch(shared_data):
@@ -133,7 +140,9 @@ def test_long_texts_and_unnormalized_white_space_match_datasketch(shared_data):
     for config in (MinHashConfig(), MinHashConfig(normalize=NormalizeConfig(whitespace=False, punctuation=False))):
         assert len(shingles(normalize_text(long_text, config.normalize), n=5, chars=False)) > 4096
         signature = MinHasher(config).signature(long_text)
-        assert np.array_equal(signature.astype(np.uint64), datasketch_signature(" ".join(long_text.split()), config, False))
+        assert np.array_equal(
+            signature.astype(np.uint64), datasketch_signature(" ".join(long_text.split()), config, False)
+        )
 
 
 def test_similar_texts_share_lsh_buckets_and_unrelated_do_not(shared_data):
@@ -228,14 +237,19 @@ def run_dedup(transform, docs, expected_kept, expected_tallies=None, expect_meta
         assert_that(result[REJECTED], equal_to([]), label="NoDeadLetters")
         if expect_meta is not None:
             meta = result["documents"] | "Meta" >> beam.Map(
-                lambda d: (d.id, d.meta.get("dup_cluster_id"), d.meta.get("dup_cluster_size")))
+                lambda d: (d.id, d.meta.get("dup_cluster_id"), d.meta.get("dup_cluster_size"))
+            )
             assert_that(meta, equal_to(expect_meta), label="ClusterMeta")
 
 
 def test_exact_dedup_keeps_the_smallest_id_of_each_normalized_text():
     docs = [doc("b", "Hello, World!"), doc("a", "hello world"), doc("c", "HELLO   WORLD."), doc("d", "Goodbye")]
-    run_dedup(DedupExact(), docs, [("a", "hello world"), ("d", "Goodbye")],
-              {"exact_dedup/in": 4, "exact_dedup/out": 2, "exact_dedup/dropped:exact_duplicate": 2})
+    run_dedup(
+        DedupExact(),
+        docs,
+        [("a", "hello world"), ("d", "Goodbye")],
+        {"exact_dedup/in": 4, "exact_dedup/out": 2, "exact_dedup/dropped:exact_duplicate": 2},
+    )
 
 
 def test_url_dedup_keeps_the_newest_fetch_then_the_smallest_id():
@@ -245,10 +259,15 @@ def test_url_dedup_keeps_the_newest_fetch_then_the_smallest_id():
         doc("c", "undated", url="https://example.com/p"),
         doc("e", "tie 1", url="https://example.com/q", fetch_date="2024-01-01T00:00:00Z"),
         doc("d", "tie 2", url="https://example.com/q", fetch_date="2024-01-01T00:00:00Z"),
-        doc("f", "no url"), doc("g", "no url either"),
+        doc("f", "no url"),
+        doc("g", "no url either"),
     ]
-    run_dedup(DedupUrls(), docs, [("b", "new"), ("d", "tie 2"), ("f", "no url"), ("g", "no url either")],
-              {"url_dedup/in": 7, "url_dedup/dropped:duplicate_url": 3})
+    run_dedup(
+        DedupUrls(),
+        docs,
+        [("b", "new"), ("d", "tie 2"), ("f", "no url"), ("g", "no url either")],
+        {"url_dedup/in": 7, "url_dedup/dropped:duplicate_url": 3},
+    )
 
 
 def test_near_dedup_clusters_variants_and_keeps_the_smallest_id(shared_data):
@@ -278,7 +297,11 @@ def test_near_dedup_uses_character_shingles_for_japanese(shared_data):
     novel = (shared_data / "text/sentencepiece-novels/wagahaiwa_nekodearu.txt").read_text(encoding="utf-8")
     a, b = novel[10000:12000], novel[20000:22000]
     a_edit = a[:1000] + "猫" + a[1001:]
-    docs = [doc("j1", a, meta={"lang": "ja"}), doc("j2", a_edit, meta={"lang": "ja"}), doc("j3", b, meta={"lang": "ja"})]
+    docs = [
+        doc("j1", a, meta={"lang": "ja"}),
+        doc("j2", a_edit, meta={"lang": "ja"}),
+        doc("j3", b, meta={"lang": "ja"}),
+    ]
     run_dedup(DedupNearDuplicates(), docs, [("j1", a), ("j3", b)])
 
 
@@ -298,8 +321,11 @@ def test_line_dedup_matches_cs336_fixture_but_keeps_one_owner(shared_data):
                 seen.setdefault(key, name)  # names in id order: the first is the owner
     expected = []
     for name in names:
-        lines = [ln for ln in inputs[name].split("\n") if not normalize_text(ln, config.normalize)
-                 or seen[normalize_text(ln, config.normalize)] == name]
+        lines = [
+            ln
+            for ln in inputs[name].split("\n")
+            if not normalize_text(ln, config.normalize) or seen[normalize_text(ln, config.normalize)] == name
+        ]
         text = inputs[name] if len(lines) == len(inputs[name].split("\n")) else "\n".join(lines).strip()
         if text:
             expected.append((name, text))
@@ -323,8 +349,16 @@ def test_deduplicate_documents_runs_the_configured_steps_in_order():
     docs = [
         doc("a", text, url="https://news.example/pool"),
         doc("b", text, url="https://news.example/pool?utm_source=rss"),
-        doc("c", "A different story about the library opening hours changing next month.", url="https://news.example/pool/"),
+        doc(
+            "c",
+            "A different story about the library opening hours changing next month.",
+            url="https://news.example/pool/",
+        ),
     ]
     config = DedupConfig(enabled=True)
-    run_dedup(DeduplicateDocuments(config), docs, [("a", text)],
-              {"exact_dedup/dropped:exact_duplicate": 1, "url_dedup/dropped:duplicate_url": 1, "near_dedup/in": 1})
+    run_dedup(
+        DeduplicateDocuments(config),
+        docs,
+        [("a", text)],
+        {"exact_dedup/dropped:exact_duplicate": 1, "url_dedup/dropped:duplicate_url": 1, "near_dedup/in": 1},
+    )

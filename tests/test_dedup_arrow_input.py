@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from corpusforge.transforms.document import Document, Rejection, SourceFile
-from corpusforge.transforms.read import detect_format
-from corpusforge.transforms.text_formats import iter_arrow
-from corpusforge.transforms.write import document_schema, documents_to_table
+from corpusforge.transforms.document import Document, Rejection, SourceFile, document_schema
+from corpusforge.transforms.io.read import detect_format
+from corpusforge.transforms.io.text_formats import iter_arrow
+from corpusforge.transforms.io.write import documents_to_table
 
 DOCS = [
-    Document(id="a1", text="Hello world.", url="https://example.com/a", source="web/crawl-00.warc.gz",
-             fetch_date="2026-11-20T08:00:00Z", source_id="<urn:uuid:1>",
-             meta={"offset": 12, "lang": "en", "lang_score": 0.5, "dup_cluster_id": "a1", "dup_cluster_size": 2}),
+    Document(
+        id="a1",
+        text="Hello world.",
+        url="https://example.com/a",
+        source="web/crawl-00.warc.gz",
+        fetch_date="2026-11-20T08:00:00Z",
+        source_id="<urn:uuid:1>",
+        meta={"offset": 12, "lang": "en", "lang_score": 0.5, "dup_cluster_id": "a1", "dup_cluster_size": 2},
+    ),
     Document(id="b2", text="日本語の文章。", source="jsonl/docs.jsonl", fetch_date="not a date", meta={"offset": 3}),
 ]
 

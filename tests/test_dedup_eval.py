@@ -37,6 +37,7 @@ def test_dedup_recipe_is_identical_with_one_or_two_workers(shared_data, tmp_path
     manifest = run_with_one_and_two_workers(str(REPO / "run_configs/dedup.yaml"), "--input", str(source))
     stats = manifest["stats"]
     assert stats["reconciled"] and stats["stages"]["near_dedup"]["dropped"]["near_duplicate"]["records"] > 10
-    table = pa.concat_tables(pa.ipc.open_file(pa.memory_map(str(tmp_path / "out1" / s["path"]))).read_all()
-                             for s in manifest["shards"])
+    table = pa.concat_tables(
+        pa.ipc.open_file(pa.memory_map(str(tmp_path / "out1" / s["path"]))).read_all() for s in manifest["shards"]
+    )
     assert max(table.column("dup_cluster_size").to_pylist()) > 1

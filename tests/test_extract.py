@@ -8,12 +8,20 @@ import pytest
 
 from corpusforge.pipeline.config import ExtractConfig
 from corpusforge.transforms.document import WebPage
-from corpusforge.transforms.extract import decode_body, is_deeper_than, page_text
+from corpusforge.transforms.extract.extract import decode_body, is_deeper_than, page_text
 
 
 def page(body: bytes, content_type="text/html", charset=None, is_text=False) -> WebPage:
-    return WebPage(offset=0, record_id=None, url="https://example.com/a", fetch_date=None,
-                   content_type=content_type, charset=charset, body=body, is_text=is_text)
+    return WebPage(
+        offset=0,
+        record_id=None,
+        url="https://example.com/a",
+        fetch_date=None,
+        content_type=content_type,
+        charset=charset,
+        body=body,
+        is_text=is_text,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +61,13 @@ def test_depth_check_is_exact(aeb):
 
 
 def test_deep_pages_take_the_linear_path():
-    deep = b"<html><body>" + b"<div>" * 20000 + b"<p>Deeply nested text survives.</p>" + b"</div>" * 20000 + b"</body></html>"
+    deep = (
+        b"<html><body>"
+        + b"<div>" * 20000
+        + b"<p>Deeply nested text survives.</p>"
+        + b"</div>" * 20000
+        + b"</body></html>"
+    )
     started = time.perf_counter()
     text, meta = page_text(page(deep), ExtractConfig(extractor="resiliparse", max_dom_depth=1000))
     assert time.perf_counter() - started < 5  # the main-content pass alone takes minutes at this depth
@@ -70,9 +84,13 @@ def test_charset_from_header_then_meta_then_detection():
 
 
 def test_text_records_are_decoded_not_extracted():
-    assert page_text(page("Already text <b>kept</b>".encode(), is_text=True), ExtractConfig(extractor="resiliparse", max_dom_depth=10)) == (
-        "Already text <b>kept</b>", {"extractor": "none"})
-    text, meta = page_text(page(b"plain <p>body", content_type="text/plain"), ExtractConfig(extractor="resiliparse", max_dom_depth=10))
+    assert page_text(
+        page(b"Already text <b>kept</b>", is_text=True),
+        ExtractConfig(extractor="resiliparse", max_dom_depth=10),
+    ) == ("Already text <b>kept</b>", {"extractor": "none"})
+    text, meta = page_text(
+        page(b"plain <p>body", content_type="text/plain"), ExtractConfig(extractor="resiliparse", max_dom_depth=10)
+    )
     assert text == "plain <p>body" and meta == {"extractor": "none"}
 
 
@@ -80,7 +98,9 @@ def test_trafilatura_output_does_not_depend_on_pages_seen_before(aeb):
     """trafilatura's `deduplicate=True` shares a process-wide paragraph cache; ours is per page."""
     pages = [page(html) for html, _ in aeb[:5]]
     first = [page_text(p, ExtractConfig(extractor="trafilatura", max_dom_depth=1000))[0] for p in pages]
-    again = [page_text(p, ExtractConfig(extractor="trafilatura", max_dom_depth=1000))[0] for p in pages for _ in range(3)]
+    again = [
+        page_text(p, ExtractConfig(extractor="trafilatura", max_dom_depth=1000))[0] for p in pages for _ in range(3)
+    ]
     assert again == [text for text in first for _ in range(3)] and all(first)
 
 

@@ -8,8 +8,9 @@ import weakref
 from pathlib import Path
 
 import pytest
-from corpusforge.transforms import langid
-from corpusforge.transforms.langid import (
+
+from corpusforge.transforms.filters import language as langid
+from corpusforge.transforms.filters.language import (
     LANGUAGE_NOT_KEPT,
     LANGUAGE_SCORE_TOO_LOW,
     LanguageModel,

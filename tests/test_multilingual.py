@@ -1,4 +1,4 @@
-"""The language-aware `multilingual` quality preset (transforms/multilingual.py): segmentation, profiles,
+"""The language-aware `multilingual` quality preset (transforms/filters/multilingual.py): segmentation, profiles,
 pass rates on real good text per language (vs English), and crafted junk dropped in every language."""
 
 from __future__ import annotations
@@ -7,10 +7,11 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from corpusforge.transforms import multilingual as ml
-from corpusforge.transforms import quality as q
-from corpusforge.transforms.presets import PRESETS, RULES, run_steps
-from corpusforge.transforms.quality import Step, TextView
+
+from corpusforge.transforms.filters import multilingual as ml
+from corpusforge.transforms.filters import reference as q
+from corpusforge.transforms.filters.quality import PRESETS, RULES, run_steps
+from corpusforge.transforms.filters.reference import Step, TextView
 
 ML = PRESETS["multilingual"]
 
@@ -52,19 +53,21 @@ def _ud(shared_data, prefix: str, sep: str) -> list[str]:
     sents: list[str] = []
     for path in sorted((shared_data / "text/ud-raw-sentences").glob(f"{prefix}_*.text.txt")):
         sents += [s for s in path.read_text(encoding="utf-8").splitlines() if s.strip()]
-    return [sep.join(sents[i:i + 20]) for i in range(0, len(sents) - 19, 20)]
+    return [sep.join(sents[i : i + 20]) for i in range(0, len(sents) - 19, 20)]
 
 
 def _udhr(shared_data, code: str) -> list[str]:
     root = ET.parse(shared_data / f"text/udhr-unicode/data/udhr/udhr_{code}.xml").getroot()
-    lines = [" ".join("".join(el.itertext()).split()) for el in root.iter() if el.tag.split("}")[-1] in ("title", "para")]
+    lines = [
+        " ".join("".join(el.itertext()).split()) for el in root.iter() if el.tag.split("}")[-1] in ("title", "para")
+    ]
     return _chunks([s for s in lines if s], "\n")
 
 
 def _lingua(shared_data, lang: str) -> list[str]:
     """lingua's sentences in `lang`, 20 per document, one per line."""
     lines = (shared_data / f"langid/lingua-sentences/{lang}.txt").read_text(encoding="utf-8").splitlines()
-    return ["\n".join(lines[i:i + 20]) for i in range(0, len(lines) - 19, 20)]
+    return ["\n".join(lines[i : i + 20]) for i in range(0, len(lines) - 19, 20)]
 
 
 def _pass_rate(docs: list[str], preset, lang: str | None) -> float:
@@ -87,11 +90,26 @@ def test_japanese_and_chinese_prose_pass_like_english(shared_data):
     assert _pass_rate(japanese[:20], ML, None) == _pass_rate(japanese[:20], ML, "ja")
 
 
-@pytest.mark.parametrize("lang, code", [
-    ("en", "eng"), ("de", "deu_1996"), ("fr", "fra"), ("es", "spa"), ("it", "ita"), ("pt", "por_PT"),
-    ("nl", "nld"), ("ru", "rus"), ("ja", "jpn"), ("zh", "cmn_hans"), ("ko", "kor"), ("ar", "arb"),
-    ("hi", "hin"), ("el", "ell_monotonic"), ("th", "tha"),
-])
+@pytest.mark.parametrize(
+    "lang, code",
+    [
+        ("en", "eng"),
+        ("de", "deu_1996"),
+        ("fr", "fra"),
+        ("es", "spa"),
+        ("it", "ita"),
+        ("pt", "por_PT"),
+        ("nl", "nld"),
+        ("ru", "rus"),
+        ("ja", "jpn"),
+        ("zh", "cmn_hans"),
+        ("ko", "kor"),
+        ("ar", "arb"),
+        ("hi", "hin"),
+        ("el", "ell_monotonic"),
+        ("th", "tha"),
+    ],
+)
 def test_udhr_passes_in_every_language(shared_data, lang, code):
     docs = _udhr(shared_data, code)
     assert _pass_rate(docs, ML, lang) >= 0.75
@@ -123,9 +141,10 @@ def _junk(lang: str) -> dict[str, str]:
     sentence, keywords = _SENTENCES[lang], _KEYWORDS[lang].split()
     return {
         "repeated_lines": "\n".join([sentence] * 30),
-        "keyword_lines": "\n".join(" ".join(keywords[i % 5:] + keywords[:i % 5]) for i in range(30)),
+        "keyword_lines": "\n".join(" ".join(keywords[i % 5 :] + keywords[: i % 5]) for i in range(30)),
         "keyword_menu": "\n".join(keywords[i % len(keywords)] for i in range(80)),
-        "symbol_soup": ("#### $$$ %%% &&& *** +++ === <<< >>> ||| ~~~ @@@ 12345 !!! ??? ;;; " + keywords[0] + "\n") * 20,
+        "symbol_soup": ("#### $$$ %%% &&& *** +++ === <<< >>> ||| ~~~ @@@ 12345 !!! ??? ;;; " + keywords[0] + "\n")
+        * 20,
         "repeated_phrase": (sentence + " ") * 25,
     }
 
@@ -154,20 +173,30 @@ def test_good_prose_is_kept_in_every_language(lang):
 # --- segmentation and profiles --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Hello, world!!", ["Hello", ",", "world", "!!"]),
-    ("l'homme don't 3.14", ["l'homme", "don't", "3.14"]),
-    ("吾輩は猫である。", ["吾", "輩", "は", "猫", "で", "あ", "る", "。"]),
-    ("Python言語で書く", ["Python", "言", "語", "で", "書", "く"]),
-    ("नमस्ते दुनिया", ["नमस्ते", "दुनिया"]),  # combining vowel signs stay in the word
-    ("ภาษาไทย", ["ภ", "า", "ษ", "า", "ไ", "ท", "ย"]),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Hello, world!!", ["Hello", ",", "world", "!!"]),
+        ("l'homme don't 3.14", ["l'homme", "don't", "3.14"]),
+        ("吾輩は猫である。", ["吾", "輩", "は", "猫", "で", "あ", "る", "。"]),
+        ("Python言語で書く", ["Python", "言", "語", "で", "書", "く"]),
+        ("नमस्ते दुनिया", ["नमस्ते", "दुनिया"]),  # combining vowel signs stay in the word
+        ("ภาษาไทย", ["ภ", "า", "ษ", "า", "ไ", "ท", "ย"]),
+    ],
+)
 def test_units(text, expected):
     assert ml.units(text) == expected
 
 
 def test_normalize_lang():
-    assert [ml.normalize_lang(x) for x in ("zh-Hant", "pt_BR", "wuu", "EN", None, "")] == ["zh", "pt", "zh", "en", None, None]
+    assert [ml.normalize_lang(x) for x in ("zh-Hant", "pt_BR", "wuu", "EN", None, "")] == [
+        "zh",
+        "pt",
+        "zh",
+        "en",
+        None,
+        None,
+    ]
 
 
 def test_word_equivalents_and_char_ngrams():
@@ -203,7 +232,9 @@ def test_by_lang_can_be_replaced_in_step_params():
 
 def test_annotate_records_language_aware_signals():
     outcome = run_steps("吾輩は猫である。名前はまだ無い。", ML, lang="ja", annotate=True)
-    assert {"ml_n_words", "ml_stop_words", "ml_top_2_gram_frac", "ml_line_punct_ratio", "c4_sentences"} <= set(outcome.signals)
+    assert {"ml_n_words", "ml_stop_words", "ml_top_2_gram_frac", "ml_line_punct_ratio", "c4_sentences"} <= set(
+        outcome.signals
+    )
 
 
 def test_reference_presets_ignore_lang(shared_data):

@@ -21,7 +21,11 @@ IN_MEMORY = ["--runner=DirectRunner"]
 
 
 def config_for(inputs, out_dir, **sections):
-    raw = {"input": {"paths": [str(p) for p in inputs]}, "output": {"dir": str(out_dir)}, "beam": {"options": IN_MEMORY}}
+    raw = {
+        "input": {"paths": [str(p) for p in inputs]},
+        "output": {"dir": str(out_dir)},
+        "beam": {"options": IN_MEMORY},
+    }
     for section, values in sections.items():
         raw.setdefault(section, {}).update(values)
     return parse_config(raw)
@@ -61,7 +65,10 @@ def test_every_shared_web_archive_is_read_and_reconciles(shared_data, tmp_path):
     order = list(stats["stages"])
     assert order == ["read", "extract", "clean", "language", "write"]
     for before, after in zip(order[1:], order[2:]):  # only WARC pages here: each stage feeds the next
-        assert stats["stages"][before]["out"]["records"] == stats["stages"][after].get("in", stats["stages"][after]["out"])["records"]
+        assert (
+            stats["stages"][before]["out"]["records"]
+            == stats["stages"][after].get("in", stats["stages"][after]["out"])["records"]
+        )
     assert stats["stages"]["extract"]["out"]["records"] > 450 and stats["kept"] > 400
     table = read_shards(tmp_path)
     assert table.num_rows == stats["kept"] == sum(s["rows"] for s in manifest["shards"])
@@ -120,11 +127,22 @@ def test_cli_run_then_refuse_then_overwrite(shared_data, tmp_path, capsys):
 def test_cli_input_may_be_repeated(shared_data, tmp_path):
     config = write_config(tmp_path, "input:\n  paths: [unused]\n")
     out = tmp_path / "out"
-    assert run_cli(
-        "run", str(config), "--output", str(out), "--quiet",
-        "--input", str(shared_data / "warc/dolma/sample-0000.warc.gz"),
-        "--input", str(shared_data / "warc/dolma/sample-0001.warc.gz"), "--", *IN_MEMORY,
-    ) == 0
+    assert (
+        run_cli(
+            "run",
+            str(config),
+            "--output",
+            str(out),
+            "--quiet",
+            "--input",
+            str(shared_data / "warc/dolma/sample-0000.warc.gz"),
+            "--input",
+            str(shared_data / "warc/dolma/sample-0001.warc.gz"),
+            "--",
+            *IN_MEMORY,
+        )
+        == 0
+    )
     manifest = json.loads((out / "manifest.json").read_text())
     assert [i["path"] for i in manifest["inputs"]] == ["sample-0000.warc.gz", "sample-0001.warc.gz"]
 
@@ -141,11 +159,23 @@ def test_replaceable_run_is_replaced_without_overwrite(shared_data, tmp_path):
     "config_text, extra, message",
     [
         ("input:\n  paths: [x]\nouput: {}\n", [], "run.yaml: ouput: unknown key"),
-        ("input:\n  paths: [x]\noutput:\n  shard_bytes: -1\n", [], "run.yaml: output.shard_bytes: expected a value >= 1, got -1"),
+        (
+            "input:\n  paths: [x]\noutput:\n  shard_bytes: -1\n",
+            [],
+            "run.yaml: output.shard_bytes: expected a value >= 1, got -1",
+        ),
         ("input:\n  paths: ['{tmp}/nothing/*.warc.gz']\n", [], "input {tmp}/nothing/*.warc.gz: matches no file"),
-        ("input:\n  paths: ['{tmp}/run.yaml']\n", [], "input {tmp}/run.yaml: cannot tell its format from the name; set input.format"),
+        (
+            "input:\n  paths: ['{tmp}/run.yaml']\n",
+            [],
+            "input {tmp}/run.yaml: cannot tell its format from the name; set input.format",
+        ),
         ("output:\n  dir: x\n", [], "run.yaml: input.paths: no input given; set it or pass --input GLOB"),
-        ("input:\n  paths: [x]\n", ["--set", "output.compression=brotli"], "output.compression: expected one of 'none', 'zstd', 'lz4', got 'brotli'"),
+        (
+            "input:\n  paths: [x]\n",
+            ["--set", "output.compression=brotli"],
+            "output.compression: expected one of 'none', 'zstd', 'lz4', got 'brotli'",
+        ),
         ("input:\n  paths: [x]\n", ["--set", "nonsense"], "--set 'nonsense': expected KEY=VALUE"),
     ],
 )

@@ -1,13 +1,15 @@
-"""Quality rule sets (transforms/quality.py): boundaries of every rule, C4 line removal, presets on real C4."""
+"""Quality rule sets (transforms/filters/reference.py): boundaries of every rule, C4 line removal, presets on real C4."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from corpusforge.transforms import quality as q
-from corpusforge.transforms.presets import run_steps
-from corpusforge.transforms.quality import TextView
+
+from corpusforge.transforms.filters import reference as q
+from corpusforge.transforms.filters import words as w
+from corpusforge.transforms.filters.quality import run_steps
+from corpusforge.transforms.filters.reference import TextView
 
 
 def _c4_demo(shared_data) -> list[str]:
@@ -22,49 +24,77 @@ def _c4_demo(shared_data) -> list[str]:
     "text, expected",
     [
         ("Hello, world!", ["Hello", ",", "world", "!"]),
-        ("I don't think (Mr. Smith) paid $5.00.", ["I", "do", "n't", "think", "(", "Mr.", "Smith", ")", "paid", "$", "5.00", "."]),
+        (
+            "I don't think (Mr. Smith) paid $5.00.",
+            ["I", "do", "n't", "think", "(", "Mr.", "Smith", ")", "paid", "$", "5.00", "."],
+        ),
         ("the well-known U.S. e-mail...", ["the", "well", "-", "known", "U.S.", "e", "-", "mail", "..."]),
-        ("It's 85% done; 2019-2020 COVID-19.", ["It", "'s", "85", "%", "done", ";", "2019", "-", "2020", "COVID-19", "."]),
-        ("Dont, cannot gonna and/or 5G 20ft 5pm", ["Do", "nt", ",", "can", "not", "gon", "na", "and/or", "5", "G", "20", "ft", "5", "pm"]),
+        (
+            "It's 85% done; 2019-2020 COVID-19.",
+            ["It", "'s", "85", "%", "done", ";", "2019", "-", "2020", "COVID-19", "."],
+        ),
+        (
+            "Dont, cannot gonna and/or 5G 20ft 5pm",
+            ["Do", "nt", ",", "can", "not", "gon", "na", "and/or", "5", "G", "20", "ft", "5", "pm"],
+        ),
         ("see http://x.com/a?b=1.", ["see", "http://x.com/a?b=1", "."]),
         ("  \n\t ", []),
     ],
 )
 def test_words_split_like_spacy_english(text, expected):
-    assert q.words(text) == expected
+    assert w.words(text) == expected
 
 
 @pytest.mark.parametrize(
     "text, expected",
     [
         ("hi): ok", ["hi", "):", "ok"]),  # spaCy's emoticon exceptions stay whole
-        ("(:hi a:) \"):\" <3", ["(:", "hi", "a", ":)", '"', "):", '"', "<3"]),
+        ('(:hi a:) "):" <3', ["(:", "hi", "a", ":)", '"', "):", '"', "<3"]),
         ("see (Fig. 8) step 3)", ["see", "(", "Fig", ".", "8)", "step", "3", ")"]),
         ("a Ph.D. w/o tears", ["a", "Ph.D.", "w/o", "tears"]),
     ],
 )
 def test_words_keep_emoticons_and_exceptions_whole(text, expected):
-    assert q.words(text) == expected
+    assert w.words(text) == expected
 
 
 def test_words_are_the_same_with_a_warm_chunk_memo():
     text = "I don't think (Mr. Smith) paid $5.00. " * 3
-    q._CHUNK_TOKENS.clear()
-    cold = q.words(text)
-    assert q.words(text) == cold and "don't" in q._CHUNK_TOKENS
+    w._CHUNK_TOKENS.clear()
+    cold = w.words(text)
+    assert w.words(text) == cold and "don't" in w._CHUNK_TOKENS
 
 
 def test_word_and_closing_mark_shortcut_equals_the_full_split():
     def full(chunk: str) -> tuple[str, ...]:
         out: list[str] = []
-        q._split_chunk(chunk, out)
+        w._split_chunk(chunk, out)
         return tuple(out)
 
-    stems = ["word", "Word", "WORD", "USA", "Mr", "Dr", "AB", "a", "é", "ü", "naïve", "日本", "xD", "o", "dont",
-             "cannot", "gonna", "its", *list(q._ALPHA_SPLITS)[:100]]
-    marks = sorted(q._SUFFIX_CHARS | {".", "'", "s"})
+    stems = [
+        "word",
+        "Word",
+        "WORD",
+        "USA",
+        "Mr",
+        "Dr",
+        "AB",
+        "a",
+        "é",
+        "ü",
+        "naïve",
+        "日本",
+        "xD",
+        "o",
+        "dont",
+        "cannot",
+        "gonna",
+        "its",
+        *list(w._ALPHA_SPLITS)[:100],
+    ]
+    marks = sorted(w._SUFFIX_CHARS | {".", "'", "s"})
     chunks = [stem + mark for stem in stems for mark in marks]
-    assert [q._chunk_tokens(c) for c in chunks] == [full(c) for c in chunks]
+    assert [w._chunk_tokens(c) for c in chunks] == [full(c) for c in chunks]
 
 
 def _find_all_duplicate(words: list[str], n: int) -> int:
@@ -106,13 +136,13 @@ def test_top_ngram_is_counter_most_common_first_seen_among_ties():
 
 
 def test_count_sentences_follows_the_sentencizer():
-    assert q.count_sentences("Hello there. How are you? Fine!") == 3
-    assert q.count_sentences("Mr. Smith went home.") == 1  # abbreviation is one token, not a terminal
-    assert q.count_sentences('He said "stop." Then left.') == 2  # closing punctuation stays with the sentence
-    assert q.count_sentences("One.\tTwo") == 2
-    assert q.count_sentences("One.  Two") == 2 and q.count_sentences("One. Two. Three") == 3
-    assert q.count_sentences("Done . . . (yes) ok") == 2
-    assert q.count_sentences("") == 0
+    assert w.count_sentences("Hello there. How are you? Fine!") == 3
+    assert w.count_sentences("Mr. Smith went home.") == 1  # abbreviation is one token, not a terminal
+    assert w.count_sentences('He said "stop." Then left.') == 2  # closing punctuation stays with the sentence
+    assert w.count_sentences("One.\tTwo") == 2
+    assert w.count_sentences("One.  Two") == 2 and w.count_sentences("One. Two. Three") == 3
+    assert w.count_sentences("Done . . . (yes) ok") == 2
+    assert w.count_sentences("") == 0
 
 
 # --- Gopher quality -------------------------------------------------------------------------------------
@@ -127,7 +157,7 @@ def _prose(n: int) -> str:
 def test_gopher_quality_signals_measure_the_text():
     text = "- one line with the words...\n- two #tag and that\nthird line with have"
     s = q.gopher_quality_signals(text)
-    words = q.words(text)
+    words = w.words(text)
     assert s["gopher_n_words"] == len([w for w in words if not set(w) <= q.PUNCTUATION_SET])
     assert s["gopher_hash_ratio"] == 1 / len(words)
     assert s["gopher_ellipsis_ratio"] == 1 / len(words)
@@ -148,8 +178,13 @@ def test_gopher_stop_words_are_counted_distinct():
 
 
 _GOPHER_OK = {
-    "gopher_n_words": 500, "gopher_mean_word_length": 5.0, "gopher_hash_ratio": 0.0, "gopher_ellipsis_ratio": 0.0,
-    "gopher_bullet_lines_ratio": 0.0, "gopher_ellipsis_lines_ratio": 0.0, "gopher_alpha_words_ratio": 0.95,
+    "gopher_n_words": 500,
+    "gopher_mean_word_length": 5.0,
+    "gopher_hash_ratio": 0.0,
+    "gopher_ellipsis_ratio": 0.0,
+    "gopher_bullet_lines_ratio": 0.0,
+    "gopher_ellipsis_lines_ratio": 0.0,
+    "gopher_alpha_words_ratio": 0.95,
     "gopher_stop_words": 5,
 }
 
@@ -240,7 +275,10 @@ def test_gopher_repetition_thresholds(signal, threshold, reason):
 
 
 def test_repeated_lines_drop_on_text():
-    assert q.gopher_repetition("\n".join(["same line here"] * 4 + ["other one", "third one"])) == "gopher_dup_line_fraction"
+    assert (
+        q.gopher_repetition("\n".join(["same line here"] * 4 + ["other one", "third one"]))
+        == "gopher_dup_line_fraction"
+    )
 
 
 # --- FineWeb quality ------------------------------------------------------------------------------------
@@ -286,8 +324,13 @@ def test_fineweb_short_lines_and_duplicates_and_newlines():
     ],
 )
 def test_fineweb_thresholds(signal, keep, drop, reason):
-    ok = {"fineweb_lines": 10, "fineweb_line_punct_ratio": 1.0, "fineweb_short_line_ratio": 0.0,
-          "fineweb_char_dup_ratio": 0.0, "fineweb_newline_ratio": 0.05}
+    ok = {
+        "fineweb_lines": 10,
+        "fineweb_line_punct_ratio": 1.0,
+        "fineweb_short_line_ratio": 0.0,
+        "fineweb_char_dup_ratio": 0.0,
+        "fineweb_newline_ratio": 0.05,
+    }
     assert q.fineweb_quality({**ok, signal: keep}) is None
     assert q.fineweb_quality({**ok, signal: drop}) == reason
 
@@ -295,16 +338,18 @@ def test_fineweb_thresholds(signal, keep, drop, reason):
 # --- C4 -------------------------------------------------------------------------------------------------
 
 
-_C4_PAGE = "\n".join([
-    "Menu",
-    "This is the first real sentence here. And a second one follows it.",
-    "Please enable JavaScript to view the comments below this post.",
-    "We use cookies to improve your experience on our site today.",
-    "A wiki line with a citation marker at the end.[1]",
-    "Trailing ellipsis lines are not kept at all...",
-    "Two words.",
-    "The last line of the page has three sentences. Yes it does! Right?",
-])
+_C4_PAGE = "\n".join(
+    [
+        "Menu",
+        "This is the first real sentence here. And a second one follows it.",
+        "Please enable JavaScript to view the comments below this post.",
+        "We use cookies to improve your experience on our site today.",
+        "A wiki line with a citation marker at the end.[1]",
+        "Trailing ellipsis lines are not kept at all...",
+        "Two words.",
+        "The last line of the page has three sentences. Yes it does! Right?",
+    ]
+)
 
 
 def test_c4_datatrove_removes_lines_and_counts_sentences():
@@ -323,7 +368,12 @@ def test_c4_datatrove_removes_lines_and_counts_sentences():
 def test_c4_counts_the_lines_each_rule_removes():
     s = q.c4_quality("x" * 1001 + " is a very long word.\n" + _C4_PAGE).signals
     assert {rule: s[f"c4_removed_{rule}"] for rule in q.C4_LINE_RULES} == {
-        "long_word": 1, "no_terminal_punct": 2, "few_words": 1, "javascript": 1, "policy": 1}
+        "long_word": 1,
+        "no_terminal_punct": 2,
+        "few_words": 1,
+        "javascript": 1,
+        "policy": 1,
+    }
     assert s["c4_citation_lines"] == 1 and s["c4_lines"] == 9 and s["c4_kept_lines"] == 3
     assert s["c4_removed_line_frac"] == 6 / 9
     kept = len(q.c4_quality(_C4_PAGE).text)
@@ -366,7 +416,12 @@ def test_presets_are_explicit_steps():
     assert [s.rule for s in q.PRESETS["fineweb"]] == ["gopher_repetition", "gopher_quality", "c4", "fineweb_quality"]
     assert q.PRESETS["fineweb"][2].params == {"filter_no_terminal_punct": False}
     assert set(q.PRESETS) == {
-        "gopher_quality", "gopher_repetition", "c4_tfds", "c4_datatrove", "fineweb_quality", "fineweb"
+        "gopher_quality",
+        "gopher_repetition",
+        "c4_tfds",
+        "c4_datatrove",
+        "fineweb_quality",
+        "fineweb",
     }  # the reference presets; presets.PRESETS adds multilingual (tests/test_multilingual.py)
 
 
@@ -395,7 +450,11 @@ def test_fineweb_preset_on_real_documents(shared_data):
 def test_annotate_then_rethreshold_gives_the_same_verdicts(shared_data):
     for text in _c4_demo(shared_data)[:60]:
         view = TextView(text)
-        stored = {**q.gopher_quality_signals(view), **q.gopher_repetition_signals(view), **q.fineweb_quality_signals(view)}
+        stored = {
+            **q.gopher_quality_signals(view),
+            **q.gopher_repetition_signals(view),
+            **q.fineweb_quality_signals(view),
+        }
         assert all(isinstance(v, (int, float)) for v in stored.values())
         stored = json.loads(json.dumps(stored))  # as kept in meta
         assert q.gopher_quality(stored) == q.gopher_quality(TextView(text))

@@ -32,8 +32,17 @@ GENERATED = [*WARC_FILES, *JSONL_FILES, "cases.json"]
 KEPT = {"en", "ja", "zh", "de", "fr", "es"}
 CJK = {"ja", "zh"}
 # Documents whose text is ordinary prose in one language (not spam, not error pages).
-PROSE_CASES = {"normal", "boilerplate", "pii", "blocked_domain", "other_language", "exact_duplicate", "near_duplicate",
-               "profanity", "malformed"}
+PROSE_CASES = {
+    "normal",
+    "boilerplate",
+    "pii",
+    "blocked_domain",
+    "other_language",
+    "exact_duplicate",
+    "near_duplicate",
+    "profanity",
+    "malformed",
+}
 TERMINAL = (".", "!", "?", "。", "！", "？", '"', "」", "»")
 
 
@@ -85,7 +94,7 @@ def _dechunk(body: bytes) -> bytes:
         size = int(body[pos:line_end].split(b";")[0], 16)
         if size == 0:
             return bytes(out)
-        out += body[line_end + 2: line_end + 2 + size]
+        out += body[line_end + 2 : line_end + 2 + size]
         pos = line_end + 2 + size + 2
 
 
@@ -103,8 +112,12 @@ def _read_warc(path: Path) -> list[dict]:
     with path.open("rb") as fh:
         for record in ArchiveIterator(fh, no_record_parse=True):
             block = record.raw_stream.read()
-            rec = {"type": record.rec_type, "headers": dict(record.rec_headers.headers), "length": record.length,
-                   "block": block}
+            rec = {
+                "type": record.rec_type,
+                "headers": dict(record.rec_headers.headers),
+                "length": record.length,
+                "block": block,
+            }
             if record.rec_type in ("response", "revisit") and len(block) == record.length:
                 head, _, body = block.partition(b"\r\n\r\n")
                 lines = head.decode("latin-1").split("\r\n")
@@ -169,9 +182,9 @@ def texts(manifest, warc, jsonl) -> dict[str, str]:
 def _shingles(text: str, lang: str) -> set[str]:
     if lang in CJK:
         chars = re.sub(r"\s+", "", text)
-        return {chars[i:i + 5] for i in range(max(1, len(chars) - 4))}
+        return {chars[i : i + 5] for i in range(max(1, len(chars) - 4))}
     words = re.findall(r"\w+", text.lower())
-    return {" ".join(words[i:i + 5]) for i in range(max(1, len(words) - 4))}
+    return {" ".join(words[i : i + 5]) for i in range(max(1, len(words) - 4))}
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:
@@ -190,7 +203,9 @@ def test_regenerating_reproduces_the_committed_files_byte_for_byte(tmp_path):
     for name in GENERATED:
         assert (tmp_path / name).read_bytes() == (SAMPLES / name).read_bytes(), name
     # Nothing stale next to the committed files either.
-    committed = sorted(str(p.relative_to(SAMPLES)) for d in ("web", "jsonl") for p in (SAMPLES / d).rglob("*") if p.is_file())
+    committed = sorted(
+        str(p.relative_to(SAMPLES)) for d in ("web", "jsonl") for p in (SAMPLES / d).rglob("*") if p.is_file()
+    )
     assert committed == sorted(n for n in GENERATED if n != "cases.json")
 
 
@@ -204,7 +219,9 @@ def test_warc_files_are_gzip_member_per_record_with_fixed_headers(warc):
         data = (SAMPLES / name).read_bytes()
         members, pos = 0, 0
         while pos < len(data):
-            assert data[pos:pos + 4] == b"\x1f\x8b\x08\x00" and data[pos + 4:pos + 8] == b"\x00\x00\x00\x00", "mtime 0"
+            assert data[pos : pos + 4] == b"\x1f\x8b\x08\x00" and data[pos + 4 : pos + 8] == b"\x00\x00\x00\x00", (
+                "mtime 0"
+            )
             d = zlib.decompressobj(wbits=31)
             d.decompress(data[pos:])
             members += 1
@@ -259,7 +276,7 @@ def test_every_record_and_line_has_one_matching_entry(manifest, warc, jsonl):
             assert record["type"] == entry["warc_type"]
             assert record["headers"]["WARC-Target-URI"] == entry["url"]
             data = (SAMPLES / entry["file"]).read_bytes()
-            member = zlib.decompressobj(wbits=31).decompress(data[entry["offset"]:])
+            member = zlib.decompressobj(wbits=31).decompress(data[entry["offset"] :])
             assert member.startswith(b"WARC/1.1\r\n") and entry["url"].encode() in member
             if entry["case"] != "malformed":
                 assert record["status"] == entry["status"]
@@ -284,7 +301,9 @@ def test_every_record_and_line_has_one_matching_entry(manifest, warc, jsonl):
                     assert list(obj) == ["id", "text", "url", "date"]
                     assert obj["url"] == entry["url"] and obj["text"].strip()
                     assert re.fullmatch(r"2026-\d\d-\d\d", obj["date"])
-    responses = {(name, i) for name in WARC_FILES for i, r in enumerate(warc[name]) if r["type"] in ("response", "revisit")}
+    responses = {
+        (name, i) for name in WARC_FILES for i, r in enumerate(warc[name]) if r["type"] in ("response", "revisit")
+    }
     lines = {(name, i + 1) for name in JSONL_FILES for i in range(len(jsonl[name]))}
     assert seen == responses | lines
     ids = [e["id"] for e in manifest["entries"] if "id" in e]
@@ -411,7 +430,9 @@ def test_pii_is_present_and_only_reserved_or_test_values(manifest, texts):
                 digits = re.sub(r"\D", "", value)
                 assert re.search(r"55501\d\d$", digits) or re.fullmatch(r"02079460\d{3}", digits), value
     # No other document carries an e-mail address or an IP address.
-    others = [k for k, e in ((e["key"], e) for e in manifest["entries"] if "key" in e) if e["case"] != "pii" and k in texts]
+    others = [
+        k for k, e in ((e["key"], e) for e in manifest["entries"] if "key" in e) if e["case"] != "pii" and k in texts
+    ]
     for key in others:
         assert not re.search(r"[\w.]+@[\w-]+\.\w+", texts[key]), key
         assert not re.search(r"\b\d{1,3}(\.\d{1,3}){3}\b", texts[key]), key
@@ -424,15 +445,27 @@ def test_blocklist_cases(manifest, texts):
     blocked = _entries(manifest, "blocked_domain")
     assert len(blocked) >= 4
     host = lambda url: url.split("/")[2]  # noqa: E731
-    assert all(host(e["url"]) == manifest["blocked_domain"] or host(e["url"]).endswith("." + manifest["blocked_domain"])
-               for e in blocked)
-    assert not any(manifest["blocked_domain"] in e.get("url", "") for e in manifest["entries"] if e["case"] != "blocked_domain")
+    assert all(
+        host(e["url"]) == manifest["blocked_domain"] or host(e["url"]).endswith("." + manifest["blocked_domain"])
+        for e in blocked
+    )
+    assert not any(
+        manifest["blocked_domain"] in e.get("url", "") for e in manifest["entries"] if e["case"] != "blocked_domain"
+    )
 
 
 def test_low_quality_pages_show_their_fault(manifest, texts, warc):
     entries = _entries(manifest, "low_quality")
-    assert {e["subcase"] for e in entries} == {"keyword_stuffing", "repeated_lines", "link_farm", "lorem_ipsum",
-                                              "too_short", "symbols", "bullet_list", "no_punctuation"}
+    assert {e["subcase"] for e in entries} == {
+        "keyword_stuffing",
+        "repeated_lines",
+        "link_farm",
+        "lorem_ipsum",
+        "too_short",
+        "symbols",
+        "bullet_list",
+        "no_punctuation",
+    }
     for entry in entries:
         text = texts[entry["key"]]
         lines = text.split("\n")[1:]  # without the title
@@ -470,8 +503,13 @@ def test_records_that_are_not_documents(manifest, warc):
     assert record["headers"]["WARC-Payload-Digest"] == original["headers"]["WARC-Payload-Digest"]
     assert record["headers"]["WARC-Target-URI"] == original["headers"]["WARC-Target-URI"]
     variants = {e.get("variant") for e in manifest["entries"]}
-    assert {"charset=shift_jis", "meta-charset=euc-jp", "charset=gbk", "content-encoding=gzip",
-            "transfer-encoding=chunked"} <= variants
+    assert {
+        "charset=shift_jis",
+        "meta-charset=euc-jp",
+        "charset=gbk",
+        "content-encoding=gzip",
+        "transfer-encoding=chunked",
+    } <= variants
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -492,8 +530,11 @@ def test_pages_are_in_their_intended_languages(manifest, texts):
     normal = [e for e in manifest["entries"] if e["case"] in ("normal", "boilerplate")]
     hits = sum(label(texts[e["key"]]) == e["lang"] for e in normal)
     assert hits >= 0.95 * len(normal), f"{hits}/{len(normal)}"
-    prose = [e for e in manifest["entries"] if e["case"] in PROSE_CASES and e.get("subcase") != "adult_spam"
-             and e["key"] in texts]
+    prose = [
+        e
+        for e in manifest["entries"]
+        if e["case"] in PROSE_CASES and e.get("subcase") != "adult_spam" and e["key"] in texts
+    ]
     wrong = [(e["key"], e["lang"], label(texts[e["key"]])) for e in prose if label(texts[e["key"]]) != e["lang"]]
     assert len(wrong) <= 0.05 * len(prose), wrong
     assert all(e["lang"] not in KEPT for e in _entries(manifest, "other_language"))
@@ -514,7 +555,7 @@ def test_normal_documents_are_good_and_distinct(manifest, texts):
         if entry["lang"] == "en":
             assert len({"the", "be", "to", "of", "and", "that", "have", "with"} & set(words)) >= 2
         # Gopher repetition: duplicated 5-grams cover at most 15% of the characters.
-        grams = [tuple(words[i:i + 5]) for i in range(len(words) - 4)]
+        grams = [tuple(words[i : i + 5]) for i in range(len(words) - 4)]
         dup = {g for g in grams if grams.count(g) > 1}
         covered = {j for i, g in enumerate(grams) if g in dup for j in range(i, i + 5)}
         assert sum(len(words[j]) for j in covered) <= 0.15 * sum(map(len, words)), entry["key"]

@@ -44,8 +44,11 @@ def test_sample_recipe_accounts_for_every_planted_record(tmp_path, monkeypatch, 
         planted = sum(e["expect"] == f"drop:{stage}" for e in entries)
         assert stats["stages"][stage]["dropped"][reason]["records"] == planted
     sizes = dict(zip(table.column("url").to_pylist(), table.column("dup_cluster_size").to_pylist()))
-    near_groups = [urls for key, urls in groups.items() if any(
-        e["expect"] == "drop:near_dedup" and e["duplicate_of"] == key for e in entries)]
+    near_groups = [
+        urls
+        for key, urls in groups.items()
+        if any(e["expect"] == "drop:near_dedup" and e["duplicate_of"] == key for e in entries)
+    ]
     assert all(sizes[url] == len(urls) for urls in near_groups for url in urls & kept_urls)
     texts = dict(zip(table.column("url").to_pylist(), table.column("text").to_pylist()))
     redacted = [e for e in entries if e["expect"] == "keep_redacted" and e["url"] in kept_urls]
@@ -71,14 +74,19 @@ def test_sample_recipe_accounts_for_every_planted_record(tmp_path, monkeypatch, 
 
     languages = {e.get("lang") for e in entries if kept(e)}
     assert {"en", "ja", "zh", "de", "fr", "es"} <= languages
-    japanese = [t for t, u in zip(table.column("text").to_pylist(), table.column("url").to_pylist())
-                if any(e.get("url") == u and e.get("lang") == "ja" for e in entries)]
+    japanese = [
+        t
+        for t, u in zip(table.column("text").to_pylist(), table.column("url").to_pylist())
+        if any(e.get("url") == u and e.get("lang") == "ja" for e in entries)
+    ]
     assert japanese and all("\ufffd" not in t for t in japanese)  # Shift_JIS / EUC-JP pages decoded cleanly
 
     # The tokenizer: trained on the kept documents of every language; each kept document in the token shards.
     tokenizer = json.loads((out / "manifest.json").read_text())["tokenizer"]
     assert tokenizer["trained"] and tokenizer["dtype"] == "uint16" and (out / "tokenizer/tokenizer.model").exists()
-    tokens = pa.concat_tables(pa.ipc.open_file(pa.memory_map(str(out / s["path"]))).read_all() for s in tokenizer["shards"])
+    tokens = pa.concat_tables(
+        pa.ipc.open_file(pa.memory_map(str(out / s["path"]))).read_all() for s in tokenizer["shards"]
+    )
     assert {i for row in tokens.column("segment_ids").to_pylist() for i in row} == set(table.column("id").to_pylist())
     assert sum(tokenizer["tokens"].values()) == sum(len(r) for r in tokens.column("tokens").to_pylist())
     assert set(stats["tokenizer"]["sample"]) == set(table.column("lang").to_pylist())

@@ -9,10 +9,11 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from corpusforge.pipeline.config import CleanConfig, LanguageConfig
-from corpusforge.transforms.accounting import TALLY, CombineTallies
+from corpusforge.transforms.accounting import REJECTED, TALLY, CombineTallies
 from corpusforge.transforms.document import Document, make_doc_id
-from corpusforge.transforms.read import REJECTED
-from corpusforge.transforms.stages import CleanStage, LanguageStage, RunStage
+from corpusforge.transforms.filters.clean import CleanStage
+from corpusforge.transforms.filters.language import LanguageStage
+from corpusforge.transforms.stages import RunStage
 
 
 def doc(i: int, text: str) -> Document:
@@ -32,10 +33,15 @@ def test_clean_stage_rewrites_and_drops_empty_documents():
     docs = [doc(0, "CafÃ©  au\u200b lait\r\n"), doc(1, "\u200b \n\u00ad"), doc(2, "already clean")]
     with TestPipeline() as p:
         result = p | beam.Create(docs) | RunStage(CleanStage(CleanConfig()))
-        assert_that(result.documents | beam.Map(lambda d: (d.meta["offset"], d.text)),
-                    equal_to([(0, "Café au lait"), (2, "already clean")]))
-        assert_that(counts(result[TALLY]), equal_to([{"clean/in": 3, "clean/out": 2, "clean/dropped:empty_after_cleaning": 1}]),
-                    label="Tallies")
+        assert_that(
+            result.documents | beam.Map(lambda d: (d.meta["offset"], d.text)),
+            equal_to([(0, "Café au lait"), (2, "already clean")]),
+        )
+        assert_that(
+            counts(result[TALLY]),
+            equal_to([{"clean/in": 3, "clean/out": 2, "clean/dropped:empty_after_cleaning": 1}]),
+            label="Tallies",
+        )
 
 
 def test_language_stage_annotates_and_drops(shared_data):
@@ -47,15 +53,19 @@ def test_language_stage_annotates_and_drops(shared_data):
     with TestPipeline() as p:
         result = p | beam.Create(docs) | RunStage(LanguageStage(config))
         assert_that(result.documents | beam.Map(lambda d: d.meta["lang"]), equal_to(["en"] * 5 + ["ja"] * 4))
-        assert_that(counts(result[TALLY]),
-                    equal_to([{"language/in": 12, "language/out": 9, "language/dropped:language_not_kept": 3}]),
-                    label="Tallies")
+        assert_that(
+            counts(result[TALLY]),
+            equal_to([{"language/in": 12, "language/out": 9, "language/dropped:language_not_kept": 3}]),
+            label="Tallies",
+        )
 
     annotate = dataclasses.replace(config, annotate_only=True)
     with TestPipeline() as p:
         result = p | beam.Create(docs) | RunStage(LanguageStage(annotate))
-        assert_that(result.documents | beam.Map(lambda d: (d.meta["lang"], 0.65 <= d.meta["lang_score"] <= 1.001)),
-                    equal_to([("en", True)] * 5 + [("de", True)] * 3 + [("ja", True)] * 4))
+        assert_that(
+            result.documents | beam.Map(lambda d: (d.meta["lang"], 0.65 <= d.meta["lang_score"] <= 1.001)),
+            equal_to([("en", True)] * 5 + [("de", True)] * 3 + [("ja", True)] * 4),
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,8 +88,11 @@ def test_a_document_that_breaks_a_stage_is_dead_lettered_alone():
     with TestPipeline() as p:
         result = p | beam.Create(docs) | RunStage(_Fragile())
         assert_that(result.documents | beam.Map(lambda d: d.meta["offset"]), equal_to([0, 1, 2, 4, 5, 6, 7]))
-        assert_that(result[REJECTED] | beam.Map(lambda r: (r.stage, r.reason, r.offset, r.detail)),
-                    equal_to([("fragile", "stage_error", 3, "ValueError: boom")]), label="DeadLetters")
+        assert_that(
+            result[REJECTED] | beam.Map(lambda r: (r.stage, r.reason, r.offset, r.detail)),
+            equal_to([("fragile", "stage_error", 3, "ValueError: boom")]),
+            label="DeadLetters",
+        )
 
 
 def c4_documents(shared_data, n: int) -> list[Document]:
@@ -91,9 +104,8 @@ def c4_documents(shared_data, n: int) -> list[Document]:
 
 def test_quality_stage_drops_with_the_rule_and_rewrites_c4_lines(shared_data):
     from corpusforge.pipeline.config import QualityConfig
-    from corpusforge.transforms.presets import PRESETS, run_steps
-    from corpusforge.transforms.quality import C4_LINE_RULES
-    from corpusforge.transforms.stages import QualityStage
+    from corpusforge.transforms.filters.quality import PRESETS, QualityStage, run_steps
+    from corpusforge.transforms.filters.reference import C4_LINE_RULES
 
     cookie_line = "We use cookies to improve your experience on our site today."
     docs = c4_documents(shared_data, 60) + [doc(100, "Buy now!!! " * 30)]
@@ -108,8 +120,11 @@ def test_quality_stage_drops_with_the_rule_and_rewrites_c4_lines(shared_data):
     with TestPipeline() as p:
         result = p | beam.Create(docs) | RunStage(QualityStage(QualityConfig(enabled=True, preset="fineweb")))
         assert_that(result.documents | beam.Map(lambda d: (d.meta["offset"], d.text)), equal_to(kept))
-        assert_that(counts(result[TALLY]),
-                    equal_to([{"quality/in": len(docs), "quality/out": len(kept), **reasons}]), label="Tallies")
+        assert_that(
+            counts(result[TALLY]),
+            equal_to([{"quality/in": len(docs), "quality/out": len(kept), **reasons}]),
+            label="Tallies",
+        )
 
     annotate = QualityConfig(enabled=True, preset="fineweb", annotate_only=True)
     with TestPipeline() as p:
@@ -133,8 +148,7 @@ def test_per_language_thresholds_from_config(shared_data):
     import pytest
 
     from corpusforge.pipeline.config import ConfigError, QualityConfig
-    from corpusforge.transforms.presets import run_steps
-    from corpusforge.transforms.stages import QualityStage
+    from corpusforge.transforms.filters.quality import QualityStage, run_steps
 
     default = QualityStage(QualityConfig(enabled=True, preset="multilingual"))
     strict = QualityStage(QualityConfig(enabled=True, preset="multilingual", by_lang={"ja": {"min_doc_words": 10_000}}))

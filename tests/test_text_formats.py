@@ -18,11 +18,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import zstandard
+from conftest import SHARED_DATA as DATA  # noqa: E402
 
 from corpusforge.transforms.document import Document, Rejection, SourceFile, Verdict, make_doc_id
-from corpusforge.transforms.text_formats import iter_jsonl, iter_parquet, iter_text, open_decompressed
-
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+from corpusforge.transforms.io.text_formats import iter_jsonl, iter_parquet, iter_text, open_decompressed
 
 DOC = "doc"
 DEAD = Verdict.DEAD_LETTER
@@ -74,6 +73,7 @@ COMPRESS = {"": lambda d: d, ".gz": gzip.compress, ".zst": lambda d: zstandard.Z
 # --- real files -----------------------------------------------------------------------------------------
 
 
+@pytest.mark.real_data
 def test_c4_demo_every_line_becomes_its_document():
     path = DATA / "text/llama-factory-web/c4_demo.jsonl"
     raw = path.read_bytes()
@@ -95,6 +95,7 @@ def test_c4_demo_every_line_becomes_its_document():
         "provided_documents_000.json.gz",
     ],
 )
+@pytest.mark.real_data
 def test_dolma_gzip_jsonl_matches_json_loads(name):
     path = DATA / "text/dolma-cc-en" / name
     raw = gzip.decompress(path.read_bytes())
@@ -106,6 +107,7 @@ def test_dolma_gzip_jsonl_matches_json_loads(name):
     ]
 
 
+@pytest.mark.real_data
 def test_alpaca_seed_tasks_with_another_text_field():
     path = DATA / "sft/stanford-alpaca/seed_tasks.jsonl"
     records = [json.loads(line) for line in path.read_bytes().splitlines()]
@@ -114,6 +116,7 @@ def test_alpaca_seed_tasks_with_another_text_field():
     assert [(d.text, d.source_id) for d in items] == [(r["instruction"], r["id"]) for r in records]
 
 
+@pytest.mark.real_data
 def test_real_text_files_bom_and_crlf():
     botchan = DATA / "text/sentencepiece-novels/botchan.txt"
     [doc] = read(iter_text, botchan, DATA)
@@ -193,7 +196,11 @@ def test_jsonl_one_outcome_per_line_at_its_offset(tmp_path, suffix):
         "field 'text' is number, not a string",
     ]
     assert [i.record_id for i in items if isinstance(i, Rejection) and i.reason == "missing_text"] == [
-        None, None, "no-text", "5", None,
+        None,
+        None,
+        "no-text",
+        "5",
+        None,
     ]
 
 
@@ -305,8 +312,7 @@ def test_multi_frame_zstd_with_frames_split_mid_line(tmp_path):
     assert len(zstandard.ZstdDecompressor().decompress(compressed)) == 1000  # the one-shot trap
     items = read(iter_jsonl, write(tmp_path / "frames.jsonl.zstd", compressed))
     assert [outcome(d) for d in items] == [
-        (DOC, offset, json.loads(line)["text"])
-        for offset, line in zip(line_starts(LINES), LINES.splitlines())
+        (DOC, offset, json.loads(line)["text"]) for offset, line in zip(line_starts(LINES), LINES.splitlines())
     ]
 
 
@@ -454,9 +460,7 @@ def test_text_whole_file_and_blank_file(tmp_path):
     assert [outcome(i) for i in read(iter_text, write(tmp_path / "a.txt", b"one\n\ntwo\n"))] == [
         (DOC, 0, "one\n\ntwo\n")
     ]
-    assert [outcome(i) for i in read(iter_text, write(tmp_path / "b.txt", b" \n\r\n"))] == [
-        (SKIP, "blank_file", 0, 4)
-    ]
+    assert [outcome(i) for i in read(iter_text, write(tmp_path / "b.txt", b" \n\r\n"))] == [(SKIP, "blank_file", 0, 4)]
     assert read(iter_text, write(tmp_path / "c.txt", b""), split="blank_line") == []
 
 

@@ -23,7 +23,9 @@ LINGUA_TRAIN_LINES = 100  # per language; the rest of each file is held out for 
 
 def lingua(shared_data) -> dict[str, list[str]]:
     folder = shared_data / "langid/lingua-sentences"
-    return {p.stem: p.read_text(encoding="utf-8").splitlines() for p in sorted(folder.glob("*.txt")) if p.stem != "LICENSE"}
+    return {
+        p.stem: p.read_text(encoding="utf-8").splitlines() for p in sorted(folder.glob("*.txt")) if p.stem != "LICENSE"
+    }
 
 
 def novel_lines(shared_data) -> list[str]:
@@ -76,8 +78,13 @@ def test_round_trip_on_held_out_multilingual_text(shared_data, multilingual_mode
 
 
 def test_round_trip_with_nfkc_and_bpe(shared_data):
-    config = dataclasses.replace(SMALL, model_type="bpe", normalization_rule_name="nmt_nfkc", vocab_size=2000,
-                                 user_defined_symbols=("<|user|>", "<|assistant|>"))
+    config = dataclasses.replace(
+        SMALL,
+        model_type="bpe",
+        normalization_rule_name="nmt_nfkc",
+        vocab_size=2000,
+        user_defined_symbols=("<|user|>", "<|assistant|>"),
+    )
     text = (shared_data / "text/sentencepiece-novels/botchan.txt").read_text(encoding="utf-8").splitlines()
     sp = SentencePieceModel(train_model(text[:2000], config, seed=0)).processor
     others = lingua(shared_data)
@@ -115,8 +122,10 @@ def test_training_sentences_order_and_bounds():
     docs = [SampledDocument(0.5, "b", "de", "zwei\n\n drei \n" + "x" * 50), SampledDocument(0.1, "a", "en", "one\ntwo")]
     sample = training_sentences(docs, max_sentences=10, max_bytes=100, max_sentence_bytes=20)
     assert sample.sentences == ["one\ntwo", "zwei\n\n drei"]  # key order; runs of lines, stripped; long line out
-    assert sample.by_language == {"de": {"documents": 1, "sentences": 1, "bytes": 11, "long_lines": 1},
-                                  "en": {"documents": 1, "sentences": 1, "bytes": 7, "long_lines": 0}}
+    assert sample.by_language == {
+        "de": {"documents": 1, "sentences": 1, "bytes": 11, "long_lines": 1},
+        "en": {"documents": 1, "sentences": 1, "bytes": 7, "long_lines": 0},
+    }
     bounded = {"max_sentence_bytes": 20}
     assert training_sentences(docs, max_sentences=1, max_bytes=100, **bounded).sentences == ["one\ntwo"]
     assert training_sentences(docs, max_sentences=10, max_bytes=10, **bounded).sentences == ["one\ntwo"]
@@ -136,7 +145,9 @@ def test_split_is_a_stable_hash_fraction():
 def unpack(table: pa.Table, ids: list[str]) -> dict[str, list[int]]:
     """Each document's tokens, rebuilt from the packed rows and their segments."""
     tokens: dict[str, list[int]] = {i: [] for i in ids}
-    for row, starts, seg_ids in zip(*(table.column(c).to_pylist() for c in ("tokens", "segment_starts", "segment_ids"))):
+    for row, starts, seg_ids in zip(
+        *(table.column(c).to_pylist() for c in ("tokens", "segment_starts", "segment_ids"))
+    ):
         assert starts[0] == 0 and starts == sorted(set(starts))
         for start, end, doc_id in zip(starts, [*starts[1:], len(row)], seg_ids):
             tokens[doc_id] += row[start:end]
@@ -148,7 +159,9 @@ def test_packing_keeps_every_document_once_in_order(seq_len):
     rng = np.random.default_rng(seq_len)
     docs = [np.append(rng.integers(3, 60_000, size=n), 2).astype(np.uint16) for n in rng.integers(0, 150, size=40)]
     ids = [f"doc{i:02d}" for i in range(len(docs))]
-    table = pa.ipc.open_file(pa.BufferReader(table_bytes(packed_table(ids, docs, seq_len=seq_len, dtype=np.uint16)))).read_all()
+    table = pa.ipc.open_file(
+        pa.BufferReader(table_bytes(packed_table(ids, docs, seq_len=seq_len, dtype=np.uint16)))
+    ).read_all()
     assert table.schema.field("tokens").type == pa.list_(pa.uint16())
     lengths = [len(r) for r in table.column("tokens").to_pylist()]
     assert all(n == seq_len for n in lengths[:-1]) and 0 < lengths[-1] <= seq_len

@@ -55,7 +55,9 @@ def test_pipeline_tokens_same_with_one_or_two_workers_and_match_the_documents(
     for path in files:
         data = (tmp_path / "out1" / path).read_bytes()
         assert data == (tmp_path / "out2" / path).read_bytes(), path
-        assert hashlib.sha256(data).hexdigest() == next(f["sha256"] for f in section["files"] + section["shards"] if f["path"] == path)
+        assert hashlib.sha256(data).hexdigest() == next(
+            f["sha256"] for f in section["files"] + section["shards"] if f["path"] == path
+        )
 
     out = tmp_path / "out1"
     sp = spm.SentencePieceProcessor(model_file=str(out / "tokenizer/tokenizer.model"))
@@ -73,7 +75,9 @@ def test_pipeline_tokens_same_with_one_or_two_workers_and_match_the_documents(
         rows = table.column("tokens").to_pylist()
         assert all(len(r) <= 256 for r in rows)
         assert sum(map(len, rows)) == section["tokens"][split]
-        for row, starts, ids in zip(rows, table.column("segment_starts").to_pylist(), table.column("segment_ids").to_pylist()):
+        for row, starts, ids in zip(
+            rows, table.column("segment_starts").to_pylist(), table.column("segment_ids").to_pylist()
+        ):
             for start, end, doc_id in zip(starts, [*starts[1:], len(row)], ids):
                 rebuilt.setdefault(doc_id, []).extend(row[start:end])
     assert rebuilt.keys() == texts.keys()  # every kept document, in exactly one split (ids are unique here)
@@ -93,7 +97,9 @@ def test_pipeline_tokens_same_with_one_or_two_workers_and_match_the_documents(
     assert all(audit["languages"][lang]["held_out"] for lang in LANGUAGES)
     assert all(audit["languages"][lang]["unk_rate"] == 0 for lang in LANGUAGES)  # byte fallback
     assert audit["languages"]["ja"]["bytes_per_token"] > audit["languages"]["en"]["bytes_per_token"] / 2
-    assert audit["vocabulary"]["size"] == 3000 and audit["vocabulary"]["rare_pieces"] == len(audit["vocabulary"]["rare"])
+    assert audit["vocabulary"]["size"] == 3000 and audit["vocabulary"]["rare_pieces"] == len(
+        audit["vocabulary"]["rare"]
+    )
 
 
 def docs_of(texts: list[str]) -> list[Document]:
@@ -114,7 +120,8 @@ def test_existing_model_one_row_per_document(shared_data, botchan_model, tmp_pat
     config = TokenizerConfig(enabled=True, model_path=str(botchan_model), output="documents", validation_fraction=0.0)
     with TestPipeline(options=beam.options.pipeline_options.PipelineOptions(IN_MEMORY)) as p:
         section = (
-            p | beam.Create(docs_of(texts))
+            p
+            | beam.Create(docs_of(texts))
             | TokenizeCorpus(config, out_dir=str(tmp_path), seed=0, model=existing_model(str(botchan_model)))
         )
         assert_that(section | beam.Map(lambda s: (s[0], s[1]["manifest"]["trained"])), equal_to([(SECTION, False)]))
@@ -162,4 +169,3 @@ def test_cli_refuses_a_missing_model(shared_data, tmp_path, capsys):
     assert main(["run", str(config), "--output", str(tmp_path / "out"), "--quiet", "--", *IN_MEMORY]) == 2
     assert "tokenizer.model_path: no such file" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
-

@@ -19,10 +19,10 @@ import brotli
 import pytest
 from warcio.archiveiterator import ArchiveIterator as WarcioIterator
 
-from corpusforge.transforms import http
-from corpusforge.transforms.arc import iso_date, iter_arc
 from corpusforge.transforms.document import Rejection, SourceFile, Verdict, WebPage
-from corpusforge.transforms.warc import iter_warc
+from corpusforge.transforms.io import http
+from corpusforge.transforms.io.arc import iso_date, iter_arc
+from corpusforge.transforms.io.warc import iter_warc
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 WARC_DIR = DATA / "warc"
@@ -117,12 +117,16 @@ def urls(items) -> list[str | None]:
 # --- real files ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.real_data
+@pytest.mark.real_data
 def test_shared_data_is_there():
     assert WARC_DIR.is_dir(), f"{WARC_DIR} is missing: real-data tests must not be skipped"
     assert len(WARC_FILES) >= 19 and len(ARC_FILES) == 2
 
 
 @pytest.mark.parametrize("path", ALL_FILES, ids=_id)
+@pytest.mark.real_data
+@pytest.mark.real_data
 def test_every_shared_file_reads_cleanly(path):
     items = read(path)
     assert items
@@ -131,6 +135,8 @@ def test_every_shared_file_reads_cleanly(path):
 
 
 @pytest.mark.parametrize("path", WARC_FILES, ids=_id)
+@pytest.mark.real_data
+@pytest.mark.real_data
 def test_one_item_per_record_as_warcio_counts(path):
     """Same records as warcio: one item each, in order, with its offset and id; same response records."""
     expected = warcio_records(path)
@@ -164,6 +170,8 @@ def test_page_bodies_are_decoded_as_warcio_decodes_them(path):
         ("aut/example.warc.gz", 94, 36, {"http_status_4xx": 40, "http_status_3xx": 7, "non_html_content_type": 122}),
     ],
 )
+@pytest.mark.real_data
+@pytest.mark.real_data
 def test_expected_pages(name, html, text, skipped):
     items = read(WARC_DIR / name)
     kinds = collections.Counter(i.content_type for i in items if isinstance(i, WebPage))
@@ -174,6 +182,8 @@ def test_expected_pages(name, html, text, skipped):
     assert page.url.startswith("http") and page.fetch_date and page.record_id.startswith("urn:")
 
 
+@pytest.mark.real_data
+@pytest.mark.real_data
 def test_clueweb_quirks():
     """ClueWeb09: WARC/0.18, LF-only HTTP heads, `Content-Encoding: gzip` on bodies stored decoded."""
     page = next(i for i in read(WARC_DIR / "resiliparse/clueweb-quirk.warc.gz") if isinstance(i, WebPage))
@@ -181,6 +191,8 @@ def test_clueweb_quirks():
     assert page.fetch_date == "2008-10-294T05:21:46-0700"  # as given, however odd
 
 
+@pytest.mark.real_data
+@pytest.mark.real_data
 def test_wet_conversion_is_a_text_page():
     items = read(WARC_DIR / "whirlwind/whirlwind.warc.wet.gz")
     assert outcomes(items) == ["warc_warcinfo", "page"]
@@ -194,11 +206,15 @@ def test_wet_conversion_is_a_text_page():
 
 
 @pytest.mark.parametrize("name, count", [("warcio/example.warc", 1), ("aut/issue-493.warc", 5)])
+@pytest.mark.real_data
+@pytest.mark.real_data
 def test_revisits_are_skipped(name, count):
     revisits = [i for i in read(WARC_DIR / name) if outcome(i) == "warc_revisit"]
     assert len(revisits) == count and all(r.verdict == Verdict.SKIPPED for r in revisits)
 
 
+@pytest.mark.real_data
+@pytest.mark.real_data
 def test_chunked_transfer_encoding_is_removed():
     (page,) = [i for i in read(WARC_DIR / "warcio/example-iana.org-chunked.warc") if isinstance(i, WebPage)]
     assert page.body.startswith(b"<!doctype html>") and page.body.endswith(b"</html>\n")
@@ -207,6 +223,8 @@ def test_chunked_transfer_encoding_is_removed():
     assert all(p.body.lstrip()[:1] == b"<" for p in dolma)
 
 
+@pytest.mark.real_data
+@pytest.mark.real_data
 def test_resource_record_is_a_page():
     items = read(WARC_DIR / "warcio/example-resource.warc.gz")
     assert outcomes(items) == ["warc_warcinfo", "warc_warcinfo", "page"]
@@ -223,16 +241,22 @@ def test_resource_record_is_a_page():
     ],
 )
 def test_resources_under_non_web_uris_are_crawler_metadata(tmp_path, url, expected):
-    record = warc_record("resource", url, b"2024-05-18 01:58:10 fetching http://example.com/", content_type="text/plain")
+    record = warc_record(
+        "resource", url, b"2024-05-18 01:58:10 fetching http://example.com/", content_type="text/plain"
+    )
     assert outcomes(read(write(tmp_path, [record], gz=False))) == [expected]
 
 
+@pytest.mark.real_data
+@pytest.mark.real_data
 def test_compressed_and_plain_file_agree():
     plain, compressed = read(WARC_DIR / "warcio/example.warc"), read(WARC_DIR / "warcio/example.warc.gz")
     assert outcomes(plain) == outcomes(compressed)
     assert [p.body for p in plain if isinstance(p, WebPage)] == [p.body for p in compressed if isinstance(p, WebPage)]
 
 
+@pytest.mark.real_data
+@pytest.mark.real_data
 def test_beam_filesystem_stream():
     from apache_beam.io.filesystem import CompressionTypes
     from apache_beam.io.filesystems import FileSystems
@@ -257,7 +281,11 @@ def test_arc_matches_its_warc_conversion(path):
     for a, w in zip(arc[1:], warc[1:]):
         if isinstance(a, WebPage):
             assert (a.url, a.fetch_date, a.content_type, a.charset, a.body) == (
-                w.url, w.fetch_date, w.content_type, w.charset, w.body
+                w.url,
+                w.fetch_date,
+                w.content_type,
+                w.charset,
+                w.body,
             )
             assert a.record_id is None
     offsets = [i.offset for i in arc]  # one gzip member: offsets in the uncompressed data, all distinct
@@ -484,8 +512,16 @@ def test_record_types(tmp_path):
     ]
     items = read(write(tmp_path, records, gz=False))
     assert outcomes(items) == [
-        "warc_warcinfo", "warc_request", "warc_metadata", "warc_revisit", "warc_continuation", "warc_unknown",
-        "page", "non_html_content_type", "page", "non_html_content_type",
+        "warc_warcinfo",
+        "warc_request",
+        "warc_metadata",
+        "warc_revisit",
+        "warc_continuation",
+        "warc_unknown",
+        "page",
+        "non_html_content_type",
+        "page",
+        "non_html_content_type",
     ]
     assert all(i.verdict == Verdict.SKIPPED for i in items if isinstance(i, Rejection))
     assert (items[6].body, items[6].is_text) == (b"<html>resource</html>", False)
@@ -500,7 +536,7 @@ def test_record_types(tmp_path):
         (b"503 Service Unavailable", b"text/html", "http_status_5xx"),
         (b"206 Partial Content", b"text/html", "http_status_other"),
         (b"200 OK", b"image/png", "non_html_content_type"),
-        (b"200 OK", b"Application/XHTML+XML; charset=\"ISO-8859-1\"", "page"),
+        (b"200 OK", b'Application/XHTML+XML; charset="ISO-8859-1"', "page"),
         (b"200 OK", b"text/plain", "page"),
     ],
 )

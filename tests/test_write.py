@@ -10,7 +10,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from corpusforge.transforms.document import Document, Rejection, Verdict, make_doc_id
-from corpusforge.transforms.write import (
+from corpusforge.transforms.io.write import (
     WriteArrowShards,
     WriteDeadLetters,
     document_schema,
@@ -18,7 +18,13 @@ from corpusforge.transforms.write import (
     shard_of,
 )
 
-TEXTS = ["Hello world. " * 40, "日本語の文章です。" * 30, "Ein kurzer Satz.", "x" * 5000, "Último párrafo, con acentos."]
+TEXTS = [
+    "Hello world. " * 40,
+    "日本語の文章です。" * 30,
+    "Ein kurzer Satz.",
+    "x" * 5000,
+    "Último párrafo, con acentos.",
+]
 
 
 def make_docs(n=40):
@@ -39,9 +45,7 @@ def make_docs(n=40):
 def write(docs, out_dir, **kwargs):
     with TestPipeline() as p:
         infos = p | beam.Create(docs, reshuffle=False) | WriteArrowShards(str(out_dir), **kwargs)
-        assert_that(
-            infos.main | beam.Map(lambda s: s["rows"]) | beam.CombineGlobally(sum), equal_to([len(docs)])
-        )
+        assert_that(infos.main | beam.Map(lambda s: s["rows"]) | beam.CombineGlobally(sum), equal_to([len(docs)]))
     return sorted((out_dir / "documents").glob("*.arrow"))
 
 
@@ -94,7 +98,9 @@ def test_shards_load_in_datasets_polars_duckdb(tmp_path):
 
     import datasets
 
-    ds = datasets.load_dataset("arrow", data_files=[str(p) for p in paths], split="train", cache_dir=str(tmp_path / "hf"))
+    ds = datasets.load_dataset(
+        "arrow", data_files=[str(p) for p in paths], split="train", cache_dir=str(tmp_path / "hf")
+    )
     assert sorted(ds["id"]) == expected and ds.features["text"].dtype == "string"
 
     import polars as pl
@@ -127,7 +133,8 @@ def test_dead_letters_file_sorted_and_always_written(tmp_path):
         assert_that(info | beam.Map(lambda i: (i["path"], i["rows"])), equal_to([("rejects/dead_letters.jsonl", 2)]))
     lines = [json.loads(line) for line in (tmp_path / "rejects/dead_letters.jsonl").read_text().splitlines()]
     assert [(r["source"], r["reason"], r["verdict"]) for r in lines] == [
-        ("a.jsonl", "invalid_json", "dead_letter"), ("b.warc.gz", "truncated_record", "dead_letter")
+        ("a.jsonl", "invalid_json", "dead_letter"),
+        ("b.warc.gz", "truncated_record", "dead_letter"),
     ]
     with TestPipeline() as p:
         p | beam.Create([], reshuffle=False) | WriteDeadLetters(str(tmp_path / "none"))

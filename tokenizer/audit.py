@@ -22,21 +22,29 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import sentencepiece as spm
 
-from corpusforge.transforms.multilingual import units
+from corpusforge.transforms.filters.multilingual import units
 
 # Per-document measures, summed per (language, held out): an int64 vector in this order.
 MEASURES = ("documents", "bytes", "words", "tokens", "byte_tokens", "unk_tokens")
 _MAX_LISTED = 500  # rare pieces listed by name in stats.json; the count covers them all
 
 
-def document_measures(text: str, tokens: np.ndarray, *, byte_mask: np.ndarray, unk_id: int,
-                      count_words: bool = True) -> np.ndarray:
+def document_measures(
+    text: str, tokens: np.ndarray, *, byte_mask: np.ndarray, unk_id: int, count_words: bool = True
+) -> np.ndarray:
     """MEASURES for one document (words only if `count_words`); `tokens` ends with EOS, which is not counted."""
     body = tokens[:-1]
-    return np.array([
-        1, len(text.encode("utf-8")), len(units(text)) if count_words else 0, len(body), int(byte_mask[body].sum()),
-        int(np.count_nonzero(body == unk_id)),
-    ], dtype=np.int64)
+    return np.array(
+        [
+            1,
+            len(text.encode("utf-8")),
+            len(units(text)) if count_words else 0,
+            len(body),
+            int(byte_mask[body].sum()),
+            int(np.count_nonzero(body == unk_id)),
+        ],
+        dtype=np.int64,
+    )
 
 
 def language_report(totals: Mapping[tuple[str, bool], np.ndarray]) -> dict[str, dict[str, float | int | bool]]:
@@ -74,8 +82,12 @@ def vocabulary_report(processor: spm.SentencePieceProcessor, counts: np.ndarray,
         "rare_max_count": max_count,
         "rare_pieces": len(rare),
         "rare": [
-            {"id": int(i), "piece": processor.id_to_piece(int(i)), "count": int(counts[i]),
-             "score": round(processor.get_score(int(i)), 4)}
+            {
+                "id": int(i),
+                "piece": processor.id_to_piece(int(i)),
+                "count": int(counts[i]),
+                "score": round(processor.get_score(int(i)), 4),
+            }
             for i in rare[:_MAX_LISTED]
         ],
     }

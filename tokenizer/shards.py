@@ -38,22 +38,28 @@ def packed_table(ids: Sequence[str], docs: Sequence[np.ndarray], *, seq_len: int
     """Documents (in row order) packed into `seq_len` sequences, with their boundaries."""
     packed = pack(docs, seq_len)
     segment_ids = pa.array(np.asarray(ids, dtype=object)[packed.segment_docs] if len(ids) else [], pa.string())
-    return pa.table({
-        "tokens": _lists(pa.array(packed.tokens.astype(dtype, copy=False)), packed.row_offsets),
-        "segment_starts": _lists(pa.array(packed.segment_starts), packed.segment_offsets),
-        "segment_ids": _lists(segment_ids, packed.segment_offsets),
-    })
+    return pa.table(
+        {
+            "tokens": _lists(pa.array(packed.tokens.astype(dtype, copy=False)), packed.row_offsets),
+            "segment_starts": _lists(pa.array(packed.segment_starts), packed.segment_offsets),
+            "segment_ids": _lists(segment_ids, packed.segment_offsets),
+        }
+    )
 
 
-def documents_table(ids: Sequence[str], langs: Sequence[str], docs: Sequence[np.ndarray], *, dtype: np.dtype) -> pa.Table:
+def documents_table(
+    ids: Sequence[str], langs: Sequence[str], docs: Sequence[np.ndarray], *, dtype: np.dtype
+) -> pa.Table:
     """One row per document: id, lang and its tokens."""
     lengths = np.array([len(d) for d in docs], dtype=np.int64)
     tokens = np.concatenate(docs).astype(dtype, copy=False) if docs else np.zeros(0, dtype)
-    return pa.table({
-        "id": pa.array(list(ids), pa.string()),
-        "lang": pa.array(list(langs), pa.string()),
-        "tokens": _lists(pa.array(tokens), np.append(0, np.cumsum(lengths))),
-    })
+    return pa.table(
+        {
+            "id": pa.array(list(ids), pa.string()),
+            "lang": pa.array(list(langs), pa.string()),
+            "tokens": _lists(pa.array(tokens), np.append(0, np.cumsum(lengths))),
+        }
+    )
 
 
 def table_bytes(table: pa.Table) -> memoryview:

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import dataclasses
 import io
-from typing import Any
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import sentencepiece as spm
 import xxhash
@@ -97,8 +97,9 @@ def line_runs(text: str, max_bytes: int) -> tuple[list[str], int]:
     return [r.strip() for r in runs if r.strip()], long_lines
 
 
-def training_sentences(docs: Iterable[SampledDocument], *, max_sentences: int, max_bytes: int,
-                       max_sentence_bytes: int) -> TrainingSample:
+def training_sentences(
+    docs: Iterable[SampledDocument], *, max_sentences: int, max_bytes: int, max_sentence_bytes: int
+) -> TrainingSample:
     """The documents in key order as SentencePiece "sentences", cut at `max_sentences` or `max_bytes`.
 
     A sentence is a run of whole lines up to `max_sentence_bytes` (`line_runs`), not a single line: the
@@ -161,4 +162,3 @@ def train_model(sentences: Iterable[str], config: TokenizerConfig, *, seed: int)
     model = io.BytesIO()
     spm.SentencePieceTrainer.train(sentence_iterator=iter(sentences), model_writer=model, **trainer_options(config))
     return model.getvalue()
-

@@ -31,13 +31,23 @@ from corpusforge.pipeline.config import ConfigError, TokenizerConfig
 from corpusforge.tokenizer.audit import document_measures, language_report, sum_counts, vocabulary_report
 from corpusforge.tokenizer.encode import TRAIN, VALIDATION, SentencePieceModel, split_of, token_dtype
 from corpusforge.tokenizer.shards import (
-    MODEL_FILE, VOCAB_FILE, documents_table, packed_table, table_bytes, token_shard_name,
+    MODEL_FILE,
+    VOCAB_FILE,
+    documents_table,
+    packed_table,
+    table_bytes,
+    token_shard_name,
 )
 from corpusforge.tokenizer.train import (
-    UNDETERMINED, SampledDocument, language_rates, sample_key, train_model, training_sentences,
+    UNDETERMINED,
+    SampledDocument,
+    language_rates,
+    sample_key,
+    train_model,
+    training_sentences,
 )
 from corpusforge.transforms.document import Document
-from corpusforge.transforms.write import atomic_write, file_info, shard_of
+from corpusforge.transforms.io.write import atomic_write, file_info, shard_of
 
 SECTION = "tokenizer"  # the manifest and stats key
 AUDIT = "audit"  # tagged output of TokenizeDocuments: ((lang, held_out), measures)
@@ -124,8 +134,10 @@ class TrainTokenizer(beam.PTransform):
             | "LanguageBytes" >> beam.Map(lambda d: (lang_of(d), len(d.text.encode("utf-8"))))
             | "SumPerLanguage" >> beam.CombinePerKey(sum)
             | "ToDict" >> beam.combiners.ToDict()
-            | "Rates" >> beam.Map(lambda sizes: language_rates(
-                sizes, budget=config.sample_max_bytes, alpha=config.sampling_alpha))
+            | "Rates"
+            >> beam.Map(
+                lambda sizes: language_rates(sizes, budget=config.sample_max_bytes, alpha=config.sampling_alpha)
+            )
         )  # {lang: sampling rate}
 
         def sample(doc: Document, rates: dict[str, float]) -> Iterable[SampledDocument]:
@@ -134,8 +146,12 @@ class TrainTokenizer(beam.PTransform):
                 yield SampledDocument(key, doc.id, lang_of(doc), doc.text)
 
         def train(docs: list[SampledDocument], rates: dict[str, float]) -> TokenizerModel:
-            sample = training_sentences(docs, max_sentences=config.sample_max_sentences,
-                                        max_bytes=config.sample_max_bytes, max_sentence_bytes=config.max_sentence_length)
+            sample = training_sentences(
+                docs,
+                max_sentences=config.sample_max_sentences,
+                max_bytes=config.sample_max_bytes,
+                max_sentence_bytes=config.max_sentence_length,
+            )
             if not sample.sentences:
                 return TokenizerModel(model_bytes=b"", trained=True, rates=rates)
             try:
@@ -146,8 +162,9 @@ class TrainTokenizer(beam.PTransform):
                     f"for the corpus?): {e}"
                 ) from None
             vocab_size = SentencePieceModel(model_bytes).vocab_size
-            return TokenizerModel(model_bytes=model_bytes, trained=True, vocab_size=vocab_size, rates=rates,
-                                  sample=sample.by_language)
+            return TokenizerModel(
+                model_bytes=model_bytes, trained=True, vocab_size=vocab_size, rates=rates, sample=sample.by_language
+            )
 
         return (
             docs
@@ -241,7 +258,8 @@ class TokenizeDocuments(beam.PTransform):
         return (
             docs
             | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=_MAX_BATCH)
-            | "Encode" >> beam.ParDo(self._fn, model=beam.pvalue.AsSingleton(self._model)).with_outputs(AUDIT, main="main")
+            | "Encode"
+            >> beam.ParDo(self._fn, model=beam.pvalue.AsSingleton(self._model)).with_outputs(AUDIT, main="main")
         )
 
 
@@ -314,8 +332,17 @@ class WriteTokenShards(beam.PTransform):
         )
 
 
-def _summary(_, *, model: TokenizerModel, files: list[dict], shards: list[dict], audit: list, piece_counts: list,
-             lang_tokens: list, config: TokenizerConfig) -> tuple[str, dict[str, Any]]:
+def _summary(
+    _,
+    *,
+    model: TokenizerModel,
+    files: list[dict],
+    shards: list[dict],
+    audit: list,
+    piece_counts: list,
+    lang_tokens: list,
+    config: TokenizerConfig,
+) -> tuple[str, dict[str, Any]]:
     """The tokenizer's manifest and stats sections."""
     shards = sorted(shards, key=lambda s: s["path"])
     tokens_by_language: dict[str, dict[str, int]] = {}
@@ -330,10 +357,16 @@ def _summary(_, *, model: TokenizerModel, files: list[dict], shards: list[dict],
         "output": config.output,
         "seq_len": config.seq_len if config.output == "packed" else None,
         "shards": shards,
-        "tokens": {split: sum(s["tokens"] for s in shards if s["split"] == split) for split in sorted({s["split"] for s in shards})},
+        "tokens": {
+            split: sum(s["tokens"] for s in shards if s["split"] == split)
+            for split in sorted({s["split"] for s in shards})
+        },
         "tokens_by_language": tokens_by_language,
     }
-    stats: dict[str, Any] = {"sample": model.sample, "sampling_rates": {k: round(v, 6) for k, v in sorted(model.rates.items())}}
+    stats: dict[str, Any] = {
+        "sample": model.sample,
+        "sampling_rates": {k: round(v, 6) for k, v in sorted(model.rates.items())},
+    }
     if model.model_bytes:
         processor = SentencePieceModel(model.model_bytes).processor
         stats["audit"] = {
@@ -380,10 +413,15 @@ class TokenizeCorpus(beam.PTransform):
         return (
             docs.pipeline
             | "Trigger" >> beam.Create([None])
-            | "Summarize" >> beam.Map(
-                _summary, model=beam.pvalue.AsSingleton(model), files=beam.pvalue.AsList(files),
-                shards=beam.pvalue.AsList(written.main), audit=beam.pvalue.AsList(audit),
-                piece_counts=beam.pvalue.AsList(piece_counts), lang_tokens=beam.pvalue.AsList(lang_tokens),
+            | "Summarize"
+            >> beam.Map(
+                _summary,
+                model=beam.pvalue.AsSingleton(model),
+                files=beam.pvalue.AsList(files),
+                shards=beam.pvalue.AsList(written.main),
+                audit=beam.pvalue.AsList(audit),
+                piece_counts=beam.pvalue.AsList(piece_counts),
+                lang_tokens=beam.pvalue.AsList(lang_tokens),
                 config=config,
             )
         )

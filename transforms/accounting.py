@@ -7,14 +7,15 @@ elements on the `TALLY` output; the same numbers go to Beam counters in namespac
 runners that show metrics live. `summarize` turns the combined tallies into the run's stats and checks
 that they reconcile: records read = kept + dropped + skipped + dead-lettered.
 
-Bias audit: documents tagged with the groups they mention (`meta["groups"]`, transforms/bias.py) are also
+Bias audit: documents tagged with the groups they mention (`meta["groups"]`, transforms/safety/bias.py) are also
 counted per group, as `group_in:<group>` where they reach a stage, `group_dropped:<group>` where it drops
 them and `group_kept:<group>` at the write stage; `bias_audit` turns these into drop-rate ratios.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import apache_beam as beam
 from apache_beam.transforms.window import GlobalWindow
@@ -24,6 +25,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 from corpusforge.transforms.document import Document, Rejection, Verdict
 
 TALLY = "tally"  # tag of the tally output of every accounting DoFn
+REJECTED = "rejected"  # tag of the dead-letter output: `Rejection`s written under rejects/
 READ_STAGE = "read"  # records enter here: its `in` count is the number of input records
 WRITE_STAGE = "write"  # records leave here: its `out` count is the number of kept documents
 
@@ -34,6 +36,34 @@ FLAG_MIN_DOCS = 30  # ... with at least this many of them reaching the stage: fl
 
 TallyKey = tuple[str, str]  # (stage, name)
 TallyItem = tuple[TallyKey, tuple[int, int]]  # ((stage, name), (records, bytes))
+
+
+def drop(doc: Document, stage: str, reason: str) -> Rejection:
+    """The rejection of a document dropped by `stage` for `reason`, pointing at where it came from."""
+    return Rejection(
+        Verdict.DROPPED,
+        stage,
+        reason,
+        doc.source,
+        doc.meta.get("offset"),
+        doc.source_id or doc.id,
+        len(doc.text.encode("utf-8")),
+        groups=tuple(doc.meta.get("groups", ())),
+    )
+
+
+def stage_error(doc: Document, stage: str, error: Exception) -> Rejection:
+    """The dead letter of a document `stage` raised `error` on."""
+    return Rejection(
+        Verdict.DEAD_LETTER,
+        stage,
+        "stage_error",
+        doc.source,
+        doc.meta.get("offset"),
+        doc.source_id or doc.id,
+        len(doc.text.encode("utf-8")),
+        f"{type(error).__name__}: {error}",
+    )
 
 
 class Tally:
@@ -169,8 +199,14 @@ def bias_audit(stages: dict[str, dict[str, Any]], groups: dict[str, dict[str, di
             base = base_drop / base_in if base_in else 0.0
             ratio = rate / base if base else None
             flagged = n_in >= FLAG_MIN_DOCS and (ratio > FLAG_RATIO if ratio is not None else rate > 0)
-            rows[group] = {"in": n_in, "dropped": n_drop, "drop_rate": round(rate, 6), "base_rate": round(base, 6),
-                           "ratio": None if ratio is None else round(ratio, 4), "flagged": flagged}
+            rows[group] = {
+                "in": n_in,
+                "dropped": n_drop,
+                "drop_rate": round(rate, 6),
+                "base_rate": round(base, 6),
+                "ratio": None if ratio is None else round(ratio, 4),
+                "flagged": flagged,
+            }
             if flagged:
                 audit["flagged"].append({"stage": stage, "group": group, **rows[group]})
         audit["stages"][stage] = rows

@@ -9,10 +9,13 @@ Documents are frozen; a stage that changes one returns `dataclasses.replace(doc,
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import enum
 import re
-from typing import Any, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
+import pyarrow as pa
 import xxhash
 
 
@@ -51,7 +54,7 @@ class Document:
     source_id: str | None = None
     meta: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
-    def with_meta(self, **annotations: Any) -> "Document":
+    def with_meta(self, **annotations: Any) -> Document:
         """A copy with `annotations` added to `meta`."""
         return dataclasses.replace(self, meta={**self.meta, **annotations})
 
@@ -99,7 +102,7 @@ class WebPage:
     content_type: the media type, lower case, without parameters (`text/html`).
     charset: the charset named by the HTTP header, if any.
     consent_headers: (lower-case name, value) of the HTTP headers that may carry an opt-out signal
-        (`X-Robots-Tag`, `tdm-reservation`, `tdm-policy`; transforms/consent.py reads them).
+        (`X-Robots-Tag`, `tdm-reservation`, `tdm-policy`; transforms/safety/opt_out.py reads them).
     """
 
     offset: int
@@ -132,3 +135,46 @@ def sanitize_text(text: str) -> str:
         return text
     except UnicodeEncodeError:
         return _INVALID_CODE_POINTS.sub("\ufffd", text)
+
+
+def id_order(doc: Document) -> tuple[str, str, str, str]:
+    """Documents by id; the other fields only break ties (an input may repeat a WARC-Record-ID). Shard rows
+    are in this order, and dedup keeps the first of a group of duplicates by it."""
+    return doc.id, doc.source, doc.url or "", doc.text
+
+
+def parse_fetch_date(value: str | None) -> datetime.datetime | None:
+    """An ISO 8601 date (WARC-Date, JSONL dates) as an aware UTC datetime, or None if absent or unparseable."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.UTC)
+    return parsed.astimezone(datetime.UTC)
+
+
+# The document shard schema (transforms/io/write.py writes it, the Arrow reader reads it back).
+BASE_COLUMNS = (
+    pa.field("id", pa.string(), nullable=False),
+    pa.field("source_id", pa.string()),
+    pa.field("url", pa.string()),
+    pa.field("text", pa.string(), nullable=False),
+    pa.field("source", pa.string(), nullable=False),
+    pa.field("fetch_date", pa.timestamp("s", tz="UTC")),
+)
+# Annotations every consumer needs get typed columns once their stage exists; the rest stay in `meta`.
+PROMOTED_COLUMNS = {
+    "lang": pa.string(),
+    "lang_score": pa.float32(),
+    "dup_cluster_id": pa.string(),
+    "dup_cluster_size": pa.int64(),
+}
+META_COLUMN = pa.field("meta", pa.string(), nullable=False)  # JSON object, keys sorted
+
+
+def document_schema(promoted: Iterable[str] = ()) -> pa.Schema:
+    """The shard schema: base columns, the promoted annotation columns named, then `meta`."""
+    return pa.schema([*BASE_COLUMNS, *(pa.field(k, PROMOTED_COLUMNS[k]) for k in promoted), META_COLUMN])

@@ -10,26 +10,22 @@ the `rejected` output. Stages never mutate documents: they return new ones.
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Iterator, Protocol, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Protocol
 
 import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.utils.shared import Shared
 
-from corpusforge.pipeline.config import CleanConfig, ConfigError, LanguageConfig, QualityConfig
-from corpusforge.transforms.accounting import TALLY, AccountingDoFn
-from corpusforge.transforms.clean import clean_text
+from corpusforge.pipeline.config import ConfigError
+from corpusforge.transforms.accounting import (
+    REJECTED,
+    TALLY,
+    AccountingDoFn,
+    stage_error,
+)
 from corpusforge.transforms.document import Document, Rejection, Verdict
-from corpusforge.transforms.langid import LanguageModel, language_verdict
-from corpusforge.transforms.multilingual import ML_PARAMS, MULTILINGUAL_BY_LANG
-from corpusforge.transforms.presets import PRESETS, run_steps
-from corpusforge.transforms.quality import Step
-from corpusforge.transforms.read import REJECTED
 
-CLEAN_STAGE = "clean"
-LANGUAGE_STAGE = "language"
-QUALITY_STAGE = "quality"
-QUALITY_SIGNALS_VERSION = 1  # bump when a signal's definition changes, so stored signals are not mixed
 _MAX_BATCH = 256  # documents per stage call; batches model calls without holding much in memory
 
 
@@ -43,128 +39,10 @@ class Stage(Protocol):
     def apply(self, docs: Sequence[Document]) -> list[Document | Rejection]: ...
 
 
-def drop(doc: Document, stage: str, reason: str) -> Rejection:
-    """The rejection of a document dropped by `stage` for `reason`, pointing at where it came from."""
-    return Rejection(
-        Verdict.DROPPED, stage, reason, doc.source, doc.meta.get("offset"), doc.source_id or doc.id,
-        len(doc.text.encode("utf-8")), groups=tuple(doc.meta.get("groups", ())),
-    )
-
-
-def stage_error(doc: Document, stage: str, error: Exception) -> Rejection:
-    """The dead letter of a document `stage` raised `error` on."""
-    return Rejection(
-        Verdict.DEAD_LETTER, stage, "stage_error", doc.source, doc.meta.get("offset"), doc.source_id or doc.id,
-        len(doc.text.encode("utf-8")), f"{type(error).__name__}: {error}",
-    )
-
-
-@dataclasses.dataclass(frozen=True)
-class CleanStage:
-    """Unicode repair, normalization, invisible characters and white space (`clean.clean_text`).
-
-    A document left empty is dropped (`empty_after_cleaning`).
-    """
-
-    config: CleanConfig
-    name: str = CLEAN_STAGE
-
-    def setup(self, shared: Shared) -> None:
-        pass
-
-    def apply(self, docs: Sequence[Document]) -> list[Document | Rejection]:
-        results: list[Document | Rejection] = []
-        for doc in docs:
-            text = clean_text(doc.text, fix_unicode=self.config.fix_unicode, normalization=self.config.normalization)
-            if not text:
-                results.append(drop(doc, self.name, "empty_after_cleaning"))
-            else:
-                results.append(doc if text == doc.text else dataclasses.replace(doc, text=text))
-        return results
-
-
-@dataclasses.dataclass
-class LanguageStage:
-    """fastText lid.176 on every document: `lang` and `lang_score` in meta, then the keep/score verdict.
-
-    The model is loaded once per worker process and shared by its threads; predictions are batched. In
-    `annotate_only` mode nothing is dropped.
-    """
-
-    config: LanguageConfig
-    name: str = LANGUAGE_STAGE
-
-    def setup(self, shared: Shared) -> None:
-        self._model = shared.acquire(LanguageModel)
-
-    def apply(self, docs: Sequence[Document]) -> list[Document | Rejection]:
-        config = self.config
-        keep = frozenset(config.keep) or None
-        results: list[Document | Rejection] = []
-        for doc, (lang, score) in zip(docs, self._model.predict([d.text for d in docs])):
-            doc = doc.with_meta(lang=lang, lang_score=round(score, 4))
-            reason = None if config.annotate_only else language_verdict(
-                lang, score, keep=keep, min_score=config.min_score, min_score_by_lang=config.min_score_by_lang
-            )
-            results.append(doc if reason is None else drop(doc, self.name, reason))
-        return results
-
-
-@dataclasses.dataclass(frozen=True)
-class QualityStage:
-    """A quality preset (`transforms/quality.py`, `transforms/multilingual.py`), run in its order, told the
-    document's `lang` (from the language stage) for the language-aware rules.
-
-    C4 steps remove lines, so a kept document may come out with less text. In `annotate_only` mode every
-    step runs, nothing is dropped and the text is unchanged: `meta["quality"]` holds the preset, the
-    signals measured and the first rule that would have dropped the document, for re-thresholding later.
-    """
-
-    config: QualityConfig
-    name: str = QUALITY_STAGE
-    steps: tuple[Step, ...] = dataclasses.field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "steps", preset_steps(self.config))
-
-    def setup(self, shared: Shared) -> None:
-        pass
-
-    def apply(self, docs: Sequence[Document]) -> list[Document | Rejection]:
-        steps = self.steps
-        results: list[Document | Rejection] = []
-        for doc in docs:
-            outcome = run_steps(doc.text, steps, annotate=self.config.annotate_only, lang=doc.meta.get("lang"))
-            if self.config.annotate_only:
-                record = {"version": QUALITY_SIGNALS_VERSION, "preset": self.config.preset,
-                          "would_drop": outcome.reason, "signals": outcome.signals}
-                results.append(doc.with_meta(quality=record))
-            elif outcome.reason is not None:
-                results.append(drop(doc, self.name, outcome.reason))
-            else:
-                results.append(doc if outcome.text == doc.text else dataclasses.replace(doc, text=outcome.text))
-        return results
-
-
-def preset_steps(config: QualityConfig) -> tuple[Step, ...]:
-    """The preset's steps, with the config's per-language thresholds merged over the preset's own.
-
-    Raises ConfigError for an unknown threshold name, or for `by_lang` with a preset that has none.
-    """
-    steps = PRESETS[config.preset]
-    if not config.by_lang:
-        return steps
-    if config.preset != "multilingual":
-        raise ConfigError(f"quality.by_lang: only the multilingual preset has per-language thresholds, not {config.preset!r}")
-    for lang, thresholds in config.by_lang.items():
-        unknown = sorted(set(thresholds) - ML_PARAMS)
-        if unknown:
-            raise ConfigError(f"quality.by_lang.{lang}.{unknown[0]}: unknown threshold (expected one of: {', '.join(sorted(ML_PARAMS))})")
-    table = {
-        lang: {**MULTILINGUAL_BY_LANG.get(lang, {}), **config.by_lang.get(lang, {})}
-        for lang in {*MULTILINGUAL_BY_LANG, *config.by_lang}
-    }
-    return tuple(dataclasses.replace(step, params={**step.params, "by_lang": table}) for step in steps)
+def require_file(key: str, path: str | None) -> None:
+    """A configured file must exist at launch (any Beam filesystem): ConfigError naming `key` if not."""
+    if path is not None and not FileSystems.exists(path):
+        raise ConfigError(f"{key}: no such file: {path}")
 
 
 class _StageFn(AccountingDoFn):

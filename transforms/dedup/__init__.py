@@ -20,6 +20,14 @@ from corpusforge.transforms.dedup.transforms import (
 )
 
 __all__ = [
-    "EXACT_STAGE", "LINE_STAGE", "NEAR_STAGE", "URL_STAGE", "DedupExact", "DedupLines", "DedupNearDuplicates",
-    "DedupUrls", "DeduplicateDocuments", "dedup_stages",
+    "EXACT_STAGE",
+    "LINE_STAGE",
+    "NEAR_STAGE",
+    "URL_STAGE",
+    "DedupExact",
+    "DedupLines",
+    "DedupNearDuplicates",
+    "DedupUrls",
+    "DeduplicateDocuments",
+    "dedup_stages",
 ]

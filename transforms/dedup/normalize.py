@@ -20,10 +20,33 @@ _DIGITS = re.compile(r"\d+")
 _DEFAULT_PORTS = {"80", "443"}
 # Query parameters that say how a visitor arrived, not what the page is (Google Analytics, ad click ids,
 # newsletter and social referrers); `utm_*` covers the whole family.
-TRACKING_PARAMS = frozenset({
-    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "twclid", "mc_cid", "mc_eid",
-    "_ga", "_gl", "_hsenc", "_hsmi", "ref", "ref_src", "referrer", "source", "spm", "share", "cmpid", "icid",
-})
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "twclid",
+        "mc_cid",
+        "mc_eid",
+        "_ga",
+        "_gl",
+        "_hsenc",
+        "_hsmi",
+        "ref",
+        "ref_src",
+        "referrer",
+        "source",
+        "spm",
+        "share",
+        "cmpid",
+        "icid",
+    }
+)
 
 
 def normalize_text(text: str, config: NormalizeConfig) -> str:

@@ -24,15 +24,39 @@ import apache_beam as beam
 import numpy as np
 import xxhash
 
-from corpusforge.pipeline.config import DedupConfig, ExactDedupConfig, LineDedupConfig, MinHashConfig, NormalizeConfig
-from corpusforge.transforms.accounting import TALLY, AccountingDoFn
+from corpusforge.pipeline.config import (
+    DedupConfig,
+    ExactDedupConfig,
+    LineDedupConfig,
+    MinHashConfig,
+    NormalizeConfig,
+)
+from corpusforge.transforms.accounting import (
+    REJECTED,
+    TALLY,
+    AccountingDoFn,
+    drop,
+    stage_error,
+)
 from corpusforge.transforms.dedup.components import ConnectedComponents
-from corpusforge.transforms.dedup.minhash import MinHasher, band_keys, estimated_jaccard, lsh_bands, verify_threshold
-from corpusforge.transforms.dedup.normalize import normalize_text, normalize_url, text_hash
-from corpusforge.transforms.document import Document, Rejection
-from corpusforge.transforms.read import REJECTED
-from corpusforge.transforms.stages import drop, stage_error
-from corpusforge.transforms.write import id_order, parse_fetch_date
+from corpusforge.transforms.dedup.minhash import (
+    MinHasher,
+    band_keys,
+    estimated_jaccard,
+    lsh_bands,
+    verify_threshold,
+)
+from corpusforge.transforms.dedup.normalize import (
+    normalize_text,
+    normalize_url,
+    text_hash,
+)
+from corpusforge.transforms.document import (
+    Document,
+    Rejection,
+    id_order,
+    parse_fetch_date,
+)
 
 EXACT_STAGE = "exact_dedup"
 URL_STAGE = "url_dedup"
@@ -82,7 +106,8 @@ def _keep_one(docs, key: Callable[[Document], Any], *, stage: str, reason: str, 
         docs
         | "Key" >> beam.Map(lambda doc: (key(doc), doc))
         | "Group" >> beam.GroupByKey()  # (key, [Document])
-        | "KeepOne" >> beam.ParDo(_KeepOneFn(stage=stage, reason=reason, order=order)).with_outputs(
+        | "KeepOne"
+        >> beam.ParDo(_KeepOneFn(stage=stage, reason=reason, order=order)).with_outputs(
             REJECTED, TALLY, main="documents"
         )
     )
@@ -99,8 +124,13 @@ class DedupExact(beam.PTransform):
 
     def expand(self, docs):
         normalize = self._normalize
-        return _keep_one(docs, lambda doc: text_hash(doc.text, normalize), stage=EXACT_STAGE,
-                         reason="exact_duplicate", order=id_order)
+        return _keep_one(
+            docs,
+            lambda doc: text_hash(doc.text, normalize),
+            stage=EXACT_STAGE,
+            reason="exact_duplicate",
+            order=id_order,
+        )
 
 
 class DedupUrls(beam.PTransform):
@@ -108,8 +138,13 @@ class DedupUrls(beam.PTransform):
     `url_dedup`, reason `duplicate_url`). Documents without a URL pass, each its own group."""
 
     def expand(self, docs):
-        return _keep_one(docs, lambda doc: normalize_url(doc.url) if doc.url else f"\x00{doc.id}",
-                         stage=URL_STAGE, reason="duplicate_url", order=newest_first)
+        return _keep_one(
+            docs,
+            lambda doc: normalize_url(doc.url) if doc.url else f"\x00{doc.id}",
+            stage=URL_STAGE,
+            reason="duplicate_url",
+            order=newest_first,
+        )
 
 
 class _KeysFn(AccountingDoFn):
@@ -251,7 +286,9 @@ class DedupNearDuplicates(beam.PTransform):
             )
         else:
             edges = buckets | "StarEdges" >> beam.FlatMap(_star_edges)
-        clusters = edges | "Components" >> ConnectedComponents(rounds=config.max_rounds, setting="dedup.near.max_rounds")
+        clusters = edges | "Components" >> ConnectedComponents(
+            rounds=config.max_rounds, setting="dedup.near.max_rounds"
+        )
         resolved = (
             {"docs": signed.keyed, "cluster": clusters}
             | "JoinClusters" >> beam.CoGroupByKey()  # (id, {docs: [Document], cluster: [(root, size)]})

@@ -17,6 +17,7 @@ Lists load from any Beam filesystem path: `.tar.gz` archives in the UT1 layout (
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import tarfile
@@ -27,6 +28,12 @@ import numpy as np
 import xxhash
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.utils.shared import Shared
+
+from corpusforge.pipeline.config import SafetyConfig
+from corpusforge.transforms.accounting import drop
+from corpusforge.transforms.document import Document, Rejection
+from corpusforge.transforms.stages import require_file
 
 _URL_WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 _READ_CHUNK = 8 * 2**20  # lists are hashed chunk by chunk, never held whole in memory
@@ -128,8 +135,16 @@ class HashSet:
 class UrlBlocklist:
     """Blocked domains and URLs (hashed) and URL words, loaded once per worker; `reasons` is vectorized."""
 
-    def __init__(self, *, archives: Sequence[str] = (), domains: Sequence[str] = (), urls: Sequence[str] = (),
-                 banned_words: str | None = None, soft_banned_words: str | None = None, soft_banned_min: int = 2):
+    def __init__(
+        self,
+        *,
+        archives: Sequence[str] = (),
+        domains: Sequence[str] = (),
+        urls: Sequence[str] = (),
+        banned_words: str | None = None,
+        soft_banned_words: str | None = None,
+        soft_banned_min: int = 2,
+    ):
         domain_hashes, url_hashes = [], []
         for path in archives:
             for member, chunks in _archive_lists(path):
@@ -188,3 +203,47 @@ def _archive_lists(path: str) -> Iterator[tuple[str, Iterator[list[str]]]]:
             name = member.name.rsplit("/", 1)[-1]
             if member.isfile() and name in ("domains", "urls"):
                 yield name, _chunks(tar.extractfile(member))
+
+
+URL_BLOCKLIST_STAGE = "url_blocklist"
+
+
+@dataclasses.dataclass
+class UrlBlocklistStage:
+    """Drops pages whose URL is blocklisted (transforms/safety/url_blocklist.py names the rules and reasons)."""
+
+    config: SafetyConfig
+    name: str = URL_BLOCKLIST_STAGE
+
+    def __post_init__(self) -> None:
+        c = self.config.url_blocklist
+        for field in ("archives", "domains", "urls"):
+            for i, path in enumerate(getattr(c, field)):
+                require_file(f"safety.url_blocklist.{field}[{i}]", path)
+        require_file("safety.url_blocklist.banned_words", c.banned_words)
+        require_file("safety.url_blocklist.soft_banned_words", c.soft_banned_words)
+
+    def setup(self, shared: Shared) -> None:
+        c = self.config.url_blocklist
+        # Once per worker process, shared by its threads: 8 bytes per listed domain (37 MB for UT1).
+        self._blocklist = shared.acquire(
+            lambda: UrlBlocklist(
+                archives=c.archives,
+                domains=c.domains,
+                urls=c.urls,
+                banned_words=c.banned_words,
+                soft_banned_words=c.soft_banned_words,
+                soft_banned_min=c.soft_banned_min,
+            )
+        )
+
+    def apply(self, docs: Sequence[Document]) -> list[Document | Rejection]:
+        results: list[Document | Rejection] = []
+        for doc, reason in zip(docs, self._blocklist.reasons([d.url for d in docs])):
+            if reason is None:
+                results.append(doc)
+            elif self.config.annotate_only:
+                results.append(doc.with_meta(url_blocklist=reason))
+            else:
+                results.append(drop(doc.with_meta(url_blocklist=reason), self.name, reason))
+        return results

@@ -8,11 +8,18 @@ cleaning: they live with the C4 rule set.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
+from collections.abc import Sequence
 from typing import Literal
 
 import ftfy
+from apache_beam.utils.shared import Shared
+
+from corpusforge.pipeline.config import CleanConfig
+from corpusforge.transforms.accounting import drop
+from corpusforge.transforms.document import Document, Rejection
 
 Normalization = Literal["NFC", "NFKC", "none"]
 
@@ -70,3 +77,30 @@ def clean_text(text: str, *, fix_unicode: bool = True, normalization: Normalizat
     text = _SPACES.sub(" ", text)
     text = _LEADING.sub("\n", _TRAILING.sub("\n", text))
     return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+CLEAN_STAGE = "clean"
+
+
+@dataclasses.dataclass(frozen=True)
+class CleanStage:
+    """Unicode repair, normalization, invisible characters and white space (`clean.clean_text`).
+
+    A document left empty is dropped (`empty_after_cleaning`).
+    """
+
+    config: CleanConfig
+    name: str = CLEAN_STAGE
+
+    def setup(self, shared: Shared) -> None:
+        pass
+
+    def apply(self, docs: Sequence[Document]) -> list[Document | Rejection]:
+        results: list[Document | Rejection] = []
+        for doc in docs:
+            text = clean_text(doc.text, fix_unicode=self.config.fix_unicode, normalization=self.config.normalization)
+            if not text:
+                results.append(drop(doc, self.name, "empty_after_cleaning"))
+            else:
+                results.append(doc if text == doc.text else dataclasses.replace(doc, text=text))
+        return results

@@ -588,7 +588,6 @@ def needs_trafilatura(blocks: list[Block], why: str, *, min_chars: int = 100, le
 def trafilatura_text(html: str, url: str | None = None) -> str:
     """trafilatura with FineWeb's settings (precision first, no comments, deduplicated within the page)."""
     import trafilatura  # slow to import; only the fallback needs it
-
     from trafilatura.deduplication import LRU_SIZE, LRUCache
 
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)  # it logs a warning for every odd page
@@ -596,7 +595,11 @@ def trafilatura_text(html: str, url: str | None = None) -> str:
     # which pages the worker saw before it (measured: 10 copies of 231 pages kept 204, then 198, ... then
     # 37). A fresh cache per page keeps the deduplication within the page and the output deterministic.
     text = trafilatura.extract(
-        html, url=url, favor_precision=True, include_comments=False, deduplicate=LRUCache(maxsize=LRU_SIZE),
+        html,
+        url=url,
+        favor_precision=True,
+        include_comments=False,
+        deduplicate=LRUCache(maxsize=LRU_SIZE),
         with_metadata=False,
     )
     return text or ""

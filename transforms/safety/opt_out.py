@@ -11,8 +11,16 @@ Signals (each recorded as a short string in `meta["opt_out"]`):
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+
+from apache_beam.utils.shared import Shared
+
+from corpusforge.pipeline.config import SafetyConfig
+from corpusforge.transforms.accounting import drop
+from corpusforge.transforms.document import Document, Rejection
+from corpusforge.transforms.safety.url_blocklist import parent_domains, url_host
 
 _DIRECTIVES = ("noai", "noimageai")
 _HTML_HEAD_BYTES = 256 * 1024  # <meta> tags belong in <head>; a page's tail is not searched
@@ -43,7 +51,9 @@ def html_signals(html: bytes) -> list[str]:
         return []
     signals = []
     for tag in _META.finditer(head):
-        attrs = {m.group(1).lower(): (m.group(2) or m.group(3) or m.group(4) or b"") for m in _ATTR.finditer(tag.group())}
+        attrs = {
+            m.group(1).lower(): (m.group(2) or m.group(3) or m.group(4) or b"") for m in _ATTR.finditer(tag.group())
+        }
         name = attrs.get(b"name", b"").decode("latin-1").strip().lower()
         content = attrs.get(b"content", b"").decode("latin-1")
         if name == "robots":
@@ -56,3 +66,29 @@ def html_signals(html: bytes) -> list[str]:
 def opt_out_signals(headers: Iterable[tuple[str, str]], html: bytes | None) -> list[str]:
     """The page's opt-out signals (module docstring), sorted and unique; [] when it has none."""
     return sorted({*header_signals(headers), *(html_signals(html) if html else ())})
+
+
+OPT_OUT_STAGE = "opt_out"
+
+
+@dataclasses.dataclass
+class OptOutStage:
+    """Drops (`opt_out`) pages with an opt-out signal (transforms/safety/opt_out.py) or on an opted-out domain."""
+
+    config: SafetyConfig
+    name: str = OPT_OUT_STAGE
+
+    def setup(self, shared: Shared) -> None:
+        self._domains = frozenset(d.strip().lower().rstrip(".") for d in self.config.opt_out.domains)
+
+    def apply(self, docs: Sequence[Document]) -> list[Document | Rejection]:
+        drops = self.config.opt_out.drop and not self.config.annotate_only
+        results: list[Document | Rejection] = []
+        for doc in docs:
+            signals = list(doc.meta.get("opt_out", ()))
+            if self._domains and doc.url and not self._domains.isdisjoint(parent_domains(url_host(doc.url))):
+                signals.append("domain")
+            if signals:
+                doc = doc.with_meta(opt_out=signals)
+            results.append(drop(doc, self.name, "opt_out") if signals and drops else doc)
+        return results

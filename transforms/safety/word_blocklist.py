@@ -16,12 +16,19 @@ Two verdicts (`blocklist_verdict`):
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.utils.shared import Shared
+
+from corpusforge.pipeline.config import SafetyConfig
+from corpusforge.transforms.accounting import drop
+from corpusforge.transforms.document import Document, Rejection
+from corpusforge.transforms.stages import require_file
 
 _TOKEN = re.compile(r"\w+")
 
@@ -85,3 +92,61 @@ def blocklist_verdict(found: int, words: int, *, mode: str, max_ratio: float) ->
     if mode == "c4":
         return "blocklisted_word" if found else None
     return "blocklisted_word_ratio" if found and found / max(words, 1) > max_ratio else None
+
+
+WORD_BLOCKLIST_STAGE = "word_blocklist"
+
+
+@dataclasses.dataclass
+class WordBlocklistStage:
+    """Drops pages by their language's word list, in `c4` or `ratio` mode (transforms/safety/word_blocklist.py).
+
+    A document without `lang` (language stage off) is checked against every list.
+    """
+
+    config: SafetyConfig
+    name: str = WORD_BLOCKLIST_STAGE
+
+    def __post_init__(self) -> None:
+        for lang, path in self.lists().items():
+            require_file(f"safety.word_blocklist.lists.{lang}", path)
+
+    def lists(self) -> dict[str, str]:
+        """Language → list path: the directory's files named by language code, then `lists` over them."""
+        c = self.config.word_blocklist
+        found: dict[str, str] = {}
+        if c.directory is not None:
+            require_file("safety.word_blocklist.directory", c.directory)
+            pattern = FileSystems.join(c.directory, "*")
+            for meta in FileSystems.match([pattern])[0].metadata_list:
+                name = meta.path.rstrip("/").rsplit("/", 1)[-1]
+                if name.isalpha() and name.islower() and len(name) <= 3:  # LDNOOBW: en, de, fil, ...
+                    found[name] = meta.path
+        return {**found, **c.lists}
+
+    def setup(self, shared: Shared) -> None:
+        self._lists = load_word_lists(self.lists(), self.config.word_blocklist.substring_langs)
+
+    def apply(self, docs: Sequence[Document]) -> list[Document | Rejection]:
+        c = self.config.word_blocklist
+        results: list[Document | Rejection] = []
+        for doc in docs:
+            lang = doc.meta.get("lang")
+            lists = [self._lists[lang]] if lang in self._lists else [] if lang else list(self._lists.values())
+            found = words = 0
+            # split once for all the word-based lists (a document without `lang` meets every list)
+            text_tokens = tokens(doc.text) if any(not wl.substrings for wl in lists) else None
+            for word_list in lists:
+                f, w = word_list.count(doc.text, text_tokens)
+                found, words = found + f, max(words, w)
+            if not found:
+                results.append(doc)
+                continue
+            doc = doc.with_meta(word_blocklist={"matches": found, "ratio": round(found / max(words, 1), 6)})
+            reason = (
+                None
+                if self.config.annotate_only
+                else blocklist_verdict(found, words, mode=c.mode, max_ratio=c.max_ratio)
+            )
+            results.append(doc if reason is None else drop(doc, self.name, reason))
+        return results

@@ -13,29 +13,30 @@ import os
 import re
 import time
 import uuid
-from typing import BinaryIO, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO
 
 import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from corpusforge.pipeline.config import ConfigError, ExtractConfig, InputConfig
-from corpusforge.transforms import arc, text_formats, warc
-from corpusforge.transforms.accounting import READ_STAGE, TALLY, AccountingDoFn
-from corpusforge.transforms.consent import opt_out_signals
+from corpusforge.transforms.accounting import (
+    READ_STAGE,
+    REJECTED,
+    TALLY,
+    AccountingDoFn,
+)
 from corpusforge.transforms.document import (
     Document,
     Rejection,
     SourceFile,
     Verdict,
     WebPage,
-    make_doc_id,
-    sanitize_text,
 )
-from corpusforge.transforms.extract import page_text
+from corpusforge.transforms.extract.extract import EXTRACT_STAGE, page_to_document
+from corpusforge.transforms.io import arc, text_formats, warc
 
-EXTRACT_STAGE = "extract"
-REJECTED = "rejected"  # tag of the dead-letter output: `Rejection`s written under rejects/
 PROGRESS_LOGGER = "corpusforge.progress"
 
 _WILDCARD = re.compile(r"[*?\[]")
@@ -96,7 +97,9 @@ def match_inputs(patterns: Iterable[str], configured_format: str) -> list[Source
     return sorted(files.values(), key=lambda f: f.relpath)
 
 
-def iter_records(stream: BinaryIO, source: SourceFile, fmt: str, config: InputConfig) -> Iterator[Document | WebPage | Rejection]:
+def iter_records(
+    stream: BinaryIO, source: SourceFile, fmt: str, config: InputConfig
+) -> Iterator[Document | WebPage | Rejection]:
     """One item per input record of `source`, by the reader for `fmt`."""
     if fmt == "warc":
         return warc.iter_warc(stream, source, max_payload_bytes=config.max_payload_bytes)
@@ -112,39 +115,15 @@ def iter_records(stream: BinaryIO, source: SourceFile, fmt: str, config: InputCo
     if fmt == "jsonl":  # the line and text readers decompress by the file name themselves
         j = config.jsonl
         return text_formats.iter_jsonl(
-            stream, source, text_field=j.text_field, id_field=j.id_field, url_field=j.url_field,
-            date_field=j.date_field, max_line_bytes=j.max_line_bytes,
+            stream,
+            source,
+            text_field=j.text_field,
+            id_field=j.id_field,
+            url_field=j.url_field,
+            date_field=j.date_field,
+            max_line_bytes=j.max_line_bytes,
         )
     return text_formats.iter_text(stream, source, split=config.text.split)
-
-
-def page_to_document(page: WebPage, source: SourceFile, config: ExtractConfig) -> Document | Rejection:
-    """Extract a web page's main text into a Document, or drop it (stage `extract`) with the reason."""
-    locator = page.record_id or page.offset
-
-    def drop(reason: str) -> Rejection:
-        return Rejection(
-            Verdict.DROPPED, EXTRACT_STAGE, reason, source.relpath, page.offset, page.record_id, len(page.body)
-        )
-
-    if len(page.body) > config.max_html_bytes:
-        return drop("html_too_large")
-    text, annotations = page_text(page, config)
-    text = sanitize_text(text).strip()
-    if not text:
-        return drop("no_text")
-    signals = opt_out_signals(page.consent_headers, None if page.is_text else page.body)
-    if signals:
-        annotations = {**annotations, "opt_out": signals}
-    return Document(
-        id=make_doc_id(source.relpath, locator),
-        text=text,
-        url=page.url,
-        source=source.relpath,
-        fetch_date=page.fetch_date,
-        source_id=page.record_id,
-        meta={"offset": page.offset, "content_type": page.content_type, **annotations},
-    )
 
 
 class _ReadFileFn(AccountingDoFn):
@@ -169,14 +148,22 @@ class _ReadFileFn(AccountingDoFn):
                     yield from self._account(item, source)
         except Exception as e:  # an unreadable file is one dead letter; the run goes on
             yield from self._account(
-                Rejection(Verdict.DEAD_LETTER, READ_STAGE, "file_error", source.relpath, detail=f"{type(e).__name__}: {e}"),
+                Rejection(
+                    Verdict.DEAD_LETTER, READ_STAGE, "file_error", source.relpath, detail=f"{type(e).__name__}: {e}"
+                ),
                 source,
             )
         self._files += 1
         self._report(final=False)
 
     def _account(self, item: Document | WebPage | Rejection, source: SourceFile) -> Iterator:
-        nbytes = item.nbytes if isinstance(item, Rejection) else len(item.body) if isinstance(item, WebPage) else len(item.text.encode("utf-8"))
+        nbytes = (
+            item.nbytes
+            if isinstance(item, Rejection)
+            else len(item.body)
+            if isinstance(item, WebPage)
+            else len(item.text.encode("utf-8"))
+        )
         self.tally.add(READ_STAGE, "in", nbytes)
         self._records += 1
         self._bytes += nbytes
@@ -187,8 +174,14 @@ class _ReadFileFn(AccountingDoFn):
                 item = page_to_document(item, source, self._extract)
             except Exception as e:  # a page that breaks the extractor is dead-lettered, not fatal
                 item = Rejection(
-                    Verdict.DEAD_LETTER, EXTRACT_STAGE, "extraction_error", source.relpath, item.offset,
-                    item.record_id, nbytes, f"{type(e).__name__}: {e}",
+                    Verdict.DEAD_LETTER,
+                    EXTRACT_STAGE,
+                    "extraction_error",
+                    source.relpath,
+                    item.offset,
+                    item.record_id,
+                    nbytes,
+                    f"{type(e).__name__}: {e}",
                 )
             if isinstance(item, Document):
                 self.tally.add(EXTRACT_STAGE, "out", len(item.text.encode("utf-8")))
@@ -211,7 +204,11 @@ class _ReadFileFn(AccountingDoFn):
         self._last_report = now
         logging.getLogger(PROGRESS_LOGGER).info(
             "progress worker=%s files=%d records=%d bytes=%d elapsed=%.1f",
-            self._worker, self._files, self._records, self._bytes, now - self._started,
+            self._worker,
+            self._files,
+            self._records,
+            self._bytes,
+            now - self._started,
         )
 
     def teardown(self) -> None:
@@ -226,8 +223,14 @@ class ReadDocuments(beam.PTransform):
     dead letters) and `tally` (PCollection[TallyItem]).
     """
 
-    def __init__(self, files: list[SourceFile], *, input_config: InputConfig, extract_config: ExtractConfig,
-                 progress_interval_secs: float = 5.0):
+    def __init__(
+        self,
+        files: list[SourceFile],
+        *,
+        input_config: InputConfig,
+        extract_config: ExtractConfig,
+        progress_interval_secs: float = 5.0,
+    ):
         super().__init__()
         self._files = files
         self._fn = _ReadFileFn(

@@ -10,59 +10,37 @@ Inspect one with: `python -c "import pyarrow as pa; print(pa.ipc.open_file(pa.me
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import hashlib
 import json
 import math
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import apache_beam as beam
 import pyarrow as pa
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from corpusforge.transforms.accounting import GROUP_KEPT, TALLY, WRITE_STAGE, AccountingDoFn
-from corpusforge.transforms.document import Document, Rejection
+from corpusforge.transforms.accounting import (
+    GROUP_KEPT,
+    TALLY,
+    WRITE_STAGE,
+    AccountingDoFn,
+)
+from corpusforge.transforms.document import (
+    PROMOTED_COLUMNS,
+    Document,
+    Rejection,
+    document_schema,
+    id_order,
+    parse_fetch_date,
+)
 
 DOCUMENTS_DIR = "documents"
 REJECTS_DIR = "rejects"
 DEAD_LETTERS_FILE = f"{REJECTS_DIR}/dead_letters.jsonl"
 
-BASE_COLUMNS = (
-    pa.field("id", pa.string(), nullable=False),
-    pa.field("source_id", pa.string()),
-    pa.field("url", pa.string()),
-    pa.field("text", pa.string(), nullable=False),
-    pa.field("source", pa.string(), nullable=False),
-    pa.field("fetch_date", pa.timestamp("s", tz="UTC")),
-)
-# Annotations every consumer needs get typed columns once their stage exists; the rest stay in `meta`.
-PROMOTED_COLUMNS = {
-    "lang": pa.string(),
-    "lang_score": pa.float32(),
-    "dup_cluster_id": pa.string(),
-    "dup_cluster_size": pa.int64(),
-}
-META_COLUMN = pa.field("meta", pa.string(), nullable=False)  # JSON object, keys sorted
 _BATCH_BYTES = 32 * 2**20  # record batches stay far below the 2 GiB offset limit of `string` columns
-
-
-def document_schema(promoted: Iterable[str] = ()) -> pa.Schema:
-    """The shard schema: base columns, the promoted annotation columns named, then `meta`."""
-    return pa.schema([*BASE_COLUMNS, *(pa.field(k, PROMOTED_COLUMNS[k]) for k in promoted), META_COLUMN])
-
-
-def parse_fetch_date(value: str | None) -> datetime.datetime | None:
-    """An ISO 8601 date (WARC-Date, JSONL dates) as an aware UTC datetime, or None if absent or unparseable."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=datetime.timezone.utc)
-    return parsed.astimezone(datetime.timezone.utc)
 
 
 def encode_meta(meta: dict[str, Any]) -> str:
@@ -103,12 +81,6 @@ def atomic_write(path: str, data: bytes | memoryview) -> None:
 def file_info(relpath: str, data: bytes | memoryview, rows: int) -> dict[str, Any]:
     """A written file as the manifest lists it."""
     return {"path": relpath, "rows": rows, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-
-
-def id_order(doc: Document) -> tuple[str, str, str, str]:
-    """Documents by id; the other fields only break ties (an input may repeat a WARC-Record-ID). Shard rows
-    are in this order, and dedup keeps the first of a group of duplicates by it."""
-    return doc.id, doc.source, doc.url or "", doc.text
 
 
 def shard_name(index: int, count: int, partition: str = "") -> str:
@@ -168,13 +140,22 @@ class WriteArrowShards(beam.PTransform):
     shard: path, rows, bytes, sha256, text_bytes) and `tally`.
     """
 
-    def __init__(self, out_dir: str, *, shard_bytes: int, compression: str = "none", promoted: Iterable[str] = (),
-                 partition_by_language: bool = False):
+    def __init__(
+        self,
+        out_dir: str,
+        *,
+        shard_bytes: int,
+        compression: str = "none",
+        promoted: Iterable[str] = (),
+        partition_by_language: bool = False,
+    ):
         super().__init__()
         self._shard_bytes = shard_bytes
         self._partition_by_language = partition_by_language
         self._fn = _WriteShardFn(
-            out_dir=out_dir, schema=document_schema(promoted), compression=None if compression == "none" else compression
+            out_dir=out_dir,
+            schema=document_schema(promoted),
+            compression=None if compression == "none" else compression,
         )
 
     def expand(self, docs):
@@ -225,8 +206,17 @@ class WriteDeadLetters(beam.PTransform):
         out_dir = self._out_dir
 
         def write(items: list[Rejection]) -> dict[str, Any]:
-            items = sorted(items, key=lambda r: (r.source, -1 if r.offset is None else r.offset, r.stage, r.reason,
-                                                 r.record_id or "", r.detail))
+            items = sorted(
+                items,
+                key=lambda r: (
+                    r.source,
+                    -1 if r.offset is None else r.offset,
+                    r.stage,
+                    r.reason,
+                    r.record_id or "",
+                    r.detail,
+                ),
+            )
             data = "".join(json.dumps(rejection_record(r), ensure_ascii=False, sort_keys=True) + "\n" for r in items)
             encoded = data.encode("utf-8")
             atomic_write(FileSystems.join(out_dir, DEAD_LETTERS_FILE), encoded)

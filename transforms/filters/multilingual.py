@@ -47,18 +47,15 @@ from functools import cache
 from itertools import chain
 from typing import Any
 
-from corpusforge.transforms import quality as q
-from corpusforge.transforms.quality import (
-    TERMINAL_PUNCTUATION,
-    char_ranges,
-    C4Result,
-    Step,
-    TextView,
-)
+from corpusforge.transforms.filters import reference as q
+from corpusforge.transforms.filters.reference import C4Result, Step, TextView
+from corpusforge.transforms.filters.words import HAS_ALPHA, TERMINAL_PUNCTUATION, ChunkMemo, char_ranges
 
 # --- scripts and segmentation ---------------------------------------------------------------------------
 
-_MARKS = char_ranges([c for c in range(0x20000) if unicodedata.category(chr(c)).startswith("M")] + list(range(0xE0100, 0xE01F0)))
+_MARKS = char_ranges(
+    [c for c in range(0x20000) if unicodedata.category(chr(c)).startswith("M")] + list(range(0xE0100, 0xE01F0))
+)
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f\u3005-\u3007"  # + 々 〆 〇
 _KANA = r"\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f"
 _CJK = _HAN + _KANA
@@ -82,7 +79,7 @@ def _chunk_units(chunk: str) -> tuple[str, ...]:
     return tuple(m.group() for m in _UNIT.finditer(chunk))
 
 
-_CHUNK_UNITS = q.ChunkMemo(_chunk_units)
+_CHUNK_UNITS = ChunkMemo(_chunk_units)
 
 
 def units(text: str) -> list[str]:
@@ -184,10 +181,14 @@ MULTILINGUAL_BY_LANG: dict[str, dict[str, Any]] = {
     # Vietnamese words are written syllable by syllable (mean ~3.5 letters).
     "vi": {"min_avg_word_length": 2},
     # Thai/Lao write no sentence punctuation; units are characters.
-    "th": {**_CHARS_NO_WORD_LENGTH, "min_stop_words": 6, "line_punct_thr": None,
-           "filter_no_terminal_punct": False, "min_num_sentences": 1},
-    "lo": {**_CHARS_NO_WORD_LENGTH, "line_punct_thr": None, "filter_no_terminal_punct": False,
-           "min_num_sentences": 1},
+    "th": {
+        **_CHARS_NO_WORD_LENGTH,
+        "min_stop_words": 6,
+        "line_punct_thr": None,
+        "filter_no_terminal_punct": False,
+        "min_num_sentences": 1,
+    },
+    "lo": {**_CHARS_NO_WORD_LENGTH, "line_punct_thr": None, "filter_no_terminal_punct": False, "min_num_sentences": 1},
     "km": {**_CHARS_NO_WORD_LENGTH},
     "my": {**_CHARS_NO_WORD_LENGTH},
 }
@@ -235,8 +236,11 @@ class MultilingualView:
     def ends_sentence(self, line: str) -> bool:
         """The line ends in a terminal mark, optionally followed by closing quotes/brackets."""
         stripped = line.rstrip(CLOSERS)
-        return bool(stripped) and stripped[-1] in self.terminals or (
-            bool(self.profile.extra_terminals) and line.endswith(tuple(self.profile.extra_terminals)))
+        return (
+            bool(stripped)
+            and stripped[-1] in self.terminals
+            or (bool(self.profile.extra_terminals) and line.endswith(tuple(self.profile.extra_terminals)))
+        )
 
 
 @cache
@@ -324,9 +328,9 @@ ML_SIGNALS = {
     "ml_mean_word_length": _mean_word_length,
     "ml_hash_ratio": lambda v: _ratio(v.text.count("#"), ml_view(v).word_equivalents(len(ml_view(v).units))),
     "ml_ellipsis_ratio": lambda v: _ratio(
-        v.text.count("...") + v.text.count("…"), ml_view(v).word_equivalents(len(ml_view(v).units))),
-    "ml_alpha_words_ratio": lambda v: _ratio(
-        sum(map(q.HAS_ALPHA.__getitem__, ml_view(v).units)), len(ml_view(v).units)),
+        v.text.count("...") + v.text.count("…"), ml_view(v).word_equivalents(len(ml_view(v).units))
+    ),
+    "ml_alpha_words_ratio": lambda v: _ratio(sum(map(HAS_ALPHA.__getitem__, ml_view(v).units)), len(ml_view(v).units)),
     "ml_stop_words": _stop_words,
     **{f"ml_top_{n}_gram_frac": _top_ngram_frac(n) for n in (2, 3, 4)},
     **{f"ml_dup_{n}_gram_frac": _dup_ngram_frac(n) for n in range(5, 11)},
@@ -340,6 +344,7 @@ def ml_signal(view: TextView, name: str) -> float:
     """The named signal of `ML_SIGNALS`, or the reference signal of that name, computed once per view."""
     compute = ML_SIGNALS.get(name)
     return view.signal(name) if compute is None else view.measure(name, compute)
+
 
 # Reference signal name → the signal measured here (language-independent ones are the reference's own).
 _ALIAS = {
@@ -380,58 +385,96 @@ class _Signals(Mapping[str, float]):
 
 _GOPHER_QUALITY_PARAMS = frozenset(
     "min_doc_words max_doc_words min_avg_word_length max_avg_word_length max_symbol_word_ratio "
-    "max_bullet_lines_ratio max_ellipsis_lines_ratio min_alpha_words_ratio min_stop_words".split())
+    "max_bullet_lines_ratio max_ellipsis_lines_ratio min_alpha_words_ratio min_stop_words".split()
+)
 _GOPHER_REPETITION_PARAMS = frozenset(
-    "dup_para_frac dup_para_char_frac dup_line_frac dup_line_char_frac top_n_grams dup_n_grams".split())
-_FINEWEB_PARAMS = frozenset("line_punct_thr line_punct_exclude_zero short_line_thr char_duplicates_ratio new_line_ratio".split())
+    "dup_para_frac dup_para_char_frac dup_line_frac dup_line_char_frac top_n_grams dup_n_grams".split()
+)
+_FINEWEB_PARAMS = frozenset(
+    "line_punct_thr line_punct_exclude_zero short_line_thr char_duplicates_ratio new_line_ratio".split()
+)
 _C4_PARAMS = frozenset(
     "remove_citations filter_no_terminal_punct min_num_sentences min_words_per_line max_word_length "
-    "filter_lorem_ipsum filter_javascript filter_curly_bracket filter_policy".split())
+    "filter_lorem_ipsum filter_javascript filter_curly_bracket filter_policy".split()
+)
 ML_PARAMS = _GOPHER_QUALITY_PARAMS | _GOPHER_REPETITION_PARAMS | _FINEWEB_PARAMS | _C4_PARAMS
 
 
-def _params(m: MultilingualView, params: Mapping[str, Any], known: frozenset[str],
-            by_lang: Mapping[str, Mapping[str, Any]] | None) -> dict[str, Any]:
+def _params(
+    m: MultilingualView,
+    params: Mapping[str, Any],
+    known: frozenset[str],
+    by_lang: Mapping[str, Mapping[str, Any]] | None,
+) -> dict[str, Any]:
     table = MULTILINGUAL_BY_LANG if by_lang is None else by_lang
     merged = {**params, **(table.get(m.lang, {}) if m.lang else {})}
     return {k: v for k, v in merged.items() if k in known}
 
 
-def ml_gopher_quality(view: TextView | str, *, by_lang: Mapping[str, Mapping[str, Any]] | None = None,
-                      **params: Any) -> str | None:
+def ml_gopher_quality(
+    view: TextView | str, *, by_lang: Mapping[str, Mapping[str, Any]] | None = None, **params: Any
+) -> str | None:
     """`quality.gopher_quality` on language-aware signals, with the language's thresholds."""
-    view = q._view(view)
+    view = q.as_view(view)
     return q.gopher_quality(_Signals(view), **_params(ml_view(view), params, _GOPHER_QUALITY_PARAMS, by_lang))
 
 
-def ml_gopher_repetition(view: TextView | str, *, by_lang: Mapping[str, Mapping[str, Any]] | None = None,
-                         **params: Any) -> str | None:
+def ml_gopher_repetition(
+    view: TextView | str, *, by_lang: Mapping[str, Mapping[str, Any]] | None = None, **params: Any
+) -> str | None:
     """`quality.gopher_repetition` on language-aware n-grams (character n-grams for ja/zh/th)."""
-    view = q._view(view)
+    view = q.as_view(view)
     return q.gopher_repetition(_Signals(view), **_params(ml_view(view), params, _GOPHER_REPETITION_PARAMS, by_lang))
 
 
-def ml_fineweb_quality(view: TextView | str, *, by_lang: Mapping[str, Mapping[str, Any]] | None = None,
-                       **params: Any) -> str | None:
+def ml_fineweb_quality(
+    view: TextView | str, *, by_lang: Mapping[str, Mapping[str, Any]] | None = None, **params: Any
+) -> str | None:
     """`quality.fineweb_quality` with the language's terminal marks, short lines and word equivalents."""
-    view = q._view(view)
+    view = q.as_view(view)
     return q.fineweb_quality(_Signals(view), **_params(ml_view(view), params, _FINEWEB_PARAMS, by_lang))
 
 
 # C4's policy substrings (English) and their common counterparts in other languages.
 ML_POLICY_SUBSTRINGS = q.C4_POLICY_SUBSTRINGS + (
-    "datenschutzerklärung", "verwendet cookies", "politique de confidentialité", "utilise des cookies",
-    "política de privacidad", "utiliza cookies", "informativa sulla privacy", "utilizza cookie",
-    "política de privacidade", "utiliza cookies", "privacybeleid", "gebruikt cookies",
-    "политика конфиденциальности", "файлы cookie", "プライバシーポリシー", "クッキー", "利用規約",
-    "隐私政策", "隱私權政策", "使用条款", "使用條款",
+    "datenschutzerklärung",
+    "verwendet cookies",
+    "politique de confidentialité",
+    "utilise des cookies",
+    "política de privacidad",
+    "utiliza cookies",
+    "informativa sulla privacy",
+    "utilizza cookie",
+    "política de privacidade",
+    "utiliza cookies",
+    "privacybeleid",
+    "gebruikt cookies",
+    "политика конфиденциальности",
+    "файлы cookie",
+    "プライバシーポリシー",
+    "クッキー",
+    "利用規約",
+    "隐私政策",
+    "隱私權政策",
+    "使用条款",
+    "使用條款",
 )
 
 
-def ml_c4(view: TextView | str, *, by_lang: Mapping[str, Mapping[str, Any]] | None = None,
-          remove_citations: bool = True, filter_no_terminal_punct: bool = True, min_num_sentences: int = 5,
-          min_words_per_line: int = 3, max_word_length: int = 1000, filter_lorem_ipsum: bool = True,
-          filter_javascript: bool = True, filter_curly_bracket: bool = True, filter_policy: bool = True) -> C4Result:
+def ml_c4(
+    view: TextView | str,
+    *,
+    by_lang: Mapping[str, Mapping[str, Any]] | None = None,
+    remove_citations: bool = True,
+    filter_no_terminal_punct: bool = True,
+    min_num_sentences: int = 5,
+    min_words_per_line: int = 3,
+    max_word_length: int = 1000,
+    filter_lorem_ipsum: bool = True,
+    filter_javascript: bool = True,
+    filter_curly_bracket: bool = True,
+    filter_policy: bool = True,
+) -> C4Result:
     """C4's line and page rules (as `quality.c4_quality`, datatrove order) with language-aware measures.
 
     A line ends a sentence when it ends in one of the language's terminal marks (closing quotes/brackets
@@ -439,13 +482,17 @@ def ml_c4(view: TextView | str, *, by_lang: Mapping[str, Mapping[str, Any]] | No
     are runs of terminal marks (。！？ anywhere, others before white space or the line end), at least one a
     kept line; policy lines use `ML_POLICY_SUBSTRINGS`.
     """
-    view = q._view(view)
+    view = q.as_view(view)
     m = ml_view(view)
     given = {
-        "remove_citations": remove_citations, "filter_no_terminal_punct": filter_no_terminal_punct,
-        "min_num_sentences": min_num_sentences, "min_words_per_line": min_words_per_line,
-        "max_word_length": max_word_length, "filter_lorem_ipsum": filter_lorem_ipsum,
-        "filter_javascript": filter_javascript, "filter_curly_bracket": filter_curly_bracket,
+        "remove_citations": remove_citations,
+        "filter_no_terminal_punct": filter_no_terminal_punct,
+        "min_num_sentences": min_num_sentences,
+        "min_words_per_line": min_words_per_line,
+        "max_word_length": max_word_length,
+        "filter_lorem_ipsum": filter_lorem_ipsum,
+        "filter_javascript": filter_javascript,
+        "filter_curly_bracket": filter_curly_bracket,
         "filter_policy": filter_policy,
     }
     p = _params(m, given, _C4_PARAMS, by_lang)

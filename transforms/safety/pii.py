@@ -27,11 +27,22 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+
+from apache_beam.utils.shared import Shared
+
+from corpusforge.pipeline.config import SafetyConfig
+from corpusforge.transforms.accounting import drop
+from corpusforge.transforms.document import Document, Rejection
 
 PLACEHOLDERS = {
-    "email": "<EMAIL>", "phone": "<PHONE>", "ip": "<IP>", "credit_card": "<CREDIT_CARD>", "iban": "<IBAN>",
-    "ssn": "<SSN>", "secret": "<SECRET>",
+    "email": "<EMAIL>",
+    "phone": "<PHONE>",
+    "ip": "<IP>",
+    "credit_card": "<CREDIT_CARD>",
+    "iban": "<IBAN>",
+    "ssn": "<SSN>",
+    "secret": "<SECRET>",
 }
 PII_TYPES = tuple(PLACEHOLDERS)
 
@@ -61,9 +72,16 @@ def _valid_email(s: str) -> bool:
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)")
 _IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
 _VERSION_BEFORE = re.compile(r"(?:\bv|version|ver\.|release|build)\s?$", re.IGNORECASE)
-_NOT_PUBLIC = [ipaddress.ip_network(n) for n in (
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7",
-)]
+_NOT_PUBLIC = [
+    ipaddress.ip_network(n)
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "fc00::/7",
+    )
+]
 
 
 def _public_ip(s: str) -> bool:
@@ -113,14 +131,83 @@ def _card_ok(text: str, m: re.Match) -> bool:
 
 # ISO 13616 registry lengths (SWIFT IBAN registry).
 IBAN_LENGTHS = {
-    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BR": 29,
-    "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28, "EE": 20, "EG": 29,
-    "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28,
-    "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20,
-    "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "MC": 27, "MD": 24, "ME": 22, "MK": 19,
-    "MR": 27, "MT": 31, "MU": 30, "NL": 18, "NO": 15, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29,
-    "RO": 24, "RS": 22, "SA": 24, "SC": 31, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28,
-    "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
+    "AD": 24,
+    "AE": 23,
+    "AL": 28,
+    "AT": 20,
+    "AZ": 28,
+    "BA": 20,
+    "BE": 16,
+    "BG": 22,
+    "BH": 22,
+    "BR": 29,
+    "BY": 28,
+    "CH": 21,
+    "CR": 22,
+    "CY": 28,
+    "CZ": 24,
+    "DE": 22,
+    "DK": 18,
+    "DO": 28,
+    "EE": 20,
+    "EG": 29,
+    "ES": 24,
+    "FI": 18,
+    "FO": 18,
+    "FR": 27,
+    "GB": 22,
+    "GE": 22,
+    "GI": 23,
+    "GL": 18,
+    "GR": 27,
+    "GT": 28,
+    "HR": 21,
+    "HU": 28,
+    "IE": 22,
+    "IL": 23,
+    "IQ": 23,
+    "IS": 26,
+    "IT": 27,
+    "JO": 30,
+    "KW": 30,
+    "KZ": 20,
+    "LB": 28,
+    "LC": 32,
+    "LI": 21,
+    "LT": 20,
+    "LU": 20,
+    "LV": 21,
+    "MC": 27,
+    "MD": 24,
+    "ME": 22,
+    "MK": 19,
+    "MR": 27,
+    "MT": 31,
+    "MU": 30,
+    "NL": 18,
+    "NO": 15,
+    "PK": 24,
+    "PL": 28,
+    "PS": 29,
+    "PT": 25,
+    "QA": 29,
+    "RO": 24,
+    "RS": 22,
+    "SA": 24,
+    "SC": 31,
+    "SE": 24,
+    "SI": 19,
+    "SK": 24,
+    "SM": 27,
+    "ST": 25,
+    "SV": 28,
+    "TL": 23,
+    "TN": 24,
+    "TR": 26,
+    "UA": 29,
+    "VA": 22,
+    "VG": 24,
+    "XK": 20,
 }
 _IBAN = re.compile(r"(?<![\w])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![\w])")
 
@@ -205,14 +292,21 @@ Finder = Callable[[str, list[tuple[int, int]]], Iterable[tuple[int, int]]]
 def _matches(pattern: re.Pattern, check: Callable[[str, re.Match], bool] | None = None) -> Finder:
     def find(text: str, windows: list[tuple[int, int]]) -> Iterable[tuple[int, int]]:
         return (m.span() for m in pattern.finditer(text) if check is None or check(text, m))
+
     return find
 
 
 def _numeric(pattern: re.Pattern, check: Callable[[str, re.Match], bool] | None = None) -> Finder:
     """A finder for numbers (phones, cards, SSNs, IPv4), run only inside the text's numeric windows."""
+
     def find(text: str, windows: list[tuple[int, int]]) -> Iterable[tuple[int, int]]:
-        return (m.span() for pos, endpos in windows for m in pattern.finditer(text, pos, endpos)
-                if check is None or check(text, m))
+        return (
+            m.span()
+            for pos, endpos in windows
+            for m in pattern.finditer(text, pos, endpos)
+            if check is None or check(text, m)
+        )
+
     return find
 
 
@@ -287,3 +381,37 @@ def count_types(spans: Iterable[Span]) -> dict[str, int]:
     for span in spans:
         counts[span.type] = counts.get(span.type, 0) + 1
     return dict(sorted(counts.items()))
+
+
+PII_STAGE = "pii"
+
+
+@dataclasses.dataclass(frozen=True)
+class PiiStage:
+    """Redacts PII with typed placeholders (transforms/safety/pii.py); drops pages with more than `max_spans` spans
+    (`too_much_pii`). `meta["pii"]`: spans per type; annotate-only: `pii_spans`, text unredacted."""
+
+    config: SafetyConfig
+    name: str = PII_STAGE
+
+    def setup(self, shared: Shared) -> None:
+        pass
+
+    def apply(self, docs: Sequence[Document]) -> list[Document | Rejection]:
+        c = self.config.pii
+        results: list[Document | Rejection] = []
+        for doc in docs:
+            spans = find_pii(doc.text, c.types)
+            if not spans:
+                results.append(doc)
+            elif self.config.annotate_only:
+                results.append(
+                    doc.with_meta(pii=count_types(spans), pii_spans=[[s.type, s.start, s.end] for s in spans])
+                )
+            elif len(spans) > c.max_spans:
+                results.append(drop(doc.with_meta(pii=count_types(spans)), self.name, "too_much_pii"))
+            else:
+                results.append(
+                    dataclasses.replace(doc, text=redact(doc.text, spans), meta={**doc.meta, "pii": count_types(spans)})
+                )
+        return results

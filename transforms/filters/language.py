@@ -27,8 +27,15 @@ Decisions, measured by `benchmarks/bench_langid.py`:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from apache_beam.utils.shared import Shared
+
+from corpusforge.pipeline.config import LanguageConfig
+from corpusforge.transforms.accounting import drop
+from corpusforge.transforms.document import Document, Rejection
 
 # FineWeb's default global minimum score for keeping a document (datatrove `LanguageFilter`).
 DEFAULT_MIN_SCORE = 0.65
@@ -37,6 +44,7 @@ DEFAULT_MIN_SCORE = 0.65
 LANGUAGE_NOT_KEPT = "language_not_kept"
 LANGUAGE_SCORE_TOO_LOW = "language_score_too_low"
 
+LANGUAGE_STAGE = "language"
 _LABEL_PREFIX_LEN = len("__label__")
 
 
@@ -142,3 +150,34 @@ def language_verdict(
     if score < threshold:
         return LANGUAGE_SCORE_TOO_LOW
     return None
+
+
+@dataclasses.dataclass
+class LanguageStage:
+    """fastText lid.176 on every document: `lang` and `lang_score` in meta, then the keep/score verdict.
+
+    The model is loaded once per worker process and shared by its threads; predictions are batched. In
+    `annotate_only` mode nothing is dropped.
+    """
+
+    config: LanguageConfig
+    name: str = LANGUAGE_STAGE
+
+    def setup(self, shared: Shared) -> None:
+        self._model = shared.acquire(LanguageModel)
+
+    def apply(self, docs: Sequence[Document]) -> list[Document | Rejection]:
+        config = self.config
+        keep = frozenset(config.keep) or None
+        results: list[Document | Rejection] = []
+        for doc, (lang, score) in zip(docs, self._model.predict([d.text for d in docs])):
+            doc = doc.with_meta(lang=lang, lang_score=round(score, 4))
+            reason = (
+                None
+                if config.annotate_only
+                else language_verdict(
+                    lang, score, keep=keep, min_score=config.min_score, min_score_by_lang=config.min_score_by_lang
+                )
+            )
+            results.append(doc if reason is None else drop(doc, self.name, reason))
+        return results

@@ -21,11 +21,18 @@ from __future__ import annotations
 
 import dataclasses
 import zlib
-from typing import BinaryIO, Iterator
+from collections.abc import Iterator
+from typing import BinaryIO
 
 from corpusforge.transforms.document import Rejection, SourceFile, Verdict, WebPage
-from corpusforge.transforms.http import HttpPayload, RecordInfo, Refusal, document_payload, read_response
-from corpusforge.transforms.warc import next_gzip_member, sniff, unrecognised_file
+from corpusforge.transforms.io.http import (
+    HttpPayload,
+    RecordInfo,
+    Refusal,
+    document_payload,
+    read_response,
+)
+from corpusforge.transforms.io.warc import next_gzip_member, sniff, unrecognised_file
 
 _CHUNK = 1 << 20
 _MAX_LINE = 1 << 20  # longest header line, and HTTP head, accepted
@@ -220,9 +227,7 @@ def _classify(header: _ArcHeader, block: _Block, max_payload_bytes: int) -> Http
     """The page in a record, or why there is none: HTTP(S) records hold a response, others (`dns:`) the
     document itself, typed by the header's Content-type."""
     if header.url.lower().startswith(("http:", "https:")):
-        return read_response(
-            block.read, block.length, max_payload_bytes=max_payload_bytes, max_header_bytes=_MAX_LINE
-        )
+        return read_response(block.read, block.length, max_payload_bytes=max_payload_bytes, max_header_bytes=_MAX_LINE)
     return document_payload(header.content_type, block.read, block.length, max_payload_bytes)
 
 
@@ -263,7 +268,11 @@ def iter_arc(
                 return
             if not resyncing:  # one dead letter for a run of unparseable lines
                 yield Rejection(
-                    Verdict.DEAD_LETTER, "read", "malformed_record", source.relpath, offset=offset,
+                    Verdict.DEAD_LETTER,
+                    "read",
+                    "malformed_record",
+                    source.relpath,
+                    offset=offset,
                     detail=f"not an ARC header line: {line[:100]!r}",
                 )
             resyncing = True

@@ -14,8 +14,22 @@ from resiliparse.parse.encoding import bytes_to_str, detect_encoding
 from resiliparse.parse.html import HTMLTree
 
 from corpusforge.pipeline.config import ExtractConfig
-from corpusforge.transforms.boilerplate import extract_main_text, trafilatura_text
-from corpusforge.transforms.document import WebPage
+from corpusforge.transforms.document import (
+    Document,
+    Rejection,
+    SourceFile,
+    Verdict,
+    WebPage,
+    make_doc_id,
+    sanitize_text,
+)
+from corpusforge.transforms.extract.boilerplate import (
+    extract_main_text,
+    trafilatura_text,
+)
+from corpusforge.transforms.safety.opt_out import opt_out_signals
+
+EXTRACT_STAGE = "extract"
 
 
 def decode_body(body: bytes, charset: str | None) -> str:
@@ -57,7 +71,7 @@ def page_text(page: WebPage, config: ExtractConfig) -> tuple[str, dict[str, str]
 
     WET text and `text/plain` bodies are decoded, not extracted. `fast` (the default) is resiliparse's
     main-content pass followed by our structural boilerplate pruning, with trafilatura as the fallback for
-    pages where its result looks wrong (`transforms/boilerplate.py`); `trafilatura` runs with FineWeb's
+    pages where its result looks wrong (`transforms/extract/boilerplate.py`); `trafilatura` runs with FineWeb's
     settings; plain `resiliparse` runs with the lean options
     (no comment sections, no alt texts). Its main-content pass slows quadratically with nesting depth
     (measured: 0.09 s at depth 2,000, 1.2 s at 8,000), so pages deeper than `max_dom_depth` get its plain
@@ -79,9 +93,16 @@ def page_text(page: WebPage, config: ExtractConfig) -> tuple[str, dict[str, str]
     if config.extractor == "fast":
         fast = config.fast
         return extract_main_text(
-            html, url=page.url, tree=tree, fallback=fast.fallback, skip_rules=frozenset(fast.skip_rules),
-            length_low=fast.length_low, length_high=fast.length_high, max_link_density=fast.max_link_density,
-            fallback_min_chars=fast.fallback_min_chars, fallback_min_kept_share=fast.fallback_min_kept_share,
+            html,
+            url=page.url,
+            tree=tree,
+            fallback=fast.fallback,
+            skip_rules=frozenset(fast.skip_rules),
+            length_low=fast.length_low,
+            length_high=fast.length_high,
+            max_link_density=fast.max_link_density,
+            fallback_min_chars=fast.fallback_min_chars,
+            fallback_min_kept_share=fast.fallback_min_kept_share,
             fallback_max_link_density=fast.fallback_max_link_density,
         )
     text = extract_plain_text(tree, main_content=True, preserve_formatting=True, alt_texts=False, comments=False)
@@ -89,3 +110,32 @@ def page_text(page: WebPage, config: ExtractConfig) -> tuple[str, dict[str, str]
         text = extract_plain_text(tree, main_content=False, preserve_formatting=True, alt_texts=False)
         return text, {"extractor": "resiliparse", "extract_guard": "empty_main_content"}
     return text, {"extractor": "resiliparse"}
+
+
+def page_to_document(page: WebPage, source: SourceFile, config: ExtractConfig) -> Document | Rejection:
+    """Extract a web page's main text into a Document, or drop it (stage `extract`) with the reason."""
+    locator = page.record_id or page.offset
+
+    def drop(reason: str) -> Rejection:
+        return Rejection(
+            Verdict.DROPPED, EXTRACT_STAGE, reason, source.relpath, page.offset, page.record_id, len(page.body)
+        )
+
+    if len(page.body) > config.max_html_bytes:
+        return drop("html_too_large")
+    text, annotations = page_text(page, config)
+    text = sanitize_text(text).strip()
+    if not text:
+        return drop("no_text")
+    signals = opt_out_signals(page.consent_headers, None if page.is_text else page.body)
+    if signals:
+        annotations = {**annotations, "opt_out": signals}
+    return Document(
+        id=make_doc_id(source.relpath, locator),
+        text=text,
+        url=page.url,
+        source=source.relpath,
+        fetch_date=page.fetch_date,
+        source_id=page.record_id,
+        meta={"offset": page.offset, "content_type": page.content_type, **annotations},
+    )

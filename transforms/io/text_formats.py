@@ -21,13 +21,15 @@ import json
 import shutil
 import tempfile
 import zlib
-from typing import Any, BinaryIO, Iterator, Literal
+from collections.abc import Iterator
+from typing import Any, BinaryIO, Literal
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import zstandard
 
 from corpusforge.transforms.document import (
+    PROMOTED_COLUMNS,
     Document,
     Rejection,
     SourceFile,
@@ -35,7 +37,6 @@ from corpusforge.transforms.document import (
     make_doc_id,
     sanitize_text,
 )
-from corpusforge.transforms.write import PROMOTED_COLUMNS
 
 STAGE = "read"
 MAX_DOC_BYTES = 64_000_000
@@ -84,9 +85,7 @@ class _ZstdReader(io.RawIOBase):
     def __init__(self, source: BinaryIO) -> None:
         super().__init__()
         self._frames = _ZstdFrames(source)
-        self._reader = zstandard.ZstdDecompressor().stream_reader(
-            self._frames, read_across_frames=True, closefd=False
-        )
+        self._reader = zstandard.ZstdDecompressor().stream_reader(self._frames, read_across_frames=True, closefd=False)
 
     def readable(self) -> bool:
         return True
@@ -229,9 +228,7 @@ class _StreamFailure:
     error: BaseException
 
 
-def _iter_lines(
-    reader: io.BufferedReader, latch: _ErrorLatch, max_line_bytes: int
-) -> Iterator[_Line | _StreamFailure]:
+def _iter_lines(reader: io.BufferedReader, latch: _ErrorLatch, max_line_bytes: int) -> Iterator[_Line | _StreamFailure]:
     """Every line of `reader` with its offset, then a `_StreamFailure` if the stream broke.
 
     A final line without a newline is a line, unless the stream broke: then it is the partial line of the
@@ -329,9 +326,7 @@ def _jsonl_record(line: _Line, source: SourceFile, fields: _JsonlFields) -> Docu
         return _dead_letter(source, "invalid_utf8", line.offset, line.nbytes, detail)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError; deep nesting recurses
         if not data or data.isspace():  # whitespace only, or a BOM alone
-            return Rejection(
-                Verdict.SKIPPED, STAGE, "blank_line", source.relpath, line.offset, None, line.nbytes
-            )
+            return Rejection(Verdict.SKIPPED, STAGE, "blank_line", source.relpath, line.offset, None, line.nbytes)
         return _dead_letter(source, "invalid_json", line.offset, line.nbytes, f"{type(exc).__name__}: {exc}")
     if not isinstance(obj, dict):
         detail = f"line is a JSON {_json_type(obj)}, not an object"
@@ -485,6 +480,7 @@ def _parquet_record(
 
 
 # --- Arrow (our own shards) ------------------------------------------------------------------------------
+
 
 def iter_arrow(stream: BinaryIO, source: SourceFile) -> Iterator[Document | Rejection]:
     """One `Document` per row of one of our own shards (`documents/*.arrow`, Arrow IPC file format), as it
@@ -650,9 +646,7 @@ def _text_document(data: bytes, offset: int, source: SourceFile) -> Document:
     meta: dict[str, Any] = {"offset": offset}
     if decode_errors:
         meta["decode_errors"] = decode_errors
-    return Document(
-        id=make_doc_id(source.relpath, offset), text=sanitize_text(text), source=source.relpath, meta=meta
-    )
+    return Document(id=make_doc_id(source.relpath, offset), text=sanitize_text(text), source=source.relpath, meta=meta)
 
 
 def _decode_lenient(data: bytes) -> tuple[str, int]:

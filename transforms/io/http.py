@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import zlib
-from typing import Callable
+from collections.abc import Callable
 
 from corpusforge.transforms.document import Rejection, Verdict, WebPage
 
@@ -85,12 +85,19 @@ class RecordInfo:
         if isinstance(outcome, Refusal):
             return self.reject(outcome.verdict, outcome.reason, outcome.detail)
         return WebPage(
-            self.offset, self.record_id, self.url, self.fetch_date, outcome.content_type, outcome.charset,
-            outcome.body, is_text, outcome.consent_headers,
+            self.offset,
+            self.record_id,
+            self.url,
+            self.fetch_date,
+            outcome.content_type,
+            outcome.charset,
+            outcome.body,
+            is_text,
+            outcome.consent_headers,
         )
 
 
-CONSENT_HEADERS = (b"x-robots-tag", b"tdm-reservation", b"tdm-policy")  # opt-out signals (transforms/consent.py)
+CONSENT_HEADERS = (b"x-robots-tag", b"tdm-reservation", b"tdm-policy")  # opt-out signals (transforms/safety/opt_out.py)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,7 +109,7 @@ class HttpHead:
     content_encoding: str
     transfer_encoding: str
     size: int
-    # (lower-case name, value) of the headers that carry opt-out signals (transforms/consent.py)
+    # (lower-case name, value) of the headers that carry opt-out signals (transforms/safety/opt_out.py)
     consent_headers: tuple[tuple[str, str], ...] = ()
 
 
@@ -161,7 +168,9 @@ def parse_head(head: bytes) -> HttpHead:
         transfer_encoding=b",".join(fields.get(b"transfer-encoding", ())).decode("latin-1"),
         size=len(head),
         consent_headers=tuple(
-            (name.decode("ascii"), value.decode("latin-1")) for name in CONSENT_HEADERS for value in fields.get(name, ())
+            (name.decode("ascii"), value.decode("latin-1"))
+            for name in CONSENT_HEADERS
+            for value in fields.get(name, ())
         ),
     )
 

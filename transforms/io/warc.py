@@ -30,12 +30,20 @@ from __future__ import annotations
 
 import re
 import zlib
-from typing import BinaryIO, Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
+from typing import BinaryIO
 
 from fastwarc.warc import ArchiveIterator, WarcHeader, WarcRecord
 
 from corpusforge.transforms.document import Rejection, SourceFile, Verdict, WebPage
-from corpusforge.transforms.http import HttpPayload, RecordInfo, Refusal, document_payload, media_type, read_response
+from corpusforge.transforms.io.http import (
+    HttpPayload,
+    RecordInfo,
+    Refusal,
+    document_payload,
+    media_type,
+    read_response,
+)
 
 _SCAN_CHUNK = 1 << 20
 _GZIP_MAGIC = b"\x1f\x8b\x08"  # ID1 ID2 CM=deflate (RFC 1952, section 2.3.1)
@@ -101,7 +109,12 @@ def unrecognised_file(stream: BinaryIO, source: SourceFile, reason: str) -> Reje
     """The one dead letter for a file that is not in the format its reader expects, showing how it starts."""
     stream.seek(0)
     return Rejection(
-        Verdict.DEAD_LETTER, "read", reason, source.relpath, offset=0, nbytes=source.size,
+        Verdict.DEAD_LETTER,
+        "read",
+        reason,
+        source.relpath,
+        offset=0,
+        nbytes=source.size,
         detail=f"file starts with {stream.read(32)!r}",
     )
 
@@ -298,9 +311,7 @@ def _record_item(record: WarcRecord, info: RecordInfo, max_payload_bytes: int, m
     block = _Block(record, length)
     outcome = _classify(rtype, record, info, block, max_payload_bytes, max_header_bytes)
     if not block.finish():
-        return info.reject(
-            Verdict.DEAD_LETTER, "truncated_record", f"block ends after {block.seen} of {length} bytes"
-        )
+        return info.reject(Verdict.DEAD_LETTER, "truncated_record", f"block ends after {block.seen} of {length} bytes")
     return info.resolve(outcome, is_text=rtype == "conversion")
 
 
@@ -323,7 +334,11 @@ def _read_run(
             broken = _broken_tail(stream, last, start) if gzipped else None
             if broken is not None:
                 yield Rejection(
-                    Verdict.DEAD_LETTER, "read", "truncated_stream", source.relpath, offset=broken,
+                    Verdict.DEAD_LETTER,
+                    "read",
+                    "truncated_stream",
+                    source.relpath,
+                    offset=broken,
                     detail="gzip stream is corrupt or cut off",
                 )
             return None

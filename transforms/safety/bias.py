@@ -18,25 +18,65 @@ substrings for ja, zh and th.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Mapping, Sequence
 
 import yaml
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.utils.shared import Shared
 
-from corpusforge.pipeline.config import ConfigError
-from corpusforge.transforms.wordlist import tokens
+from corpusforge.pipeline.config import ConfigError, SafetyConfig
+from corpusforge.transforms.document import Document, Rejection
+from corpusforge.transforms.safety.word_blocklist import tokens
 
 SUBSTRING_LANGS = frozenset({"ja", "zh", "th"})
 
 DEFAULT_LEXICON: dict[str, dict[str, list[str]]] = {
     "en": {
-        "gender:female": ["woman", "women", "girl", "girls", "female", "females", "mother", "mothers", "daughter",
-                          "daughters", "wife", "wives", "sister", "sisters", "lady", "ladies"],
-        "gender:male": ["men", "boy", "boys", "male", "males", "father", "fathers", "sons", "husband", "husbands",
-                        "brother", "brothers", "gentleman", "gentlemen"],
-        "gender:transgender_nonbinary": ["transgender", "nonbinary", "non-binary", "genderqueer", "trans woman",
-                                         "trans man", "trans people"],
+        "gender:female": [
+            "woman",
+            "women",
+            "girl",
+            "girls",
+            "female",
+            "females",
+            "mother",
+            "mothers",
+            "daughter",
+            "daughters",
+            "wife",
+            "wives",
+            "sister",
+            "sisters",
+            "lady",
+            "ladies",
+        ],
+        "gender:male": [
+            "men",
+            "boy",
+            "boys",
+            "male",
+            "males",
+            "father",
+            "fathers",
+            "sons",
+            "husband",
+            "husbands",
+            "brother",
+            "brothers",
+            "gentleman",
+            "gentlemen",
+        ],
+        "gender:transgender_nonbinary": [
+            "transgender",
+            "nonbinary",
+            "non-binary",
+            "genderqueer",
+            "trans woman",
+            "trans man",
+            "trans people",
+        ],
         "sexuality:lgbtq": ["gay", "gays", "lesbian", "lesbians", "bisexual", "queer", "homosexual", "lgbt", "lgbtq"],
         "religion:christian": ["christian", "christians", "christianity", "catholic", "catholics", "protestant"],
         "religion:muslim": ["muslim", "muslims", "islam", "islamic", "mosque"],
@@ -111,10 +151,33 @@ def load_lexicon(path: str | None) -> Lexicon:
         except (yaml.YAMLError, UnicodeDecodeError) as e:
             raise ConfigError(f"{key}: {path}: cannot read YAML: {' '.join(str(e).split())}") from None
     well_formed = isinstance(raw, dict) and all(
-        isinstance(groups, dict) and all(
-            isinstance(terms, list) and all(isinstance(t, str) and t.strip() for t in terms) for terms in groups.values()
-        ) for groups in raw.values()
+        isinstance(groups, dict)
+        and all(
+            isinstance(terms, list) and all(isinstance(t, str) and t.strip() for t in terms)
+            for terms in groups.values()
+        )
+        for groups in raw.values()
     )
     if not well_formed:
         raise ConfigError(f"{key}: {path}: expected {{lang: {{group: [terms]}}}} with non-empty string terms")
     return Lexicon(raw)
+
+
+BIAS_STAGE = "bias"
+
+
+@dataclasses.dataclass
+class BiasStage:
+    """Tags `meta["groups"]` with the identity groups a document mentions (transforms/safety/bias.py); drops nothing."""
+
+    config: SafetyConfig
+    name: str = BIAS_STAGE
+
+    def __post_init__(self) -> None:
+        load_lexicon(self.config.bias.lexicon)  # a malformed or missing lexicon fails at launch
+
+    def setup(self, shared: Shared) -> None:
+        self._lexicon = load_lexicon(self.config.bias.lexicon)
+
+    def apply(self, docs: Sequence[Document]) -> list[Document | Rejection]:
+        return [doc.with_meta(groups=self._lexicon.groups(doc.text)) for doc in docs]

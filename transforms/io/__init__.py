@@ -1,0 +1,1 @@
+"""corpusforge.transforms.io."""
