@@ -89,6 +89,26 @@ def resolve_config(args: argparse.Namespace) -> PipelineConfig:
     return config
 
 
+def resolve_runner(beam_options: Sequence[str]) -> list[str]:
+    """Beam options with `--runner=DaskRunner` mapped to corpusforge's Dask runner (pipeline/dask_runner.py).
+
+    Beam's own DaskRunner gives wrong results on tagged outputs, finish_bundle output, side inputs and
+    several sinks. The name is matched as Beam matches runner names (any case, `dask` too); a fully
+    qualified class name is left alone.
+    """
+
+    def resolve(name: str) -> str:
+        return "corpusforge.pipeline.dask_runner.DaskRunner" if name.lower() in ("dask", "daskrunner") else name
+
+    resolved = list(beam_options)
+    for i, option in enumerate(resolved):
+        if option.startswith("--runner="):
+            resolved[i] = "--runner=" + resolve(option.removeprefix("--runner="))
+        elif option == "--runner" and i + 1 < len(resolved):
+            resolved[i + 1] = resolve(resolved[i + 1])
+    return resolved
+
+
 def run_command(args: argparse.Namespace, beam_args: list[str], console: Console) -> int:
     import apache_beam as beam
     from apache_beam.io.filesystems import FileSystems
@@ -100,7 +120,7 @@ def run_command(args: argparse.Namespace, beam_args: list[str], console: Console
     from corpusforge.pipeline.progress import ProgressDisplay, bias_flags, funnel_table
 
     config = resolve_config(args)
-    options = PipelineOptions([*config.beam.options, *beam_args])
+    options = PipelineOptions(resolve_runner([*config.beam.options, *beam_args]))
     pipeline = beam.Pipeline(options=options)
     build_pipeline(pipeline, config)  # matches the inputs: a ConfigError comes before anything is written
     prepare_output_dir(config.output.dir, overwrite=config.output.overwrite)

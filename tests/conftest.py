@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,29 @@ def run_with_one_and_two_workers(tmp_path):
         return manifests[0]
 
     return run
+
+
+@pytest.fixture(scope="module")
+def dask_scheduler() -> Iterator[str]:
+    """A real Dask cluster for one test module: a scheduler and 2 single-threaded worker processes on
+    loopback, started here and shut down after the module; yields the scheduler address."""
+    require_module("distributed")
+    import logging
+
+    import dask
+    import dask.distributed
+
+    # The clusters corpusforge's Dask runner starts run without the worker profiler (pipeline/dask_runner.py).
+    with dask.config.set({"distributed.worker.profile.enabled": False}):
+        cluster = dask.distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=logging.WARNING,
+        )
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
