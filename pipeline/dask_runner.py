@@ -56,7 +56,7 @@ from apache_beam import pvalue
 from apache_beam.internal import pickler
 from apache_beam.io.iobase import BoundedSource
 from apache_beam.metrics.execution import MetricsContainer, MetricUpdates
-from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.options.pipeline_options import PipelineOptions, WorkerOptions
 from apache_beam.pipeline import AppliedPTransform, PipelineVisitor, PTransformOverride
 from apache_beam.runners.common import DoFnContext, DoFnInvoker, DoFnSignature, Receiver, _OutputHandler
 from apache_beam.runners.dask import dask_runner as beam_dask
@@ -68,6 +68,11 @@ from apache_beam.transforms.sideinputs import SideInputMap
 from apache_beam.transforms.window import GlobalWindows
 from apache_beam.utils.counters import CounterFactory
 from apache_beam.utils.windowed_value import WindowedValue
+
+try:  # the `dask` extra: without it this module imports, and the runner says what is missing when it starts
+    from distributed import WorkerPlugin
+except ImportError:
+    WorkerPlugin = object
 
 _MIN_CREATE_PARTITIONS = 64  # Create: up to this many partitions whatever the cluster's size ...
 _CREATE_PARTITIONS_PER_THREAD = 4  # ... or this many per worker thread, for load balancing
@@ -171,6 +176,17 @@ def _finish_job(job: str) -> list[MetricUpdates]:
     """On each worker when a job ends: tear down its DoFns and hand over its metric updates."""
     _POOL.release_job(job)
     return _METRICS.take(job)
+
+
+class _LogLevels(WorkerPlugin):
+    """A worker plugin that sets logger levels on every worker, present and future (an adaptive cluster)."""
+
+    def __init__(self, levels: dict[str, int]):
+        self._levels = levels
+
+    def setup(self, worker: Any) -> None:
+        for name, level in self._levels.items():
+            logging.getLogger(name).setLevel(level)
 
 
 class _ListReceiver(Receiver):
@@ -481,6 +497,23 @@ class _BundleRunner:
 # ------------------------------------------------------------------------------------------- the runner
 
 
+def _forward_worker_logs(client: Any, options: PipelineOptions) -> None:
+    """Beam's SDK harness log options, applied to the workers; their records at those levels reach this
+    process's loggers of the same names (a progress display, the console), as on Beam's portable runners.
+
+    `--default_sdk_harness_log_level` (WARNING when unset: dask's own INFO chatter stays on the workers)
+    and `--sdk_harness_log_level_overrides='{"logger": "LEVEL"}'`.
+    """
+    worker = options.view_as(WorkerOptions)
+    levels = {"": worker.default_sdk_harness_log_level or "WARNING", **(worker.sdk_harness_log_level_overrides or {})}
+    levels = {
+        name: logging.getLevelName(level) if isinstance(level, str) else int(level) for name, level in levels.items()
+    }
+    client.register_plugin(_LogLevels({name: level for name, level in levels.items() if name}), name="beam-log-levels")
+    for name, level in levels.items():
+        client.forward_logging(name or None, level)
+
+
 class DaskRunnerResult(PipelineResult):
     """The running job; `metrics()` serves the metric updates its bundles recorded, once it has finished."""
 
@@ -546,8 +579,11 @@ class DaskRunner(beam_dask.DaskRunner):
     """Executes a pipeline on a Dask distributed cluster; Beam's `DaskRunner` with its defects fixed."""
 
     def run_pipeline(self, pipeline: beam.Pipeline, options: PipelineOptions) -> DaskRunnerResult:
-        import dask
-        import dask.distributed as ddist
+        try:
+            import dask
+            import dask.distributed as ddist
+        except ImportError as e:
+            raise ImportError(f"DaskRunner needs dask.distributed ({e}): pip install 'dask[distributed]'") from e
 
         dask_options = options.view_as(beam_dask.DaskOptions).get_all_options(drop_default=True, current_only=True)
         bag_kwargs = beam_dask.DaskOptions._extract_bag_kwargs(dask_options)
@@ -571,6 +607,7 @@ class DaskRunner(beam_dask.DaskRunner):
             "Dask cluster: %s, dashboard %s", client.scheduler.address, client.dashboard_link
         )
         try:
+            _forward_worker_logs(client, options)
             job = uuid.uuid4().hex
             translator = _Translator(job=job, threads=sum(client.nthreads().values()), bag_kwargs=bag_kwargs)
             pipeline.replace_all(_overrides())

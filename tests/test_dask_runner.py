@@ -295,3 +295,20 @@ def test_a_module_the_workers_lack_is_named(dask_scheduler, tmp_path, monkeypatc
     _ = p | beam.Create([1]) | beam.Map(double)
     with pytest.raises(ImportError, match="a worker cannot import only_on_the_launcher"):
         p.run().wait_until_finish()
+
+
+def _log_progress(x):
+    import logging
+
+    logging.getLogger("corpusforge.test_progress").info("worker saw %s", x)
+    logging.getLogger("corpusforge.test_quiet").info("not forwarded %s", x)
+    return x
+
+
+def test_worker_log_records_reach_the_launcher_at_the_configured_levels(dask_scheduler, caplog):
+    caplog.set_level("INFO")
+    overrides = '--sdk_harness_log_level_overrides={"corpusforge.test_progress": "INFO"}'
+    with pipeline(DaskRunner, dask_scheduler, overrides) as p:
+        _ = p | beam.Create(["a", "b"]) | beam.Map(_log_progress)
+    messages = [r.getMessage() for r in caplog.records if r.name.startswith("corpusforge.test")]
+    assert sorted(messages) == ["worker saw a", "worker saw b"]
