@@ -18,16 +18,18 @@ it gives silently wrong results for pipelines like ours. Each defect, and what t
 - `Read` was a no-op, `Reshuffle` an identity, and `Create` put 128 elements in a partition (40 input files
   on one worker). Here a bounded source is split (64 MiB) and its splits read in parallel; Reshuffle moves
   every element, round-robin over at least as many partitions as the cluster has threads, through a task
-  shuffle; Create gives each element its own partition up to max(64, 4 × threads) partitions
-  (`--dask_npartitions` or `--dask_partition_size` set it instead).
+  shuffle; Create spreads its elements over up to 4 partitions per worker thread of the cluster
+  (`--dask_npartitions` or `--dask_partition_size` instead: for a cluster that grows after launch, or
+  data too large for that many partitions in memory).
 - `beam.Flatten(pipeline=p)` of no collections raised TypeError; here it is empty.
 - What it cannot run (windows other than the global one before a GroupByKey, state and timers, splittable
   DoFns, unbounded reads, unknown primitives) it passed through as a no-op. Here it fails at launch,
   naming the transform.
 
-Also: a DoFn is set up once per worker process and reused across bundles, and torn down on every worker
+Also: a DoFn is set up once per worker thread and reused across bundles, and torn down on every worker
 when the job ends (Beam's runner ran `setup` and `teardown` around every partition, so a model loaded in
-`setup` was loaded again for each); a GroupByKey is one task shuffle of (key, value) pairs, without
+`setup` was loaded again for each); Beam's SDK harness log options set the workers' log levels, and their
+records at those levels reach the launcher; a GroupByKey is one task shuffle of (key, value) pairs, without
 Beam's window-reifying steps around it; Flatten merges partitions back to its widest input's count (a task
 shuffle of n partitions costs about n² small tasks up to 32 partitions, n·log n beyond); with no
 `--dask_client_address` or `--dask_scheduler_file` a local cluster of single-threaded worker processes
@@ -74,8 +76,10 @@ try:  # the `dask` extra: without it this module imports, and the runner says wh
 except ImportError:
     WorkerPlugin = object
 
-_MIN_CREATE_PARTITIONS = 64  # Create: up to this many partitions whatever the cluster's size ...
-_CREATE_PARTITIONS_PER_THREAD = 4  # ... or this many per worker thread, for load balancing
+# Create and Read: partitions per worker thread of the cluster (at launch). Every later step keeps the count, and a
+# task shuffle of n partitions costs about n² small tasks up to 32 and n·log n beyond: more partitions
+# balance better but cost scheduler time in every GroupByKey.
+_PARTITIONS_PER_THREAD = 4
 _READ_BUNDLE_BYTES = 64 * 2**20  # a bounded source's split size (Beam's SDF wrapper uses 64 MiB too)
 
 
@@ -102,35 +106,33 @@ class DaskLocalClusterOptions(PipelineOptions):
 
 
 class _DoFnPool:
-    """Set-up DoFn instances of this worker process, reused across bundles (one bundle at a time each).
-
-    Keyed by (job id, step label); `release_job` tears down a finished job's instances.
-    """
+    """Set-up DoFn instances of this worker process, with their signatures (a few ms to inspect), reused
+    across bundles, one bundle at a time each. Keyed by (job id, step label); `release_job` tears down a
+    finished job's instances."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._idle: dict[tuple[str, str], list[beam.DoFn]] = {}
+        self._idle: dict[tuple[str, str], list[tuple[beam.DoFn, DoFnSignature]]] = {}
 
-    def acquire(self, job: str, label: str, pickled_fn: bytes) -> beam.DoFn:
+    def acquire(self, job: str, label: str, pickled_fn: bytes) -> tuple[beam.DoFn, DoFnSignature]:
         with self._lock:
             idle = self._idle.setdefault((job, label), [])
             if idle:
                 return idle.pop()
         fn = pickler.loads(pickled_fn)
         fn.setup()
-        return fn
+        return fn, DoFnSignature(fn)
 
-    def release(self, job: str, label: str, fn: beam.DoFn) -> None:
+    def release(self, job: str, label: str, fn: beam.DoFn, signature: DoFnSignature) -> None:
         with self._lock:
-            self._idle.setdefault((job, label), []).append(fn)
+            self._idle.setdefault((job, label), []).append((fn, signature))
 
-    def release_job(self, job: str) -> int:
+    def release_job(self, job: str) -> None:
         with self._lock:
             keys = [key for key in self._idle if key[0] == job]
-            fns = [fn for key in keys for fn in self._idle.pop(key)]
+            fns = [fn for key in keys for fn, _ in self._idle.pop(key)]
         for fn in fns:
             _teardown(fn)
-        return len(fns)
 
 
 class _MetricsStore:
@@ -249,11 +251,11 @@ def _run_bundle(spec: _BundleSpec, items: Iterable[Any], *side_values: list[Any]
     sampler = statesampler.StateSampler(spec.label, CounterFactory())
     previous = statesampler.get_current_tracker()
     statesampler.set_current_tracker(sampler)
-    fn = _POOL.acquire(spec.job, spec.label, spec.pickled_fn)
+    fn, signature = _POOL.acquire(spec.job, spec.label, spec.pickled_fn)
     try:
         with sampler.scoped_state(spec.label, "process", metrics_container=container):
             invoker = DoFnInvoker.create_invoker(
-                DoFnSignature(fn),
+                signature,
                 handler,
                 context=DoFnContext(spec.label, state=None),
                 side_inputs=side_inputs,
@@ -271,7 +273,7 @@ def _run_bundle(spec: _BundleSpec, items: Iterable[Any], *side_values: list[Any]
         raise
     finally:
         statesampler.set_current_tracker(previous)
-    _POOL.release(spec.job, spec.label, fn)
+    _POOL.release(spec.job, spec.label, fn, signature)
     _METRICS.put(spec.job, spec.label, container.get_cumulative())
     if len(outputs) == 1:  # a chain of single-output ParDos fuses into one task per partition
         (values,) = outputs.values()
@@ -413,14 +415,14 @@ class _Translator(PipelineVisitor):
 
         if self._bag_kwargs:
             return db.from_sequence(values, **self._bag_kwargs)
-        cap = max(_MIN_CREATE_PARTITIONS, _CREATE_PARTITIONS_PER_THREAD * self._threads)
-        return self._from_sequence(values, min(len(values), cap))
+        return self._from_sequence(values, min(len(values), _PARTITIONS_PER_THREAD * self._threads))
 
     def _read(self, node: AppliedPTransform, source: Any) -> Any:
         if not isinstance(source, BoundedSource):
             raise NotImplementedError(f"DaskRunner: {node.full_label}: unbounded sources are not supported")
         bundles = list(source.split(desired_bundle_size=_READ_BUNDLE_BYTES))
-        return self._from_sequence(bundles, len(bundles)).map_partitions(_read_bundles)
+        partitions = min(len(bundles), _PARTITIONS_PER_THREAD * self._threads)
+        return self._from_sequence(bundles, partitions).map_partitions(_read_bundles)
 
     def _reshuffle(self, bag: Any) -> Any:
         """Every element moves: round-robin over max(partitions, threads) targets, through a task shuffle."""

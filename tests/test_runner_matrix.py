@@ -78,3 +78,111 @@ def test_the_dask_recipe_is_the_default_recipe_on_dask():
         config["run"].pop("name")
         config["output"].pop("dir")
     assert dask == local
+
+
+# --- the cloud templates: what can be checked without a cloud --------------------------------------------
+
+# A plausible value for every <placeholder> of the templates.
+PLACEHOLDERS = {
+    "<run-name>": "cc-main-2024-22",
+    "<bucket>": "corpusforge-runs",
+    "<gcp-project>": "corpusforge-project",
+    "<region>": "us-central1",
+    "<registry>": "us-docker.pkg.dev/corpusforge-project/images",
+    "<max-workers>": "100",
+    "<jobmanager-host>": "flink-jobmanager",
+    "<flink-version>": "1.20",
+    "<parallelism>": "64",
+    "<spark-master-host>": "spark-master",
+    "<aws-region>": "us-east-1",
+}
+
+
+def render(template: str, tmp_path: Path) -> Path:
+    text = (REPO / "run_configs" / template).read_text()
+    for placeholder, value in PLACEHOLDERS.items():
+        text = text.replace(placeholder, value)
+    rendered = tmp_path / template
+    rendered.write_text(text)
+    return rendered
+
+
+def project_version() -> str:
+    import tomllib
+
+    return tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+
+
+def beam_options(flags: list[str]):
+    """Flags as Beam parses them, and the names of those no Beam option class knows."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    options = PipelineOptions(flags)
+    unknown = set(options.get_all_options(retain_unknown_options=True)) - set(options.get_all_options())
+    return options, unknown
+
+
+@pytest.mark.parametrize(
+    ("template", "runner", "schemes"),
+    [
+        ("dataflow.yaml", "DataflowRunner", ("gs://",)),
+        ("flink.yaml", "FlinkRunner", ("s3://", "gs://")),
+        ("spark.yaml", "SparkRunner", ("s3://", "gs://")),
+    ],
+)
+def test_a_cloud_template_renders_to_options_beam_accepts(template, runner, schemes, tmp_path):
+    """Every placeholder filled, the config loads, paths are on cloud storage, every Beam option is one Beam's
+    option classes know (without the gcp/aws extras installed), Beam's own validator finds nothing, and the
+    workers' image is the one Dockerfile builds for this version."""
+    from apache_beam.options.pipeline_options import (
+        FlinkRunnerOptions,
+        PortableOptions,
+        SparkRunnerOptions,
+        StandardOptions,
+        WorkerOptions,
+    )
+    from apache_beam.options.pipeline_options_validator import PipelineOptionsValidator
+
+    from corpusforge.pipeline.config import load_config
+
+    config = load_config(render(template, tmp_path))
+    leftover = [
+        value
+        for value in (*config.input.paths, config.output.dir, config.run.name, *config.beam.options)
+        if "<" in value
+    ]
+    assert not leftover, f"placeholders the test does not know: {leftover}"
+    assert all(path.startswith(schemes) for path in config.input.paths) and config.output.dir.startswith(schemes)
+    options, unknown = beam_options(list(config.beam.options))
+    assert not unknown
+    assert options.view_as(StandardOptions).runner == runner
+    image = f"{PLACEHOLDERS['<registry>']}/corpusforge-beam:{project_version()}"
+    if runner == "DataflowRunner":
+        from apache_beam.runners.dataflow.dataflow_runner import DataflowRunner
+
+        assert options.view_as(WorkerOptions).sdk_container_image == image
+        assert PipelineOptionsValidator(options, DataflowRunner()).validate() == []
+    else:
+        assert options.view_as(PortableOptions).environment_type == "DOCKER"
+        assert options.view_as(PortableOptions).environment_config == image
+        assert PipelineOptionsValidator(options, None).validate() == []
+    if runner == "FlinkRunner":
+        flink = options.view_as(FlinkRunnerOptions)
+        assert flink.flink_version in FlinkRunnerOptions.PUBLISHED_FLINK_VERSIONS and flink.parallelism > 0
+    if runner == "SparkRunner":
+        assert options.view_as(SparkRunnerOptions).spark_master_url.startswith("spark://")
+
+
+def test_the_worker_image_installs_the_locked_beam():
+    """Dockerfile's base image is Beam's SDK harness of the locked apache-beam, for a supported Python."""
+    dockerfile = (REPO / "Dockerfile").read_text()
+    locked = next(
+        line.split("==")[1]
+        for line in (REPO / "constraints.txt").read_text().splitlines()
+        if line.startswith("apache-beam==")
+    )
+    assert f"ARG BEAM_VERSION={locked}\n" in dockerfile
+    python = dockerfile.split("ARG PYTHON_VERSION=")[1].split()[0]
+    assert python in ("3.11", "3.12", "3.13")
+    assert "ARG BASE=apache/beam_python${PYTHON_VERSION}_sdk:${BEAM_VERSION}\nFROM ${BASE}\n" in dockerfile
+    assert "-c constraints.txt" in dockerfile
