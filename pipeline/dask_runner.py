@@ -180,15 +180,33 @@ def _finish_job(job: str) -> list[MetricUpdates]:
     return _METRICS.take(job)
 
 
-class _LogLevels(WorkerPlugin):
-    """A worker plugin that sets logger levels on every worker, present and future (an adaptive cluster)."""
+class _JobSettings(WorkerPlugin):
+    """What a job sets on every worker, present and future (an adaptive cluster), undone when it ends:
+    Beam's SDK harness log levels, and the worker profiler paused.
+
+    The profiler samples the task threads' frames from the worker's event loop. A frame it holds when a
+    task's function returns keeps that function's locals, which are then freed on the event loop's thread:
+    thread-bound objects (pyo3 `unsendable` classes, such as resiliparse's HTML trees) refuse that ("...
+    is unsendable, but is being dropped on another thread") and leak.
+    """
 
     def __init__(self, levels: dict[str, int]):
         self._levels = levels
 
     def setup(self, worker: Any) -> None:
+        self._previous = {name: logging.getLogger(name).level for name in self._levels}
         for name, level in self._levels.items():
             logging.getLogger(name).setLevel(level)
+        callbacks = worker.periodic_callbacks
+        self._paused = [pc for name, pc in callbacks.items() if name.startswith("profile") and pc.is_running()]
+        for callback in self._paused:
+            callback.stop()
+
+    def teardown(self, worker: Any) -> None:
+        for name, level in self._previous.items():
+            logging.getLogger(name).setLevel(level)
+        for callback in self._paused:
+            callback.start()
 
 
 class _ListReceiver(Receiver):
@@ -499,10 +517,10 @@ class _BundleRunner:
 # ------------------------------------------------------------------------------------------- the runner
 
 
-def _forward_worker_logs(client: Any, options: PipelineOptions) -> None:
-    """Beam's SDK harness log options, applied to the workers; their records at those levels reach this
-    process's loggers of the same names (a progress display, the console), as on Beam's portable runners.
-
+def _configure_workers(client: Any, options: PipelineOptions, job: str) -> str:
+    """Registers the job's `_JobSettings` on the workers (returns the plugin's name, to unregister it), and
+    forwards the workers' log records at Beam's SDK harness log levels to this process's loggers of the
+    same names (a progress display, the console), as Beam's portable runners do:
     `--default_sdk_harness_log_level` (WARNING when unset: dask's own INFO chatter stays on the workers)
     and `--sdk_harness_log_level_overrides='{"logger": "LEVEL"}'`.
     """
@@ -511,19 +529,22 @@ def _forward_worker_logs(client: Any, options: PipelineOptions) -> None:
     levels = {
         name: logging.getLevelName(level) if isinstance(level, str) else int(level) for name, level in levels.items()
     }
-    client.register_plugin(_LogLevels({name: level for name, level in levels.items() if name}), name="beam-log-levels")
-    for name, level in levels.items():
-        client.forward_logging(name or None, level)
+    name = f"beam-job-{job}"
+    client.register_plugin(_JobSettings({logger: level for logger, level in levels.items() if logger}), name=name)
+    for logger, level in levels.items():
+        client.forward_logging(logger or None, level)
+    return name
 
 
 class DaskRunnerResult(PipelineResult):
     """The running job; `metrics()` serves the metric updates its bundles recorded, once it has finished."""
 
-    def __init__(self, client: Any, futures: Sequence[Any], *, job: str, cluster: Any = None):
+    def __init__(self, client: Any, futures: Sequence[Any], *, job: str, plugin: str, cluster: Any = None):
         super().__init__(PipelineState.RUNNING)
         self.client = client  # this job's own connection, closed when it ends
         self._futures = list(futures)  # one count per leaf: gathering them runs the whole graph
         self._job = job
+        self._plugin = plugin
         self._cluster = cluster  # the local cluster this job started, closed with it
         self._metrics = DirectMetrics()
 
@@ -565,8 +586,9 @@ class DaskRunnerResult(PipelineResult):
 
     def _close(self) -> None:
         self._futures = []
-        try:  # every worker tears down the job's DoFns and hands over its metric updates
+        try:  # every worker tears down the job's DoFns, hands over its metric updates and drops its settings
             per_worker = self.client.run(_finish_job, self._job)
+            self.client.unregister_worker_plugin(self._plugin)
         except Exception:  # the cluster is gone: nothing left to tear down, no metrics to collect
             per_worker = {}
         for updates in itertools.chain.from_iterable(per_worker.values()):
@@ -582,7 +604,6 @@ class DaskRunner(beam_dask.DaskRunner):
 
     def run_pipeline(self, pipeline: beam.Pipeline, options: PipelineOptions) -> DaskRunnerResult:
         try:
-            import dask
             import dask.distributed as ddist
         except ImportError as e:
             raise ImportError(f"DaskRunner needs dask.distributed ({e}): pip install 'dask[distributed]'") from e
@@ -592,28 +613,23 @@ class DaskRunner(beam_dask.DaskRunner):
         cluster = None
         if not dask_options.get("address") and not dask_options.get("scheduler_file"):
             local = options.view_as(DaskLocalClusterOptions)
-            # The worker profiler samples task threads' frames from the event-loop thread; a frame it holds
-            # when a task function returns keeps that function's locals, which are then freed on the loop
-            # thread: thread-bound objects (resiliparse's HTML trees) fail there ("unsendable ... dropped on
-            # another thread") and leak. It also costs CPU. Off for the clusters this runner starts.
-            with dask.config.set({"distributed.worker.profile.enabled": False}):
-                cluster = ddist.LocalCluster(
-                    n_workers=local.dask_local_workers or None,
-                    threads_per_worker=local.dask_local_threads_per_worker,
-                    processes=True,
-                    silence_logs=logging.WARNING,
-                )
+            cluster = ddist.LocalCluster(
+                n_workers=local.dask_local_workers or None,
+                threads_per_worker=local.dask_local_threads_per_worker,
+                processes=True,
+                silence_logs=logging.WARNING,
+            )
             dask_options["address"] = cluster
         client = ddist.Client(set_as_default=False, **dask_options)
         logging.getLogger(__name__).info(
             "Dask cluster: %s, dashboard %s", client.scheduler.address, client.dashboard_link
         )
         try:
-            _forward_worker_logs(client, options)
             job = uuid.uuid4().hex
             translator = _Translator(job=job, threads=sum(client.nthreads().values()), bag_kwargs=bag_kwargs)
             pipeline.replace_all(_overrides())
-            pipeline.visit(translator)
+            pipeline.visit(translator)  # what it cannot run fails here, before the workers are touched
+            plugin = _configure_workers(client, options, job)
             # One graph for all leaves, so that what they share is computed once.
             futures = client.compute([leaf.count() for leaf in translator.leaves()])
         except BaseException:
@@ -621,4 +637,4 @@ class DaskRunner(beam_dask.DaskRunner):
             if cluster is not None:
                 cluster.close()
             raise
-        return DaskRunnerResult(client, futures, job=job, cluster=cluster)
+        return DaskRunnerResult(client, futures, job=job, plugin=plugin, cluster=cluster)

@@ -82,19 +82,16 @@ def dask_scheduler() -> Iterator[str]:
     require_module("distributed")
     import logging
 
-    import dask
     import dask.distributed
 
-    # The clusters corpusforge's Dask runner starts run without the worker profiler (pipeline/dask_runner.py).
-    with dask.config.set({"distributed.worker.profile.enabled": False}):
-        cluster = dask.distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            silence_logs=logging.WARNING,
-        )
+    cluster = dask.distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=logging.WARNING,
+    )
     try:
         yield cluster.scheduler_address
     finally:

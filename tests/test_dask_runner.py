@@ -312,3 +312,22 @@ def test_worker_log_records_reach_the_launcher_at_the_configured_levels(dask_sch
         _ = p | beam.Create(["a", "b"]) | beam.Map(_log_progress)
     messages = [r.getMessage() for r in caplog.records if r.name.startswith("corpusforge.test")]
     assert sorted(messages) == ["worker saw a", "worker saw b"]
+
+
+def _profiler_running(_):
+    from distributed import get_worker
+
+    return get_worker().periodic_callbacks["profile"].is_running()
+
+
+def test_the_worker_profiler_is_paused_while_a_job_runs(dask_scheduler):
+    """The profiler would free a task's locals (a page's resiliparse HTML tree) on the event-loop thread,
+    which that thread-bound object refuses; the job pauses it on every worker and resumes it at the end."""
+    import distributed
+
+    with pipeline(DaskRunner, dask_scheduler, "--dask_npartitions=4") as p:
+        running = p | beam.Create(range(8)) | beam.Map(_profiler_running)
+        assert_that(running, equal_to([False] * 8))
+    with distributed.Client(dask_scheduler, set_as_default=False) as client:
+        after = client.run(lambda dask_worker: dask_worker.periodic_callbacks["profile"].is_running())
+    assert list(after.values()) == [True, True]
