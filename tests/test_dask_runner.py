@@ -224,6 +224,11 @@ def test_flatten_of_nothing_is_empty(runner, dask_scheduler):
         assert_that(() | beam.Flatten(pipeline=p), equal_to([]))
 
 
+def test_impulse_starts_a_pipeline(dask_scheduler):
+    with pipeline(DaskRunner, dask_scheduler) as p:
+        assert_that(p | beam.Impulse() | beam.Map(len), equal_to([0]))
+
+
 def test_group_by_key_groups_string_keys_across_processes(dask_scheduler):
     """Keys are hashed the same in every worker process (Python's str hash is salted per process)."""
     words = [f"w{i % 37}" for i in range(2000)]

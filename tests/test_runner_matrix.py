@@ -1,10 +1,11 @@
 """Same bytes everywhere: three recipes on four runners give byte-identical outputs.
 
-The DirectRunner in process (1 worker) and with 2 worker processes, the PortableRunner with its embedded job server, and
-corpusforge's Dask runner on a real 2-worker cluster (`dask_scheduler`, tests/conftest.py) each run the
-default recipe, the FineWeb recipe and the dedup recipe on a few sample files; every file of each output
-(document and token shards, dead letters, stats, the tokenizer model) and the manifest less `volatile` must
-be equal to the first runner's.
+The DirectRunner in process (1 worker) and with 2 worker processes, the PortableRunner with its embedded
+job server, and corpusforge's Dask runner on a real 2-worker cluster (`dask_scheduler`, tests/conftest.py)
+each run the default recipe, the FineWeb recipe and the dedup recipe on a few sample files; every file of
+each output (document and token shards, dead letters, stats, the tokenizer model) and the manifest less
+`volatile` must be equal to the first runner's. Then the cloud templates, as far as they can be checked
+without a cloud.
 """
 
 from __future__ import annotations
