@@ -49,6 +49,7 @@ import dataclasses
 import itertools
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -554,11 +555,19 @@ class DaskRunnerResult(PipelineResult):
             return self._state
         import dask.distributed as ddist
 
+        deadline = None if duration is None else time.monotonic() + duration / 1000
+        pending = self._futures
         try:
             with self.client.as_current():
-                ddist.wait(self._futures, timeout=None if duration is None else duration / 1000)
+                # Leaf by leaf, so that the first failure ends the job (dask's wait has no FIRST_EXCEPTION).
+                while pending and not any(future.status == "error" for future in self._futures):
+                    timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+                    _, pending = ddist.wait(pending, timeout=timeout, return_when="FIRST_COMPLETED")
         except ddist.TimeoutError:
             return self._state
+        except BaseException:  # interrupted (Ctrl-C): the job stops, and the workers drop what it set up
+            self.cancel()
+            raise
         try:
             self.client.gather(self._futures)
             self._state = PipelineState.DONE
