@@ -2,6 +2,7 @@
 
     corpusforge run CONFIG [--input GLOB ...] [--output DIR] [--set KEY=VALUE ...] [--overwrite] [-- BEAM_OPTIONS]
     corpusforge inspect DIR
+    corpusforge rules [PRESET ...] [--markdown]
     corpusforge assets [ut1] [ldnoobw] [--cache DIR] [--from DIR]
 
 Everything after `--` goes to Beam's PipelineOptions untouched (after the config's `beam.options`);
@@ -53,6 +54,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--overwrite", action="store_true", help="replace a finished run in the output directory")
     run.add_argument("--quiet", action="store_true", help="no progress display and no funnel table")
+    rules = commands.add_parser(
+        "rules",
+        help="list every quality preset's rules, signals, thresholds and defaults",
+        description="Print the rules of the quality presets (all, or those named): each threshold, its default, "
+        "per-language values and the drop reason it decides. Every threshold can be set in config.",
+    )
+    rules.add_argument("presets", nargs="*", metavar="PRESET", help="presets to show (default: all)")
+    rules.add_argument("--markdown", action="store_true", help="print a Markdown table (the README's)")
     inspect = commands.add_parser(
         "inspect",
         help="summarize a finished run",
@@ -144,6 +153,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 Path(args.cache) if args.cache else DEFAULT_CACHE,
                 Path(args.mirror) if args.mirror else None,
             )
+        if args.command == "rules":
+            from corpusforge.pipeline.rules import rules_command
+
+            return rules_command(args.presets, console, markdown=args.markdown)
         from corpusforge.pipeline.inspect import inspect_run
 
         return inspect_run(args.dir, console)

@@ -129,13 +129,20 @@ class QualityConfig:
     # The reference presets are English rules (Gopher's stop words, C4's terminal marks), kept exact for
     # English recipes (run_configs/fineweb.yaml, c4.yaml); `multilingual` is the same families made
     # language-aware (CJK/Thai segmentation, per-language stop words and terminal marks).
-    # transforms/filters/reference.py and transforms/filters/multilingual.py document each preset.
+    # transforms/filters/reference.py and multilingual.py document each rule; `corpusforge rules` lists
+    # every threshold of every preset with its default.
     enabled: bool = False
     preset: QualityPreset = "multilingual"  # fineweb: Gopher repetition → Gopher quality → C4 (datatrove) → FineWeb
     annotate_only: bool = False  # store every signal in meta["quality"], drop nothing, change no text
-    # Per-language thresholds for the multilingual preset, over its own (multilingual.MULTILINGUAL_BY_LANG),
-    # as FineWeb-2 tuned them per language: e.g. {ja: {min_stop_words: 3}, de: {line_punct_thr: 0.1}}.
-    by_lang: dict[str, dict[str, float]] = dataclasses.field(default_factory=dict)
+    # Any threshold of the preset's rules (or of `custom` filters), for every language: {min_doc_words: 30}.
+    thresholds: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # Per-language thresholds over the global ones, as FineWeb-2 tunes them per language:
+    # {ja: {min_stop_words: 3}, de: {line_punct_thr: 0.1}}; the multilingual preset has its own, below these.
+    by_lang: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    # A folder of per-language threshold files, <lang>.yaml (FineWeb-2's layout), read at launch; by_lang wins.
+    thresholds_dir: str | None = None
+    # Your own filters, importable names appended to the preset: [mypkg.filters:UppercaseRatio] (README).
+    custom: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -412,6 +419,8 @@ def _coerce(hint: Any, value: Any, origin: str, key: str, limits: Mapping[str, A
     """Check `value` against the type `hint` (and numeric `limits`), returning the typed value."""
     origin_type = typing.get_origin(hint)
     args = typing.get_args(hint)
+    if hint is Any:  # free-form values (thresholds), validated by the stage that owns them
+        return value
     if dataclasses.is_dataclass(hint):
         return _build(hint, value, origin, key + ".")
     if origin_type in (typing.Union, types.UnionType):

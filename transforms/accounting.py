@@ -52,6 +52,15 @@ def drop(doc: Document, stage: str, reason: str) -> Rejection:
     )
 
 
+# Faults of the machine or the install, not of a record: a module that cannot be imported, memory, the file
+# system. They fail the run instead of dead-lettering every record that meets them.
+ENVIRONMENT_FAULTS = (ImportError, MemoryError, OSError)
+
+
+def is_environment_fault(error: BaseException) -> bool:
+    return isinstance(error, ENVIRONMENT_FAULTS)
+
+
 def stage_error(doc: Document, stage: str, error: Exception) -> Rejection:
     """The dead letter of a document `stage` raised `error` on."""
     return Rejection(
@@ -131,7 +140,7 @@ def _add_pairs(pairs: Iterable[tuple[int, int]]) -> tuple[int, int]:
 class CombineTallies(beam.PTransform):
     """PCollection[TallyItem] → a singleton list of TallyItem, one per key, sorted."""
 
-    def expand(self, tallies):
+    def expand(self, tallies: beam.PCollection) -> beam.PCollection:
         return (
             tallies
             | "SumPerKey" >> beam.CombinePerKey(_add_pairs)

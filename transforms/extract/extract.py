@@ -1,19 +1,27 @@
-"""HTML → main text: charset decoding and main-content extraction (`fast`, plain resiliparse, or trafilatura).
+"""The extract stage: HTML → main text, by charset decoding and main-content extraction (`fast`, plain
+resiliparse, or trafilatura), for every web page the reader found.
 
-`page_text(page, ...)` is the pure function the reader calls on every `WebPage`. It returns the text and
-a few annotations (which extractor ran, whether a guard changed the path) for `Document.meta`.
+`page_text(page, ...)` is the pure function: the text and a few annotations (which extractor ran, whether a
+guard changed the path) for `Document.meta`; `page_to_document` makes the Document (or the drop), with the
+page's opt-out signals (`safety/opt_out.py` detects them here, where the HTTP headers and HTML still are;
+the opt-out stage decides). `ExtractText` is the PTransform, accounting for every page (stage `extract`).
+A fault of the install (trafilatura that cannot be imported) fails the run; it is checked at launch
+(`check_extractor`).
 """
 
 from __future__ import annotations
 
 import codecs
 import functools
+from collections.abc import Iterator
 
+import apache_beam as beam
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.encoding import bytes_to_str, detect_encoding
 from resiliparse.parse.html import HTMLTree
 
-from corpusforge.pipeline.config import ExtractConfig
+from corpusforge.pipeline.config import ConfigError, ExtractConfig
+from corpusforge.transforms.accounting import REJECTED, TALLY, AccountingDoFn, is_environment_fault
 from corpusforge.transforms.document import (
     Document,
     Rejection,
@@ -139,3 +147,62 @@ def page_to_document(page: WebPage, source: SourceFile, config: ExtractConfig) -
         source_id=page.record_id,
         meta={"offset": page.offset, "content_type": page.content_type, **annotations},
     )
+
+
+def check_extractor(config: ExtractConfig) -> None:
+    """Launch-time check: the configured extractor can be loaded (trafilatura, also the `fast` fallback)."""
+    if config.extractor == "trafilatura" or (config.extractor == "fast" and config.fast.fallback):
+        try:
+            import trafilatura  # noqa: F401  (imported by the extraction functions where they need it)
+        except ImportError as e:
+            key = "extract.extractor" if config.extractor == "trafilatura" else "extract.fast.fallback"
+            raise ConfigError(f"{key}: trafilatura cannot be imported ({e}); reinstall corpusforge") from None
+
+
+class _ExtractFn(AccountingDoFn):
+    """(SourceFile, WebPage) → Document, tallying stage `extract`; a page the extractor raises on is a dead
+    letter (`extraction_error`), a fault of the environment fails the run."""
+
+    def __init__(self, config: ExtractConfig):
+        self._config = config
+
+    def setup(self) -> None:
+        check_extractor(self._config)
+
+    def process(self, element: tuple[SourceFile, WebPage]) -> Iterator[Document | beam.pvalue.TaggedOutput]:
+        source, page = element
+        nbytes = len(page.body)
+        self.tally.add(EXTRACT_STAGE, "in", nbytes)
+        try:
+            item = page_to_document(page, source, self._config)
+        except Exception as e:  # a page that breaks the extractor is dead-lettered, not fatal
+            if is_environment_fault(e):
+                raise
+            item = Rejection(
+                Verdict.DEAD_LETTER,
+                EXTRACT_STAGE,
+                "extraction_error",
+                source.relpath,
+                page.offset,
+                page.record_id,
+                nbytes,
+                f"{type(e).__name__}: {e}",
+            )
+        if isinstance(item, Document):
+            self.tally.add(EXTRACT_STAGE, "out", len(item.text.encode("utf-8")))
+            yield item
+        else:
+            self.tally.reject(item)
+            if item.verdict is Verdict.DEAD_LETTER:
+                yield beam.pvalue.TaggedOutput(REJECTED, item)
+
+
+class ExtractText(beam.PTransform):
+    """PCollection[(SourceFile, WebPage)] → a tagged result: `documents`, `rejected` (dead letters), `tally`."""
+
+    def __init__(self, config: ExtractConfig):
+        super().__init__()
+        self._config = config
+
+    def expand(self, pages: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
+        return pages | "Extract" >> beam.ParDo(_ExtractFn(self._config)).with_outputs(REJECTED, TALLY, main="documents")

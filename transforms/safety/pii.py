@@ -27,13 +27,11 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import re
-from collections.abc import Callable, Iterable, Sequence
-
-from apache_beam.utils.shared import Shared
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from corpusforge.pipeline.config import SafetyConfig
-from corpusforge.transforms.accounting import drop
-from corpusforge.transforms.document import Document, Rejection
+from corpusforge.transforms.stages import Check, Filter, Outcome, Stage, TextView, Thresholds
 
 PLACEHOLDERS = {
     "email": "<EMAIL>",
@@ -386,32 +384,40 @@ def count_types(spans: Iterable[Span]) -> dict[str, int]:
 PII_STAGE = "pii"
 
 
-@dataclasses.dataclass(frozen=True)
-class PiiStage:
-    """Redacts PII with typed placeholders (transforms/safety/pii.py); drops pages with more than `max_spans` spans
-    (`too_much_pii`). `meta["pii"]`: spans per type; annotate-only: `pii_spans`, text unredacted."""
+class PiiRedaction(Filter):
+    """Redacts PII with typed placeholders (a rewriting filter); drops pages with more than `max_spans`
+    spans (`too_much_pii`; Dolma: 5). `meta["pii"]`: spans per type; annotate-only: `pii_spans` too
+    (`[type, start, end]` in the unredacted text)."""
 
-    config: SafetyConfig
-    name: str = PII_STAGE
+    name = "pii"
+    rewrites = True
+    thresholds = {"max_spans": 5}
+    checks = (Check("too_much_pii", "pii_span_count", ">", "max_spans", zero_disables=False),)
 
-    def setup(self, shared: Shared) -> None:
-        pass
+    def __init__(self, types: Sequence[str]):
+        self.types = tuple(types)
 
-    def apply(self, docs: Sequence[Document]) -> list[Document | Rejection]:
-        c = self.config.pii
-        results: list[Document | Rejection] = []
-        for doc in docs:
-            spans = find_pii(doc.text, c.types)
-            if not spans:
-                results.append(doc)
-            elif self.config.annotate_only:
-                results.append(
-                    doc.with_meta(pii=count_types(spans), pii_spans=[[s.type, s.start, s.end] for s in spans])
-                )
-            elif len(spans) > c.max_spans:
-                results.append(drop(doc.with_meta(pii=count_types(spans)), self.name, "too_much_pii"))
-            else:
-                results.append(
-                    dataclasses.replace(doc, text=redact(doc.text, spans), meta={**doc.meta, "pii": count_types(spans)})
-                )
-        return results
+    def judge(self, view: TextView, thresholds: Thresholds, annotate: bool) -> Outcome:
+        spans = find_pii(view.text, self.types)
+        if not spans:
+            return Outcome()
+        signals = {"pii": count_types(spans), "pii_span_count": len(spans), "pii_spans": spans}
+        outcome = self.verdict(signals, thresholds.for_lang(view.lang))
+        return outcome if outcome.reason else dataclasses.replace(outcome, text=redact(view.text, spans))
+
+    def annotations(self, outcome: Outcome, annotate: bool) -> Mapping[str, Any]:
+        if not outcome.signals:
+            return {}
+        if annotate:
+            return {
+                "pii": outcome.signals["pii"],
+                "pii_spans": [[s.type, s.start, s.end] for s in outcome.signals["pii_spans"]],
+            }
+        return {"pii": outcome.signals["pii"]}
+
+
+def pii_stage(config: SafetyConfig) -> Stage:
+    c = config.pii
+    return Stage(
+        PII_STAGE, (PiiRedaction(c.types),), Thresholds({"max_spans": c.max_spans}), annotate=config.annotate_only
+    )
