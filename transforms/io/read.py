@@ -38,6 +38,9 @@ from corpusforge.transforms.extract.extract import EXTRACT_STAGE, page_to_docume
 from corpusforge.transforms.io import arc, text_formats, warc
 
 PROGRESS_LOGGER = "corpusforge.progress"
+# Faults of the machine or the install, not of a record or file: they stop the run instead of being
+# dead-lettered, since every record after them would fail the same way.
+MACHINE_FAULTS = (ImportError, MemoryError)
 
 _WILDCARD = re.compile(r"[*?\[]")
 _FORMAT_BY_SUFFIX = (  # checked in order, on the lower-cased file name
@@ -143,9 +146,16 @@ class _ReadFileFn(AccountingDoFn):
         fmt = detect_format(source.path, self._input.format)
         self.tally.add(READ_STAGE, "files", source.size)
         try:
-            with FileSystems.open(source.path, compression_type=CompressionTypes.UNCOMPRESSED) as stream:
-                for item in iter_records(stream, source, fmt, self._input):
-                    yield from self._account(item, source)
+            if source.size == 0:  # one record, so that the funnel shows it, whatever the format
+                yield from self._account(
+                    Rejection(Verdict.SKIPPED, READ_STAGE, "empty_file", source.relpath, 0), source
+                )
+            else:
+                with FileSystems.open(source.path, compression_type=CompressionTypes.UNCOMPRESSED) as stream:
+                    for item in iter_records(stream, source, fmt, self._input):
+                        yield from self._account(item, source)
+        except MACHINE_FAULTS:
+            raise
         except Exception as e:  # an unreadable file is one dead letter; the run goes on
             yield from self._account(
                 Rejection(
@@ -172,6 +182,8 @@ class _ReadFileFn(AccountingDoFn):
             self.tally.add(EXTRACT_STAGE, "in", nbytes)
             try:
                 item = page_to_document(item, source, self._extract)
+            except MACHINE_FAULTS:
+                raise
             except Exception as e:  # a page that breaks the extractor is dead-lettered, not fatal
                 item = Rejection(
                     Verdict.DEAD_LETTER,
