@@ -33,27 +33,28 @@ def _parents() -> dict[int, int]:
     return parents
 
 
-def tree_rss(root: int) -> int:
-    """Bytes resident in `root` and its descendants now."""
+def tree_rss(root: int) -> list[int]:
+    """Bytes resident now in `root` and in each of its descendants, one number per process."""
     children: dict[int, list[int]] = {}
     for pid, parent in _parents().items():
         children.setdefault(parent, []).append(pid)
-    total, todo = 0, [root]
+    sizes, todo = [], [root]
     while todo:
         pid = todo.pop()
         todo.extend(children.get(pid, ()))
         try:
-            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE
+            sizes.append(int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE)
         except OSError:
             continue
-    return total
+    return sizes
 
 
 @dataclasses.dataclass(frozen=True)
 class SampledRun:
     returncode: int
     seconds: float
-    peak_rss: int  # bytes, the largest sum seen
+    peak_rss: int  # bytes, the largest sum over the tree seen
+    peak_process_rss: int  # bytes, the largest single process seen
     stdout: str
     stderr: str
 
@@ -61,14 +62,15 @@ class SampledRun:
 def run_sampled(args: list[str], *, interval: float = 0.1, timeout: float = 600, **popen) -> SampledRun:
     """Run `args`, sampling the tree's RSS until it exits (killed after `timeout` seconds)."""
     started = time.monotonic()
-    peak = 0
+    peak = peak_process = 0
     with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen) as proc:
         while True:
-            peak = max(peak, tree_rss(proc.pid))
+            sizes = tree_rss(proc.pid)
+            peak, peak_process = max(peak, sum(sizes)), max(peak_process, *sizes, 0)
             try:  # waits up to `interval`; a retried communicate() loses no output
                 stdout, stderr = proc.communicate(timeout=interval)
                 break
             except subprocess.TimeoutExpired:
                 if time.monotonic() - started > timeout:
                     proc.kill()
-    return SampledRun(proc.returncode, time.monotonic() - started, peak, stdout, stderr)
+    return SampledRun(proc.returncode, time.monotonic() - started, peak, peak_process, stdout, stderr)
