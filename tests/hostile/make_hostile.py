@@ -39,6 +39,9 @@ import zstandard
 REPO = Path(__file__).resolve().parents[2]
 SEED = 20261204
 GOOD_HOST = "https://good.example"
+DATE = "2026-12-01T08:00:00Z"
+# Valid ISO 8601 dates whose UTC time falls outside Python's datetime (years 1 to 9999)
+DATES_OUT_OF_RANGE = ("9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00")
 MIB = 1 << 20
 LANGS = ("en", "de", "fr", "es", "ja", "zh")  # languages the sample recipe keeps
 
@@ -76,8 +79,8 @@ class Good:
     def page(self, charset: str = "utf-8") -> bytes:
         return self.html(charset).encode(charset)
 
-    def json_line(self) -> bytes:
-        record = {"id": self.url.removeprefix(GOOD_HOST + "/"), "url": self.url, "text": self.text}
+    def json_line(self, date: str = DATE) -> bytes:
+        record = {"id": self.url.removeprefix(GOOD_HOST + "/"), "url": self.url, "date": date, "text": self.text}
         return json.dumps(record, ensure_ascii=False).encode()
 
 
@@ -139,13 +142,13 @@ def http_response(body: bytes, content_type: str = "text/html; charset=utf-8", h
     return head.encode("latin-1") + body
 
 
-def warc_head(url: str, length: int | str | None, *, fields: str | None = None) -> bytes:
+def warc_head(url: str, length: int | str | None, *, fields: str | None = None, date: str = DATE) -> bytes:
     """A WARC/1.1 response record's header (section 4); `length` None leaves Content-Length out, `fields`
     replaces the other fields."""
     record_id = uuid.uuid5(uuid.NAMESPACE_URL, url)
     if fields is None:
         fields = (
-            f"WARC-Type: response\r\nWARC-Record-ID: <urn:uuid:{record_id}>\r\nWARC-Date: 2026-12-01T08:00:00Z\r\n"
+            f"WARC-Type: response\r\nWARC-Record-ID: <urn:uuid:{record_id}>\r\nWARC-Date: {date}\r\n"
             f"WARC-Target-URI: {url}\r\nContent-Type: application/http; msgtype=response\r\n"
         )
     if length is not None:
@@ -158,8 +161,8 @@ def warc_record(url: str, block: bytes, length: int | str | None = "", **head) -
     return warc_head(url, len(block) if length == "" else length, **head) + block + b"\r\n\r\n"
 
 
-def good_warc(good: Good) -> bytes:
-    return warc_record(good.url, http_response(good.page()))
+def good_warc(good: Good, date: str = DATE) -> bytes:
+    return warc_record(good.url, http_response(good.page()), date=date)
 
 
 def members(*records: bytes) -> bytes:
@@ -332,6 +335,11 @@ def deep_html(goods: list[Good]) -> bytes:
     return members(warc_record(goods[0].url, http_response(page.encode())), good_warc(goods[1]))
 
 
+def dates_out_of_range(goods: list[Good]) -> bytes:
+    """WARC-Dates valid in ISO 8601 whose UTC time is outside years 1 to 9999."""
+    return members(*(good_warc(g, date) for g, date in zip(goods, DATES_OUT_OF_RANGE)))
+
+
 def _long_url_good(good: Good) -> Good:
     """The good record under its URL with a 100 KB query appended."""
     return dataclasses.replace(good, url=good.url + "?q=" + "a" * 100_000)
@@ -414,6 +422,11 @@ def _filler_line() -> bytes:
 def jsonl_long_url(goods: list[Good]) -> bytes:
     """A 100 KB URL."""
     return _jsonl(_long_url_good(goods[0]).json_line(), goods[1].json_line())
+
+
+def jsonl_dates_out_of_range(goods: list[Good]) -> bytes:
+    """Dates valid in ISO 8601 whose UTC time is outside years 1 to 9999."""
+    return _jsonl(*(g.json_line(date) for g, date in zip(goods, DATES_OUT_OF_RANGE)))
 
 
 def jsonl_bom(goods: list[Good]) -> bytes:
@@ -562,6 +575,7 @@ CASES: tuple[Case, ...] = (
     ),
     Case("warc-deep-html.warc.gz", deep_html, {}, 2),
     Case("warc-long-url.warc.gz", long_url, {}, 2),
+    Case("warc-dates-out-of-range.warc.gz", dates_out_of_range, {}, 2),
     Case("warc-page-bomb.warc.gz", page_bomb, dropped("payload_too_large"), 2, huge=True),
     Case("warc-content-encoding-bomb.warc.gz", content_encoding_bomb, dead("content_encoding_bomb"), 2, huge=True),
     Case("warc-page-60mb.warc.gz", page_60mb, dropped("payload_too_large"), 2, huge=True),
@@ -601,6 +615,7 @@ CASES: tuple[Case, ...] = (
         2,
     ),
     Case("jsonl-long-url.jsonl", jsonl_long_url, {}, 2),
+    Case("jsonl-dates-out-of-range.jsonl", jsonl_dates_out_of_range, {}, 2),
     Case("jsonl-bom.jsonl", jsonl_bom, {}, 2),
     Case("jsonl-crlf.jsonl", jsonl_crlf, skipped("blank_line", 2), 2),
     Case("jsonl-truncated-last-line.jsonl", jsonl_truncated_last_line, dead("invalid_json"), 2),
