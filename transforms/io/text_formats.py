@@ -1,4 +1,5 @@
-"""Readers for line-, row- and text-based inputs: JSONL, Parquet, our own Arrow shards and plain text.
+"""Readers for line-, row- and text-based inputs: JSONL (and JSON array files), Parquet, our own Arrow
+shards and plain text.
 
 Each reader is a pure generator over one raw (still compressed) input stream that yields exactly one
 `Document` or `Rejection` per input record (a line, a row, a text block), so that the pipeline can prove that
