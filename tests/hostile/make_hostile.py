@@ -365,14 +365,17 @@ def content_encoding_bomb(goods: list[Good]) -> bytes:
     return members(good_warc(goods[0]), warc_record(f"{GOOD_HOST}/encoding-bomb", block), good_warc(goods[1]))
 
 
-def page_60mb(goods: list[Good]) -> bytes:
-    """A 60 MB HTML page."""
-    paragraph = f"<p>{FILLER * 10}</p>\n".encode()
-    unit = paragraph * (MIB // len(paragraph) + 1)
-    head = f"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {60 * len(unit)}\r\n\r\n"
-    prefix = warc_head(f"{GOOD_HOST}/page-60mb", len(head) + 60 * len(unit)) + head.encode()
-    page = repeated_gzip_member(prefix, unit, 60, b"\r\n\r\n")
-    return members(good_warc(goods[0])) + page + members(good_warc(goods[1]))
+def _large_page(megabytes: int) -> Build:
+    def build(goods: list[Good]) -> bytes:
+        paragraph = f"<p>{FILLER * 10}</p>\n".encode()
+        unit = paragraph * (MIB // len(paragraph) + 1)
+        size = megabytes * len(unit)
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {size}\r\n\r\n"
+        prefix = warc_head(f"{GOOD_HOST}/page-{megabytes}mb", len(head) + size) + head.encode()
+        page = repeated_gzip_member(prefix, unit, megabytes, b"\r\n\r\n")
+        return members(good_warc(goods[0])) + page + members(good_warc(goods[1]))
+
+    return _described(f"A {megabytes} MB HTML page.", build)
 
 
 def _arc_file(*records: bytes, gz: bool = True) -> bytes:
@@ -578,7 +581,8 @@ CASES: tuple[Case, ...] = (
     Case("warc-dates-out-of-range.warc.gz", dates_out_of_range, {}, 2),
     Case("warc-page-bomb.warc.gz", page_bomb, dropped("payload_too_large"), 2, huge=True),
     Case("warc-content-encoding-bomb.warc.gz", content_encoding_bomb, dead("content_encoding_bomb"), 2, huge=True),
-    Case("warc-page-60mb.warc.gz", page_60mb, dropped("payload_too_large"), 2, huge=True),
+    Case("warc-page-60mb.warc.gz", _large_page(60), dropped("payload_too_large"), 2, huge=True),  # > payload cap
+    Case("warc-page-20mb.warc.gz", _large_page(20), dropped("html_too_large", 1, EXTRACT), 2),  # > HTML cap
     # ARC
     Case("arc-length-over-2-64.arc.gz", arc_length_over_2_64, skipped("arc_filedesc") | dead("bad_content_length"), 2),
     Case("arc-length-4301-digits.arc", arc_length_4301_digits, skipped("arc_filedesc") | dead("bad_content_length"), 2),
