@@ -22,12 +22,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from corpusforge.pipeline.config import ConfigError, InputConfig
-from corpusforge.transforms.accounting import (
-    READ_STAGE,
-    REJECTED,
-    TALLY,
-    AccountingDoFn,
-)
+from corpusforge.transforms.accounting import MACHINE_FAULTS, READ_STAGE, REJECTED, TALLY, AccountingDoFn
 from corpusforge.transforms.document import (
     Document,
     Rejection,
@@ -144,9 +139,16 @@ class _ReadFileFn(AccountingDoFn):
         fmt = detect_format(source.path, self._input.format)
         self.tally.add(READ_STAGE, "files", source.size)
         try:
-            with FileSystems.open(source.path, compression_type=CompressionTypes.UNCOMPRESSED) as stream:
-                for item in iter_records(stream, source, fmt, self._input):
-                    yield from self._account(item, source)
+            if source.size == 0:  # one record, so that the funnel shows it, whatever the format
+                yield from self._account(
+                    Rejection(Verdict.SKIPPED, READ_STAGE, "empty_file", source.relpath, 0), source
+                )
+            else:
+                with FileSystems.open(source.path, compression_type=CompressionTypes.UNCOMPRESSED) as stream:
+                    for item in iter_records(stream, source, fmt, self._input):
+                        yield from self._account(item, source)
+        except MACHINE_FAULTS:
+            raise
         except Exception as e:  # an unreadable file is one dead letter; the run goes on
             yield from self._account(
                 Rejection(
