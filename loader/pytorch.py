@@ -24,7 +24,7 @@ import torch
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 from corpusforge.loader.batch import Collator
-from corpusforge.loader.iterator import collator_for, order_for
+from corpusforge.loader.iterator import ShardReader
 from corpusforge.loader.shards import ShardSet
 
 
@@ -44,59 +44,27 @@ def _distributed() -> tuple[int, int]:
     return 0, 1
 
 
-class ShardDataset(IterableDataset):
-    """This rank's samples of `shards` in the order of order.py (ShardLoader documents the settings).
+class ShardDataset(ShardReader, IterableDataset):
+    """This rank's samples of `shards`, as dicts of numpy views; `collate_fn` makes tensors of a batch of them.
 
-    `rank` and `world_size` default to torch.distributed's (0 and 1 when it is not initialized). Samples are
-    dicts of numpy views; `collate_fn` turns a batch of them into tensors.
+    The settings are ShardReader's (iterator.py); `rank` and `world_size` default to torch.distributed's (0
+    and 1 when it is not initialized). Its length is this rank's samples in the current pass.
     """
 
-    def __init__(
-        self,
-        shards: ShardSet,
-        *,
-        batch_size: int,
-        seed: int = 0,
-        block_size: int = 1024,
-        shuffle: bool = True,
-        drop_last: bool = False,
-        rank: int | None = None,
-        world_size: int | None = None,
-        pad_multiple: int = 1,
-    ):
+    def __init__(self, shards: ShardSet, *, rank: int | None = None, world_size: int | None = None, **settings: Any):
         default_rank, default_world = _distributed()
-        self.shards = shards
-        self.order = order_for(
-            shards,
-            batch_size=batch_size,
-            seed=seed,
-            block_size=block_size,
-            shuffle=shuffle,
-            drop_last=drop_last,
-            rank=default_rank if rank is None else rank,
-            world_size=default_world if world_size is None else world_size,
-        )
-        self.collate_fn = TorchCollator(collator_for(shards, pad_multiple))
-
-    @property
-    def batch_size(self) -> int:
-        return self.order.batch_size
+        rank = default_rank if rank is None else rank
+        super().__init__(shards, rank=rank, world_size=default_world if world_size is None else world_size, **settings)
+        self.collate_fn = TorchCollator(self.collate)
 
     def __iter__(self) -> Iterator[dict[str, np.ndarray]]:
         info = get_worker_info()
         worker, workers = (info.id, info.num_workers) if info is not None else (0, 1)
-        for indices in self.order.batches(worker, workers):
-            for index in indices:
-                yield self.shards.sample(int(index))
+        for samples in self.batch_samples(worker, workers):
+            yield from samples
 
-    def set_epoch(self, epoch: int) -> None:
-        self.order.set_epoch(epoch)
-
-    def state_dict(self) -> dict[str, Any]:
-        return self.order.state_dict()
-
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        self.order.load_state_dict(state)
+    def __len__(self) -> int:
+        return self.order.rank_size()
 
 
 class ResumableDataLoader(DataLoader):
@@ -122,10 +90,6 @@ class ResumableDataLoader(DataLoader):
             order.consumed += len(next(v for k, v in batch.items() if k.endswith("input_ids")))
             yield batch
         order.end_pass()
-
-    def __len__(self) -> int:
-        order = self.dataset.order
-        return -(-order.rank_size() // order.batch_size)
 
     def state_dict(self) -> dict[str, Any]:
         return self.dataset.state_dict()

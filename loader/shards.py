@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import sentencepiece as spm
 
 TOKENS = "tokens"  # the run's token shards (manifest section `tokenizer`)
 SFT = "sft"  # the run's SFT shards (manifest section `sft`)
@@ -80,9 +81,9 @@ class _ListColumn:
 
 
 class _OpenShard:
-    def __init__(self, path: str, columns: Sequence[str]):
+    def __init__(self, path: str, columns: Sequence[str], *, memory_map: bool = True):
         try:
-            reader = pa.ipc.open_file(pa.memory_map(path))
+            reader = pa.ipc.open_file(pa.memory_map(path) if memory_map else pa.OSFile(path))
             batches = [reader.get_batch(i) for i in range(reader.num_record_batches)]
         except (OSError, pa.ArrowInvalid) as e:
             raise LoaderError(f"{path}: cannot open as an Arrow IPC file ({e})") from None
@@ -97,7 +98,9 @@ class ShardSet:
 
     `pad_id`: the id that fills short rows (its positions get label -100 and attention 0, so it never reaches
     the loss); `seq_len`: the row length of packed shards (fixed batch width) or the window length that
-    `documents` shards are cut into. Use `from_run` for a corpusforge run, `from_files` for any shards.
+    `documents` shards are cut into; `memory_map=False` reads each shard into memory when it is first used
+    instead (for filesystems that page in slowly; benchmarks/bench_loader.py compares the two). Use
+    `from_run` for a corpusforge run, `from_files` for any shards.
     """
 
     def __init__(
@@ -107,11 +110,13 @@ class ShardSet:
         pad_id: int,
         seq_len: int | None = None,
         fingerprint: str | None = None,
+        memory_map: bool = True,
     ):
         if not paths:
             raise LoaderError("no shards to read")
         self.paths = [str(p) for p in paths]
         self.pad_id = pad_id
+        self.memory_map = memory_map
         self._open: collections.OrderedDict[int, _OpenShard] = collections.OrderedDict()
         first = _OpenShard(self.paths[0], ())
         self.layout = first.layout
@@ -143,7 +148,8 @@ class ShardSet:
     def _shard(self, index: int) -> _OpenShard:
         shard = self._open.get(index)
         if shard is None:
-            shard = self._open[index] = _OpenShard(self.paths[index], _LAYOUTS[self.layout])
+            columns = _LAYOUTS[self.layout]
+            shard = self._open[index] = _OpenShard(self.paths[index], columns, memory_map=self.memory_map)
             if len(self._open) > _MAX_OPEN:
                 self._open.popitem(last=False)  # views handed out keep their map alive until they go
         else:
@@ -192,6 +198,7 @@ class ShardSet:
         tokenizer_model: str | os.PathLike | None = None,
         pad_id: int | None = None,
         seq_len: int | None = None,
+        memory_map: bool = True,
     ) -> ShardSet:
         """Shards by path (any corpusforge token or SFT shards). The pad id is `pad_id`, or the one
         `tokenizer_model` (a SentencePiece file) implies (see `pad_id_of`)."""
@@ -199,7 +206,7 @@ class ShardSet:
             if tokenizer_model is None:
                 raise LoaderError("give tokenizer_model (the run's tokenizer/tokenizer.model) or pad_id")
             pad_id = pad_id_of(str(tokenizer_model))
-        return cls(paths, pad_id=pad_id, seq_len=seq_len)
+        return cls(paths, pad_id=pad_id, seq_len=seq_len, memory_map=memory_map)
 
     @classmethod
     def from_run(
@@ -245,8 +252,6 @@ def pad_id_of(model_path: str) -> int:
     no pad piece (corpusforge's default before issue 15) because it is a real row of the embedding table, as
     Llama's recipes do. LoaderError if the model has neither.
     """
-    import sentencepiece as spm
-
     if not Path(model_path).is_file():
         raise LoaderError(f"{model_path}: no tokenizer model (give pad_id instead)")
     processor = spm.SentencePieceProcessor(model_file=model_path)
@@ -282,6 +287,6 @@ def _check_file(path: Path, listed: Mapping[str, Any], *, verify: bool) -> None:
 
 
 def _files_fingerprint(paths: Sequence[str]) -> str:
-    """Identifies a shard list without reading it: names, sizes and row counts are what an order depends on."""
+    """Identifies a shard list without reading it, by file names and sizes."""
     parts = [f"{Path(p).name}:{os.path.getsize(p)}" for p in paths]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
