@@ -29,7 +29,8 @@ fi
 
 "$PYTHON" -c "import torch; print('torch', torch.__version__, 'on', torch.cuda.get_device_name(0))"
 LOG=$(mktemp)
-timeout 300 "$PYTHON" examples/train_tiny_gpt.py --run "$RUN" "${SFT_ARGS[@]}" --device cuda --workers 4 \
+# --workers 0: the sample's epoch is a few batches, and every epoch would start DataLoader workers anew.
+timeout 300 "$PYTHON" examples/train_tiny_gpt.py --run "$RUN" "${SFT_ARGS[@]}" --device cuda --workers 0 \
     --steps 2000 --sft-steps 500 --batch-size 32 --dim 256 --layers 4 --heads 4 --lr 1e-3 --sft-lr 3e-4 \
     --checkpoint "$RUN/../gpu-check.pt" --save-every 500 --print-every 250 --log "$LOG"
 echo "loss curve (every 100 steps): phase step loss tokens/s"

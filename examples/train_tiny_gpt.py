@@ -23,6 +23,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
+from typing import NoReturn
 
 import torch
 import torch.nn.functional as F
@@ -212,14 +213,19 @@ def train(args: argparse.Namespace) -> list[dict]:
     return records
 
 
+def fail(message: str) -> NoReturn:
+    print(f"error: {message}", file=sys.stderr)  # one line, exit status 2, as corpusforge's own errors
+    sys.exit(2)
+
+
 def main(argv: list[str] | None = None) -> list[dict]:
     args = parse_args(argv)
     if args.device == "cuda" and not torch.cuda.is_available():
-        sys.exit("--device cuda: no CUDA device visible to torch")
+        fail("--device cuda: no CUDA device visible to torch")
     try:
         return train(args)
     except LoaderError as e:
-        sys.exit(f"error: {e}")
+        fail(str(e))
 
 
 if __name__ == "__main__":

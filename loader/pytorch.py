@@ -72,7 +72,8 @@ class ResumableDataLoader(DataLoader):
     `load_state_dict()` before iterating (also with another world size), and the epoch advancing by itself.
 
     Batch size and collate function come from the dataset. Persistent workers are refused: they would keep
-    the position they were started with.
+    the position they were started with; so each epoch starts its workers anew, a cost that matters only
+    when an epoch is a few batches (there, `num_workers=0`).
     """
 
     _OWN = ("batch_size", "shuffle", "sampler", "batch_sampler", "collate_fn", "drop_last", "persistent_workers")

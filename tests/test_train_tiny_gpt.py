@@ -42,7 +42,12 @@ def test_loss_falls_and_a_resumed_run_continues_exactly(sample_run, shared_data,
     assert [r["loss"] for r in stopped + resumed] == losses  # bit for bit: same batches, same updates
 
 
-def test_missing_sft_shards_are_one_clear_error(sample_run):
+def test_missing_sft_shards_are_one_clear_error(sample_run, capsys):
     require_module("torch")
-    with pytest.raises(SystemExit, match="no `sft` shards"):
+    with pytest.raises(SystemExit) as exit_info:
         load_trainer().main(["--run", str(sample_run), "--sft", str(sample_run), "--steps", "1"])
+    assert exit_info.value.code == 2
+    assert (
+        capsys.readouterr().err
+        == f"error: {sample_run / 'manifest.json'}: no `sft` shards (the run wrote no sft shards)\n"
+    )
