@@ -293,14 +293,14 @@ class _WriteTokenShardFn(beam.DoFn):
         relpath = token_shard_name(split, index, shard_counts[split])
         atomic_write(FileSystems.join(self._out_dir, relpath), data)
         tokens = sum(len(a) for a in arrays)
-        counts = {"split": split, "documents": len(docs), "tokens": tokens}
-        yield {**file_info(relpath, data, table.num_rows), **counts}
+        totals = {"split": split, "documents": len(docs), "tokens": tokens}
+        yield {**file_info(relpath, data, table.num_rows), **totals}
         if MEGATRON in self._export:
             prefix = relpath.removesuffix(".arrow")
             bin_data, index = indexed_dataset(arrays, megatron_dtype(model.vocab_size))
             for name, content in ((f"{prefix}.bin", bin_data), (f"{prefix}.idx", index)):
                 atomic_write(FileSystems.join(self._out_dir, name), content)
-                yield beam.pvalue.TaggedOutput(MEGATRON_FILES, {**file_info(name, content, len(docs)), **counts})
+                yield beam.pvalue.TaggedOutput(MEGATRON_FILES, {**file_info(name, content, len(docs)), **totals})
         if arrays:
             counts = np.bincount(np.concatenate(arrays), minlength=model.vocab_size)
             yield beam.pvalue.TaggedOutput(PIECE_COUNTS, counts)
