@@ -306,6 +306,9 @@ class TokenizerConfig:
     output: Literal["packed", "documents"] = "packed"  # fixed-length sequences, or one row per document
     seq_len: int = dataclasses.field(default=2048, metadata=_limits(min=2))  # tokens per packed sequence
     validation_fraction: float = dataclasses.field(default=0.01, metadata=_limits(min=0, max=1))  # by document-id hash
+    # Other formats written beside each token shard. megatron: Megatron-LM's indexed dataset (.bin/.idx, one
+    # sequence per document) and tokens/megatron_data_args.json for --per-split-data-args-path.
+    export: tuple[Literal["megatron"], ...] = ()
     # Target token bytes per shard; at most 2 GiB, as list offsets are int32.
     shard_bytes: int = dataclasses.field(default=128 * 2**20, metadata=_limits(min=1, max=2**31))
     # Audit: vocabulary pieces produced at most this often on the whole corpus are listed as under-trained

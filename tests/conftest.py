@@ -72,3 +72,18 @@ def run_with_one_and_two_workers(tmp_path):
         return manifests[0]
 
     return run
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory) -> Path:
+    """The quickstart recipe on the shipped sample (raw WARC and JSONL → token shards, with the Megatron
+    export), run once per session on the in-memory DirectRunner for the training-side tests; the run
+    directory, which those tests only read."""
+    from corpusforge.pipeline.cli import main
+
+    out = tmp_path_factory.mktemp("sample_run") / "sample"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(REPO)  # the recipe's paths are relative to the repository root
+        options = ["--set", "tokenizer.export=[megatron]", "--", "--runner=DirectRunner"]
+        assert main(["run", "run_configs/local.yaml", "--output", str(out), "--quiet", *options]) == 0
+    return out
