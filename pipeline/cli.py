@@ -18,7 +18,9 @@ import argparse
 import contextlib
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from rich.console import Console
@@ -196,7 +198,8 @@ def run_command(args: argparse.Namespace, beam_args: list[str], console: Console
         )
         return EXIT_RUN_FAILED
     try:
-        publish(run)
+        with _uninterruptible():  # a Ctrl-C now would cut the swap between its two renames
+            publish(run)
     except (ConfigError, OSError) as e:
         _error(f"run finished but cannot be published: {e}; it stays in {run.staging}")
         return EXIT_RUN_FAILED
@@ -212,6 +215,19 @@ def run_command(args: argparse.Namespace, beam_args: list[str], console: Console
         console.print(line, style="yellow", highlight=False)
     console.print(f"output: {run.target}")
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _uninterruptible():
+    """SIGINT held off for the block (in the main thread, where Python receives it)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _error(message: str) -> None:

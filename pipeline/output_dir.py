@@ -343,7 +343,8 @@ def _write_text(path: str, text: str) -> None:
 
 
 def _normalized(path: str) -> str:
-    return os.path.abspath(os.path.expanduser(path)) if is_local(path) else path.rstrip("/")
+    # A symlinked output folder: staging and swap happen beside the folder it points to, on its disk.
+    return os.path.realpath(os.path.expanduser(path)) if is_local(path) else path.rstrip("/")
 
 
 def _comparable(path: str) -> str:

@@ -47,7 +47,8 @@ _EXCEPTION_LINE = re.compile(r"(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*): (\S.*)")
 
 @dataclasses.dataclass(frozen=True)
 class Outcome:
-    """How the child's run ended: `done`, `config_error` (found while building the job) or `failed`."""
+    """How the child's run ended: `done`, `config_error` (a bad config, input or environment, found while
+    building the job: nothing ran) or `failed` (while running)."""
 
     status: str
     message: str = ""
@@ -193,6 +194,9 @@ def _run(plan: dict[str, Any]) -> Outcome:
         build_pipeline(pipeline, config, out_dir=plan["out_dir"])
     except ConfigError as e:
         return Outcome("config_error", str(e))
+    except Exception as e:  # the environment, found while building the job (a module that cannot load)
+        traceback.print_exc()
+        return Outcome("config_error", root_cause(e))
     try:
         result = pipeline.run()  # the DirectRunner returns when the job has ended; remote runners once submitted
         signal.signal(signal.SIGTERM, lambda *_: _cancel_and_exit(result))
