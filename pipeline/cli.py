@@ -22,10 +22,14 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from corpusforge.pipeline.config import ConfigError, PipelineConfig, load_config, parse_override
+
+if TYPE_CHECKING:
+    from corpusforge.pipeline.progress import ProgressDisplay
 
 EXIT_OK = 0
 EXIT_RUN_FAILED = 1  # the job ran and failed: a stage's fault, too many dead letters, nothing kept, a dead worker
@@ -159,11 +163,9 @@ def beam_options(config: PipelineConfig, beam_args: list[str]) -> list[str]:
 
 
 def run_command(args: argparse.Namespace, beam_args: list[str], console: Console) -> int:
-    from apache_beam.io.filesystems import FileSystems
-
-    from corpusforge.pipeline.manifest import STATS, read_json
-    from corpusforge.pipeline.output_dir import abandon, current_run, prepare_output, publish
-    from corpusforge.pipeline.progress import ProgressDisplay, bias_flags, funnel_table
+    """Check, run (supervised, into a staging location), then publish: the exit status of how it ended."""
+    from corpusforge.pipeline.output_dir import abandon, prepare_output, publish
+    from corpusforge.pipeline.progress import ProgressDisplay
     from corpusforge.pipeline.supervisor import run_in_child
 
     config = resolve_config(args)
@@ -184,7 +186,7 @@ def run_command(args: argparse.Namespace, beam_args: list[str], console: Console
             )
     except KeyboardInterrupt:
         abandon(run, None)
-        _error("interrupted; nothing written; the previous output is intact")
+        _error("interrupted; nothing written" + ("; the previous output is intact" if run.replaces else ""))
         return EXIT_INTERRUPTED
     if outcome.status == "config_error":
         abandon(run, None)
@@ -192,10 +194,10 @@ def run_command(args: argparse.Namespace, beam_args: list[str], console: Console
         return EXIT_CONFIG_ERROR
     if outcome.status != "done":
         abandon(run, outcome.message)
-        where = run.staging if verbose or run.local else f"{run.staging}, its log in {run.log_path}"
-        _error(
-            f"run failed: {outcome.message} (the previous output is intact; this run's log, and its stats and dead letters if written: {where})"
-        )
+        left = "its stats and dead letters if written" + ("" if verbose else ", and its log")
+        where = run.staging if run.local or verbose else f"{run.staging} (log: {run.log_path})"
+        intact = "the previous output is intact; " if run.replaces else ""
+        _error(f"run failed: {outcome.message} ({intact}{left}: {where})")
         return EXIT_RUN_FAILED
     try:
         with _uninterruptible():  # a Ctrl-C now would cut the swap between its two renames
@@ -203,18 +205,30 @@ def run_command(args: argparse.Namespace, beam_args: list[str], console: Console
     except (ConfigError, OSError) as e:
         _error(f"run finished but cannot be published: {e}; it stays in {run.staging}")
         return EXIT_RUN_FAILED
-    stats = read_json(FileSystems.join(current_run(run.target), STATS))
+    _print_summary(console, run.target, progress, quiet=args.quiet)
+    return EXIT_OK
+
+
+def _print_summary(console: Console, out_dir: str, progress: ProgressDisplay, *, quiet: bool) -> None:
+    """After a published run: the tokenizer's warning (always, on stderr); unless `quiet`, progress, the
+    funnel, the bias audit's flags and where the output is."""
+    from apache_beam.io.filesystems import FileSystems
+
+    from corpusforge.pipeline.manifest import STATS, read_json
+    from corpusforge.pipeline.output_dir import current_run
+    from corpusforge.pipeline.progress import bias_flags, funnel_table
+
+    stats = read_json(FileSystems.join(current_run(out_dir), STATS))
     note = stats.get("tokenizer", {}).get("training", {}).get("note")
     if note:
         _error(f"warning: {note}")
-    if args.quiet:
-        return EXIT_OK
+    if quiet:
+        return
     console.print(progress.summary(), highlight=False)
     console.print(funnel_table(stats))
     for line in bias_flags(stats):
         console.print(line, style="yellow", highlight=False)
-    console.print(f"output: {run.target}")
-    return EXIT_OK
+    console.print(f"output: {out_dir}")
 
 
 @contextlib.contextmanager

@@ -68,6 +68,7 @@ class RunOutput:
     run_id: str
     staging: str
     log_path: str  # a local file: on object stores, in the system's temporary folder
+    replaces: bool  # the target holds a finished run, which this one replaces once finished
 
     @property
     def local(self) -> bool:
@@ -92,7 +93,7 @@ def prepare_output(out_dir: str, *, overwrite: bool) -> RunOutput:
     target = _normalized(out_dir)
     if is_local(target):
         recover_swap(target)
-    check_replaceable(target, overwrite=overwrite)
+    replaces = check_replaceable(target, overwrite=overwrite)
     run_id = new_run_id()
     staging = f"{target}.staging-{run_id}" if is_local(target) else FileSystems.join(target, RUNS_DIR, run_id)
     marker = {"run_id": run_id, "host": socket.gethostname(), "pid": os.getpid()}
@@ -107,25 +108,26 @@ def prepare_output(out_dir: str, *, overwrite: bool) -> RunOutput:
     else:
         handle, log_path = tempfile.mkstemp(prefix=f"corpusforge-{run_id}-", suffix=".log")
         os.close(handle)
-    return RunOutput(target=target, run_id=run_id, staging=staging, log_path=log_path)
+    return RunOutput(target=target, run_id=run_id, staging=staging, log_path=log_path, replaces=replaces)
 
 
-def check_replaceable(target: str, *, overwrite: bool) -> None:
-    """ConfigError unless `target` is missing, empty, or a finished corpusforge run with nothing else in it
-    that is replaceable (written with `output.replaceable`) or `overwrite` is given."""
+def check_replaceable(target: str, *, overwrite: bool) -> bool:
+    """Whether `target` holds a finished run (False: it is missing or empty). ConfigError unless it is
+    missing, empty, or a finished corpusforge run with nothing else in it that is replaceable (written
+    with `output.replaceable`) or `overwrite` is given."""
     if is_local(target):
         if not os.path.exists(target):
-            return
+            return False
         if not os.path.isdir(target):
             raise ConfigError(f"output {target}: is a file, not a folder")
         files, folders = _walk_local(target)
         if not files and not folders:
-            return
+            return False
         run_dir = target
     else:
         current = _published_run(target)
         if current is None:
-            return
+            return False
         run_dir = FileSystems.join(target, current)
         files, folders = _list_remote(run_dir), []
     manifest = _read_manifest(FileSystems.join(run_dir, MANIFEST))
@@ -143,6 +145,7 @@ def check_replaceable(target: str, *, overwrite: bool) -> None:
         )
     if not overwrite and manifest.get("replaceable") is not True:
         raise ConfigError(f"output {target}: already holds a finished run; pass --overwrite to replace it")
+    return True
 
 
 def publish(run: RunOutput) -> None:
