@@ -92,7 +92,10 @@ def prepare_output(out_dir: str, *, overwrite: bool) -> RunOutput:
     corpusforge run, or the staging location cannot be written."""
     target = _normalized(out_dir)
     if is_local(target):
-        recover_swap(target)
+        try:
+            recover_swap(target)
+        except OSError as e:
+            raise ConfigError(f"output {target}: cannot recover an interrupted publication: {_reason(e)}") from None
     replaces = check_replaceable(target, overwrite=overwrite)
     run_id = new_run_id()
     staging = f"{target}.staging-{run_id}" if is_local(target) else FileSystems.join(target, RUNS_DIR, run_id)

@@ -32,6 +32,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners import runner as beam_runner
 
 from corpusforge.pipeline.config import ConfigError, PipelineConfig
@@ -159,6 +160,8 @@ def _exit_status(returncode: int | None) -> str:
 
 
 def _child_main(event_fd: int) -> None:
+    """`python -m corpusforge.pipeline.supervisor FD`: read the plan from stdin, run it, report on FD."""
+
     def send(event: dict[str, Any]) -> None:
         os.write(event_fd, json.dumps(event).encode("utf-8") + b"\n")
 
@@ -178,9 +181,9 @@ def _child_main(event_fd: int) -> None:
 
 
 def _run(plan: dict[str, Any]) -> Outcome:
+    """Build and run the plan's job (`run_in_child` writes the plan); how it ended."""
     import apache_beam as beam
     from apache_beam.io.filesystems import FileSystems
-    from apache_beam.options.pipeline_options import PipelineOptions
     from apache_beam.runners.runner import PipelineState
 
     from corpusforge.pipeline.build import build_pipeline
@@ -211,8 +214,8 @@ def _run(plan: dict[str, Any]) -> Outcome:
     return Outcome("done")
 
 
-def pipeline_runner(options: Any) -> Any:
-    """The runner for `options` (PipelineOptions): Beam's, but the DirectRunner's job goes to the FnApiRunner.
+def pipeline_runner(options: PipelineOptions) -> beam_runner.PipelineRunner | None:
+    """The runner for `options`: Beam's, but the DirectRunner's job goes to the FnApiRunner directly.
 
     Since Beam 2.6x the DirectRunner first tries the Prism runner, downloading its binary from GitHub at
     the first run: a network access no config asked for, an unpinned binary, and an engine that ignores
