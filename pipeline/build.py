@@ -15,6 +15,7 @@ import apache_beam as beam
 
 from corpusforge.pipeline.config import PipelineConfig
 from corpusforge.pipeline.manifest import WriteRunSummary, build_manifest_base
+from corpusforge.pipeline.output_dir import check_inputs_outside
 from corpusforge.tokenizer.transforms import TokenizeCorpus, check_config, existing_model
 from corpusforge.transforms.accounting import READ_STAGE, REJECTED, TALLY, WRITE_STAGE
 from corpusforge.transforms.dedup import dedup_stages
@@ -37,15 +38,19 @@ from corpusforge.transforms.stages import RunStage, Stage
 _VOLATILE_SETTINGS = (("input", "paths"), ("output", "dir"), ("output", "overwrite"), ("beam", "options"))
 
 
-def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
-    """Add the whole job to `p`. Matches the inputs now (raising ConfigError if one matches nothing).
+def build_pipeline(p: beam.Pipeline, config: PipelineConfig, *, out_dir: str | None = None) -> dict[str, Any]:
+    """Add the whole job to `p`. Matches the inputs now (raising ConfigError if one matches nothing, or
+    lies inside `config.output.dir`).
 
+    Writes into `out_dir`, by default `config.output.dir` itself; the CLI passes its staging folder
+    (pipeline/output_dir.py), which replaces the output only once the run has finished.
     Returns the main PCollections, for callers that extend the graph: `documents` (kept Documents),
     `rejected` (dead letters), `shards` (file infos) and `stats` (a singleton stats dict).
     """
     started_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     files = match_inputs(config.input.paths, config.input.format)
-    out_dir = config.output.dir
+    check_inputs_outside(files, config.output.dir)
+    out_dir = out_dir or config.output.dir
     check_extractor(config.extract)
     stages = document_stages(config)
     for stage in stages:  # every component loads once before any record is read (ConfigError if not)
@@ -110,7 +115,7 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
     stage_order = [READ_STAGE, EXTRACT_STAGE, *(s.name for s in stages), *(name for name, _ in dedup), WRITE_STAGE]
     all_sections = sections | "FlattenSections" >> beam.Flatten(pipeline=p)
     stats = (written.main, rejects, all_tallies, all_sections) | "WriteRunSummary" >> WriteRunSummary(
-        out_dir, manifest_base=base, volatile=volatile, stage_order=stage_order
+        out_dir, manifest_base=base, volatile=volatile, stage_order=stage_order, run=config.run
     )
     return {"documents": documents, "rejected": rejected, "shards": written.main, "stats": stats}
 

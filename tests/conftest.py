@@ -34,6 +34,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_prism_runner():
+    """TestPipeline's DirectRunner on the FnApiRunner, as the CLI runs it (`supervisor.pipeline_runner`):
+    Beam's DirectRunner would first download the Prism runner from GitHub where the network allows it."""
+    from apache_beam.runners.direct.direct_runner import SwitchingDirectRunner
+
+    from corpusforge.pipeline.supervisor import FnApiDirectRunner
+
+    original = SwitchingDirectRunner.run_pipeline
+    SwitchingDirectRunner.run_pipeline = lambda self, pipeline, options: FnApiDirectRunner().run_pipeline(
+        pipeline, options
+    )
+    yield
+    SwitchingDirectRunner.run_pipeline = original
+
+
 def require_module(name: str) -> None:
     """Skip the calling test when an optional module (an extra: torch, dask) is not installed; under CI fail."""
     if importlib.util.find_spec(name) is None:

@@ -4,6 +4,8 @@ same runner, accounting, annotate-only mode, reasons and thresholds from config 
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -32,6 +34,14 @@ def corpus(tmp_path, shared_data):
     path = tmp_path / "docs.jsonl"
     path.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts + [t.upper() for t in texts[:10]]))
     return path
+
+
+@pytest.fixture(autouse=True)
+def importable(monkeypatch):
+    """The run (a child process of the CLI) imports this module by name, as it would a user's package."""
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")]))
+    )
 
 
 def run(tmp_path, corpus, name: str, quality: str) -> tuple[int, dict, pa.Table | None]:

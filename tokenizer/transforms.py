@@ -43,9 +43,10 @@ from corpusforge.tokenizer.shards import (
 from corpusforge.tokenizer.train import (
     UNDETERMINED,
     SampledDocument,
+    Training,
     language_rates,
     sample_key,
-    train_model,
+    train_to_fit,
     training_sentences,
 )
 from corpusforge.transforms.document import Document
@@ -62,8 +63,9 @@ _MAX_BATCH = 256  # documents per encode call
 class TokenizerModel:
     """A model and how it came about: the one element of TrainTokenizer's output.
 
-    `rates`: each language's sampling rate; `sample`: what each language gave to training. Empty
-    `model_bytes`: there was nothing to train on.
+    `rates`: each language's sampling rate; `sample`: what each language gave to training; `training`:
+    `Training.stats()` (trained, shrunk or skipped). Empty `model_bytes`: no model (nothing to train on,
+    or training skipped).
     """
 
     model_bytes: bytes
@@ -71,6 +73,7 @@ class TokenizerModel:
     vocab_size: int = 0
     rates: dict[str, float] = dataclasses.field(default_factory=dict)
     sample: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
+    training: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @functools.cached_property  # read for every batch a worker tokenizes: hashed once per loaded model
     def sha256(self) -> str:
@@ -156,17 +159,18 @@ class TrainTokenizer(beam.PTransform):
                 max_sentence_bytes=config.max_sentence_length,
             )
             if not sample.sentences:
-                return TokenizerModel(model_bytes=b"", trained=True, rates=rates)
-            try:
-                model_bytes = train_model(sample.sentences, config, seed=seed)
-            except RuntimeError as e:
-                raise RuntimeError(
-                    f"tokenizer: training on {len(sample.sentences)} sentences failed (a vocab_size too large "
-                    f"for the corpus?): {e}"
-                ) from None
-            vocab_size = SentencePieceModel(model_bytes).vocab_size
+                note = "tokenizer: no tokenizer trained and no tokens written: no kept text in the train split"
+                training = Training(b"", "skipped", config.vocab_size, 0, note)
+            else:
+                training = train_to_fit(sample.sentences, config, seed=seed)
+            vocab_size = SentencePieceModel(training.model_bytes).vocab_size if training.model_bytes else 0
             return TokenizerModel(
-                model_bytes=model_bytes, trained=True, vocab_size=vocab_size, rates=rates, sample=sample.by_language
+                model_bytes=training.model_bytes,
+                trained=True,
+                vocab_size=vocab_size,
+                rates=rates,
+                sample=sample.by_language,
+                training=training.stats(),
             )
 
         return (
@@ -417,6 +421,7 @@ def _summary(
             "files": sorted(megatron, key=lambda f: f["path"]),
         }
     stats: dict[str, Any] = {
+        "training": model.training,
         "sample": model.sample,
         "sampling_rates": {k: round(v, 6) for k, v in sorted(model.rates.items())},
     }
