@@ -447,16 +447,16 @@ def test_aeb_score_and_never_empty_where_trafilatura_finds_text(bench, shared_da
     pages = bench.load_aeb(shared_data / "html" / "scrapinghub-aeb")
     assert len(pages) == 181
     bench.reset_trafilatura()
-    out = [extract_main_text(html, url=url) for _, html, _, url in pages]
-    texts = {pid: text for (pid, *_), (text, _) in zip(pages, out)}
+    out = [extract_main_text(page.html, url=page.url) for page in pages]
+    texts = {page.id: text for page, (text, _) in zip(pages, out)}
     m, _ = bench.score(pages, texts)
     fallbacks = sum("extract_fallback" in meta for _, meta in out)
     assert m["f1"] >= FAST_F1 - MARGIN, m
     assert m["precision"] >= 0.94 and m["recall"] >= 0.95, m
     assert fallbacks <= 0.05 * len(pages)
     bench.reset_trafilatura()
-    for pid, html, _, url in pages:
-        if texts[pid].strip():
+    for page in pages:
+        if texts[page.id].strip():
             continue
-        other, _ = bench.trafilatura_fineweb(html, url)
-        assert not other.strip(), f"fast is empty where trafilatura finds text: {pid}"
+        other, _ = bench.trafilatura_fineweb(page.html, page.url)
+        assert not other.strip(), f"fast is empty where trafilatura finds text: {page.id}"
