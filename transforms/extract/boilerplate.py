@@ -19,10 +19,10 @@ extraction pass, plus a little Python over the (small) extracted text:
 
 from __future__ import annotations
 
+import dataclasses
 import html as html_lib
 import logging
 import re
-from dataclasses import dataclass
 
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.html import HTMLTree
@@ -32,7 +32,7 @@ from resiliparse.parse.html import HTMLTree
 GOOD, NEARGOOD, SHORT, BAD = "good", "neargood", "short", "bad"
 
 
-@dataclass
+@dataclasses.dataclass(slots=True)
 class Block:
     """One unit of the minimal HTML: a paragraph, heading, list item or bare line of text."""
 
@@ -46,10 +46,10 @@ class Block:
     cls: str = SHORT  # classification, see `classify_blocks`
     why: str = ""  # which rule set `cls` last (for debugging and tests)
     silent: bool = False  # dropped as an interjection: invisible to the context revision
+    length: int = dataclasses.field(init=False)  # `text_length(text)`, measured once: every rule reads it
 
-    @property
-    def length(self) -> int:
-        return text_length(self.text)
+    def __post_init__(self) -> None:
+        self.length = text_length(self.text)
 
     @property
     def link_density(self) -> float:
@@ -233,18 +233,23 @@ def promote_prose_runs(
         run = []
 
 
-def _neighbour(blocks: list[Block], i: int, step: int, ignore_neargood: bool) -> str:
-    """Class of the nearest block in direction `step` that is neither short (nor near-good); edges are bad."""
-    j = i + step
-    while 0 <= j < len(blocks):
-        if blocks[j].silent:
-            j += step
-            continue
-        c = blocks[j].cls
-        if c in (GOOD, BAD) or (c == NEARGOOD and not ignore_neargood):
-            return c
-        j += step
-    return BAD
+def _neighbours(blocks: list[Block], ignore_neargood: bool) -> tuple[list[str], list[str]]:
+    """For each block, the class of the nearest block before and after it that is neither short (nor near-good,
+    with `ignore_neargood`) nor silent; the page's edges are bad. Two linear passes."""
+    skip = (SHORT, NEARGOOD) if ignore_neargood else (SHORT,)
+    before, after = [BAD] * len(blocks), [BAD] * len(blocks)
+    last = BAD
+    for i, b in enumerate(blocks):
+        before[i] = last
+        if not b.silent and b.cls not in skip:
+            last = b.cls
+    last = BAD
+    for i in range(len(blocks) - 1, -1, -1):
+        after[i] = last
+        b = blocks[i]
+        if not b.silent and b.cls not in skip:
+            last = b.cls
+    return before, after
 
 
 def revise_by_context(blocks: list[Block], *, max_heading_distance: int = 200) -> None:
@@ -262,25 +267,25 @@ def revise_by_context(blocks: list[Block], *, max_heading_distance: int = 200) -
     for i, b in enumerate(blocks):
         if b.is_heading and b.cls in (SHORT, NEARGOOD):
             distance = 0
-            for nb in blocks[i + 1 :]:
-                if nb.cls == GOOD:
+            for j in range(i + 1, len(blocks)):
+                if blocks[j].cls == GOOD:
                     b.cls, b.why = NEARGOOD, "heading"
                     break
-                distance += nb.length
+                distance += blocks[j].length
                 if distance > max_heading_distance:
                     break
     new = [b.cls for b in blocks]
+    before, after = _neighbours(blocks, True)
+    near_before, near_after = _neighbours(blocks, False)
     for i, b in enumerate(blocks):
         if b.cls != SHORT or b.silent:
             continue
-        prev, nxt = _neighbour(blocks, i, -1, True), _neighbour(blocks, i, 1, True)
+        prev, nxt = before[i], after[i]
         if prev == GOOD and nxt == GOOD:
             new[i] = GOOD
         elif prev == BAD and nxt == BAD:
             new[i] = BAD
-        elif (prev == BAD and _neighbour(blocks, i, -1, False) == NEARGOOD) or (
-            nxt == BAD and _neighbour(blocks, i, 1, False) == NEARGOOD
-        ):
+        elif (prev == BAD and near_before[i] == NEARGOOD) or (nxt == BAD and near_after[i] == NEARGOOD):
             new[i] = GOOD
         else:
             new[i] = BAD
@@ -288,11 +293,11 @@ def revise_by_context(blocks: list[Block], *, max_heading_distance: int = 200) -
         if c != b.cls:
             b.cls, b.why = c, "context"
     new = [b.cls for b in blocks]
+    before, after = _neighbours(blocks, True)
     for i, b in enumerate(blocks):
         if b.cls != NEARGOOD or b.silent:
             continue
-        prev, nxt = _neighbour(blocks, i, -1, True), _neighbour(blocks, i, 1, True)
-        new[i] = BAD if prev == BAD and nxt == BAD else GOOD
+        new[i] = BAD if before[i] == BAD and after[i] == BAD else GOOD
     for b, c in zip(blocks, new):
         if c != b.cls:
             b.cls, b.why = c, "context"
