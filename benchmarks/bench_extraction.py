@@ -43,11 +43,13 @@ language lid.176 gives their `with` snippets (AEB: the gold text); languages wit
 `--compare A,B` lists, per page of the `dev` half, the `without` snippets A keeps and B drops and the `with`
 snippets B finds and A misses: what to look at when closing a gap (the test half stays unread).
 
-Speed: each extractor runs over all pages `--repeat` times in this process, on one core; the best pass
-counts (the machine is shared, so the minimum is the least noisy estimate). ms/page is wall time per page
-including the fallback work of `fast`. Quality is scored on the first pass. trafilatura's caches (its
-`deduplicate` LRU is process-wide) are emptied before every pass of every extractor, so no pass sees
-text from an earlier one.
+Speed: each extractor runs over all pages `--repeat` times in this process, on one core, the passes of
+the extractors alternating; the best pass counts (the machine is shared, so the minimum is the least noisy
+estimate). ms/page is the process's CPU time per page (wall time on a machine shared with other jobs
+counts their time too), including the fallback work of `fast`; `to_traf` is the share of
+pages `fast` hands to trafilatura (every fallback is listed by kind under the table). Quality is scored on
+the first pass. trafilatura's caches (its `deduplicate` LRU is process-wide) are emptied before every pass
+of every extractor, so no pass sees text from an earlier one.
 """
 
 from __future__ import annotations
@@ -280,30 +282,20 @@ _WARMUP = (
 )
 
 
-def run(extract: Extract, pages: list[Page], repeat: int) -> tuple[dict[str, str], dict[str, dict], float]:
-    """Texts and annotations by page id (from the first pass), and the best ms/page over `repeat` passes.
-    A crash is an empty text (a full miss), annotated with the error."""
+def one_pass(extract: Extract, pages: list[Page]) -> tuple[list[tuple[str, dict]], float]:
+    """Every page's text and annotations, and the pass's CPU time in seconds. A crash is an empty text (a
+    full miss, as eval_common.py counts it), annotated with the error."""
 
     def safe(page: Page) -> tuple[str, dict]:
         try:
             return extract(page.html, page.url)
-        except Exception as exc:  # a crash scores as a miss, as eval_common.py counts it
+        except Exception as exc:
             return "", {"error": repr(exc)}
 
-    extract(_WARMUP, "https://example.com/")  # imports, lazy initialisation; not one of the pages
-    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)  # it logs a warning for every odd page
-    best = float("inf")
-    texts: dict[str, str] = {}
-    notes: dict[str, dict] = {}
-    for n in range(max(1, repeat)):
-        reset_trafilatura()
-        started = time.perf_counter()
-        out = [safe(page) for page in pages]
-        best = min(best, time.perf_counter() - started)
-        if n == 0:
-            for page, (text, note) in zip(pages, out):
-                texts[page.id], notes[page.id] = text, note
-    return texts, notes, 1000 * best / len(pages)
+    reset_trafilatura()
+    started = time.process_time()
+    out = [safe(page) for page in pages]
+    return out, time.process_time() - started
 
 
 def quality(pages: list[Page], texts: dict[str, str]) -> tuple[dict[str, float], list]:
@@ -315,17 +307,31 @@ def quality(pages: list[Page], texts: dict[str, str]) -> tuple[dict[str, float],
 
 
 def evaluate(names: list[str], pages: list[Page], repeat: int = 1, n_bootstrap: int = 0) -> dict[str, dict]:
+    """Quality (first pass) and best ms/page of each extractor. The passes of the extractors alternate, so
+    that a change in the machine's load during the run weighs on all of them alike."""
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)  # it logs a warning for every odd page
+    for name in names:
+        EXTRACTORS[name](_WARMUP, "https://example.com/")  # imports, lazy initialisation; not one of the pages
+    outputs: dict[str, list[tuple[str, dict]]] = {}
+    best = dict.fromkeys(names, float("inf"))
+    for _ in range(max(1, repeat)):
+        for name in names:
+            out, secs = one_pass(EXTRACTORS[name], pages)
+            outputs.setdefault(name, out)
+            best[name] = min(best[name], secs)
     results = {}
     for name in names:
-        texts, notes, ms = run(EXTRACTORS[name], pages, repeat)
+        texts = {page.id: text for page, (text, _) in zip(pages, outputs[name])}
+        notes = {page.id: note for page, (_, note) in zip(pages, outputs[name])}
+        ms = 1000 * best[name] / len(pages)
         m, per_page = quality(pages, texts)
         if n_bootstrap and not pages[0].with_:
             m.update(bootstrap_std(per_page, n_bootstrap))
-        fallbacks = Counter(n["extract_fallback"].split(":", 1)[1] for n in notes.values() if "extract_fallback" in n)
+        fallbacks = Counter(n["extract_fallback"] for n in notes.values() if "extract_fallback" in n)
         m.update(
             empty=sum(1 for t in texts.values() if not t.strip()),
             errors=sum(1 for n in notes.values() if "error" in n),
-            fallback_rate=sum(fallbacks.values()) / len(pages),
+            fallback_rate=sum(n for k, n in fallbacks.items() if k.startswith("trafilatura:")) / len(pages),
             fallback_reasons=dict(fallbacks),
             ms_per_page=ms,
             texts=texts,
@@ -348,16 +354,14 @@ def _cells(m: dict) -> str:
 
 def report(title: str, pages: list[Page], results: dict[str, dict], langs: dict[str, str] | None) -> None:
     print(f"\n{title}: {len(pages)} pages")
-    print(
-        f"{'extractor':<12} {'subset':<10} {'P':>13} {'R':>13} {'F1':>13} {'empty':>6} {'fallback':>9} {'ms/page':>8}"
-    )
+    print(f"{'extractor':<12} {'subset':<10} {'P':>13} {'R':>13} {'F1':>13} {'empty':>6} {'to_traf':>8} {'ms/page':>8}")
     subsets: list[tuple[str, list[Page]]] = [("all", pages)]
     if any(page.split for page in pages):
         subsets += [(s, [p for p in pages if p.split == s]) for s in ("dev", "test")]
     for name, m in results.items():
         for label, subset in subsets:
             sub = m if label == "all" else quality(subset, m["texts"])[0]
-            extra = f" {m['empty']:>6} {m['fallback_rate']:>8.1%} {m['ms_per_page']:>8.2f}" if label == "all" else ""
+            extra = f" {m['empty']:>6} {m['fallback_rate']:>7.1%} {m['ms_per_page']:>8.2f}" if label == "all" else ""
             print(f"{name:<12} {label:<10} {_cells(sub)}{extra}")
     for name, m in results.items():
         if m["fallback_reasons"] or m["errors"]:
