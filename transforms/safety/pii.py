@@ -2,20 +2,27 @@
 
 Types and their rules (each span is a candidate from a regex, kept only if its validator accepts it):
 - `email` → `<EMAIL>`: local@domain with a dotted domain ending in a letter label (RFC 5321 lengths).
-- `phone` → `<PHONE>`: `+` and a country code with 7-15 digits (E.164), or a national number in a common
-  grouping: NANP `(312) 555-0178` / `312-555-0178` / `312.555.0178`, or a trunk-0 number in 3-5 groups
-  (`020 7946 0958`, `01 23 45 67 89`, `03-1234-5678`). A bare run of digits is never a phone number, and
-  a candidate that reads as a date (`2024-01-15`) or sits inside a longer number is rejected.
+- `phone` → `<PHONE>`: a candidate in a written shape of phone numbers (`_PHONE`: `+` and a country code,
+  NANP `(212) 555-0142` / `1-800-555-0199` / `212 555 0142`, or a national number with a leading 0 in
+  groups: `(0301) 23 45 67 8`, `06.1234.5678`, `030 12345-678`), valid in libphonenumber's numbering plans:
+  its own country's for international numbers, the NANP's, or for national numbers one of the regions
+  `phone_regions(lang, url)` names (the URL's country, the language's countries, a few defaults). A bare
+  run of digits is never a phone number; a date at its start, a ZIP+4 shape, or a place inside a longer
+  number rejects a candidate; a following number is cut off (`_phone_span`).
 - `ip` → `<IP>`: IPv4 / IPv6 addresses (parsed by `ipaddress`) other than private (RFC 1918, ULA),
   loopback, link-local, multicast, unspecified and CGNAT ones; the documentation ranges count as public (they
-  stand for public addresses in text). Dotted runs longer than four parts and `v1.2.3.4`-style version
-  strings are not addresses.
+  stand for public addresses in text). Dotted runs longer than four parts, `v1.2.3.4`, and a dotted quad
+  after a version cue (`version 4.2.1.12`, `Build: 10.0.1.5`) are not addresses.
 - `credit_card` → `<CREDIT_CARD>`: 13-19 digits (optionally in groups split by one space or dash), with
   a card-network prefix (Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay) and a valid Luhn check.
 - `iban` → `<IBAN>`: a country code with its registered IBAN length, and a valid ISO 7064 mod-97 check.
-- `ssn` → `<SSN>`: US SSN `AAA-GG-SSSS` with area not 000/666/9xx, group not 00, serial not 0000.
+- `ssn` → `<SSN>`: US SSN `AAA-GG-SSSS` with area not 000/666/9xx, group not 00, serial not 0000; written
+  with spaces or none only after an SSN cue.
 - `secret` → `<SECRET>`: AWS access key ids, GitHub tokens (`ghp_` ... and `github_pat_`), Slack tokens,
-  Google API keys, JWTs, PEM private-key blocks.
+  Google API keys, JWTs, PEM private-key blocks, and a high-entropy value assigned to a secret-looking name
+  (`aws_secret_access_key = ...`, `"client_secret": "..."`; `_assigned_secret_spans`).
+
+Measured with benchmarks/eval_pii.py (README, PII): recall and look-alikes per type and format.
 
 Linear time on any input: every pattern is a sequence of bounded repetitions of disjoint character classes
 (no nested or overlapping unbounded quantifier can backtrack), and every pattern runs only where a cheap
