@@ -109,6 +109,10 @@ def test_detection(text, expected):
         # a ZIP+4 code (USPS) is not a number of the German plan; near miss: the same digits as a number
         ("Boston, MA 02134-1234", []),
         ("Tel. 02134 1234", [("phone", "02134 1234")]),
+        # real pages' look-alikes: a timetable, a list of values (a NANP-shaped run inside it)
+        ("Time 0800-0830 0830-0900 0900-0930", []),
+        ("Pressure (decibar) 600 800 1000 1200 1400", []),
+        ("Tel. 0800 1234567", [("phone", "0800 1234567")]),
     ],
 )
 def test_phone_formats(text, expected):

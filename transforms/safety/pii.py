@@ -280,17 +280,19 @@ _GROUPS = r"\d{1,12}(?:(?:[ .-]|\s?/\s?|\s-\s)\d{1,12}){0,6}"
 _PHONE = re.compile(
     r"(?<![\w+(/.,:-])(?<!\d[ .-])(?:"
     r"(?P<intl>\+\d{1,3}(?:(?:[ .-]?\(0?\d{1,5}\))?[ .-]?" + _GROUPS + r"))"
-    r"|(?P<nanp>(?:1[ .-])?(?:\([2-9]\d\d\) ?|[2-9]\d\d[.-])[2-9]\d\d[ .-]\d{4}|[2-9]\d\d [2-9]\d\d \d{4})"
+    r"|(?P<nanp>(?:1[ .-])?(?:\([2-9]\d\d\) ?|[2-9]\d\d[.-])[2-9]\d\d[ .-]\d{4}|[2-9]\d\d [2-9]\d\d \d{4}(?! \d))"
     r"|(?P<trunk>(?:\(0\d{1,5}\) ?|0\d{1,5}(?:[ .-]|\s?/\s?|\s-\s))" + _GROUPS + r")"
     r")(?![\w]|[.,:-]\d)"
 )
-# A date written with dots, dashes or slashes at the start of a candidate ("01.02.2024 12 Gäste"), not
-# followed by another group of the same shape (`01.10.35.26.45` is a French number).
+# A date written with dots, dashes or slashes (or spaces, with a four-digit year, in either day-month order) at
+# the start of a candidate ("01.02.2024 12 Gäste", "01 24 2007"), not followed by another group of the same
+# shape (`01.10.35.26.45` is a French number).
 _DATE_START = re.compile(
     r"(?:(?:0?[1-9]|[12]\d|3[01])[./-](?:0?[1-9]|1[0-2])[./-](?:19|20)?\d\d|(?:19|20)\d\d[./-](?:0?[1-9]|1[0-2])[./-]"
-    r"(?:0?[1-9]|[12]\d|3[01]))(?!\d|[./-]\d)"
+    r"(?:0?[1-9]|[12]\d|3[01])|(?:0?[1-9]|[12]\d|3[01]) (?:0?[1-9]|[12]\d|3[01]) (?:19|20)\d\d)(?!\d|[./-]\d)"
 )
 _ZIP4 = re.compile(r"\d{5}-\d{4}(?![\d.-])")
+_TIME_RANGE = re.compile(r"(?:[01]\d|2[0-3])[0-5]\d-(?:[01]\d|2[0-3])[0-5]\d(?!\d)")  # 0800-0830: a timetable
 
 # The regions whose national numbering plans a national-format number is checked against (`phone_regions`):
 # the country of the URL's country-code TLD, the countries with the most web pages in the document's
@@ -398,11 +400,12 @@ def _phone_span(m: re.Match, regions: tuple[str, ...]) -> tuple[int, int] | None
     A national number's subscriber groups share one separator (`0301 23 45 67 8`, `06.1234.5678`; the one
     after the area code may differ: `030/123 45 67`), so a change of separator ends the number, and so does
     a group of five or more digits followed by a shorter one (`030 1234567 4 times`; `+91 98765 43210` is
-    one number, and so is `030 12345-678` with its extension). A date at the start (`01.02.2024 12 Gäste`) and the shape of a ZIP+4 code (`02134-1234`,
-    USPS; a national number of nine digits written 5-4 with a dash is rare) are not phone numbers.
+    one number, and so is `030 12345-678` with its extension). Not phone numbers: a date at the start
+    (`01.02.2024 12 Gäste`), the shape of a ZIP+4 code (`02134-1234`, USPS; a national number of nine digits
+    written 5-4 with a dash is rare), two 24-hour times joined by a dash (`0800-0830 0830-0900`, a timetable).
     """
     s, kind = m.group(), m.lastgroup
-    if kind == "trunk" and (_DATE_START.match(s) or _ZIP4.match(s)):
+    if kind == "trunk" and (_DATE_START.match(s) or _ZIP4.match(s) or _TIME_RANGE.match(s)):
         return None
     groups = list(_DIGIT_GROUP.finditer(s))
     ends = [g.end() for g in groups]
