@@ -76,7 +76,17 @@ class InputConfig:
     text: TextConfig = TextConfig()
 
 
-BoilerplateRule = Literal["captions", "link_lists", "link_feeds", "repeated", "headline", "prose_runs", "context"]
+BoilerplateRule = Literal[
+    "not_body_elements",
+    "components",
+    "link_lists",
+    "link_feeds",
+    "repeated",
+    "headline",
+    "prose_runs",
+    "context",
+    "markup_edges",
+]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
