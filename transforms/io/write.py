@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 import json
 import math
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -40,6 +41,7 @@ DOCUMENTS_DIR = "documents"
 REJECTS_DIR = "rejects"
 DEAD_LETTERS_FILE = f"{REJECTS_DIR}/dead_letters.jsonl"
 
+_PARTITION_LABEL = re.compile(r"[A-Za-z0-9_-]{1,32}")  # what a language label may be to name a folder
 _BATCH_BYTES = 32 * 2**20  # record batches stay far below the 2 GiB offset limit of `string` columns
 
 
@@ -135,8 +137,8 @@ def _batches(docs: list[Document]) -> Iterable[list[Document]]:
 class WriteArrowShards(beam.PTransform):
     """PCollection[Document] → Arrow shards under `out_dir/documents/` (or `documents/lang=xx/` per language).
 
-    With `partition_by_language`, each language (`meta["lang"]`, `und` when absent) gets its own folder
-    and its own shard count. Output: a tagged result with `main` (PCollection[dict], one file info per
+    With `partition_by_language`, each language (`meta["lang"]`; `und` when absent or not a plain label of
+    letters, digits, `_` and `-`) gets its own folder and its own shard count. Output: a tagged result with `main` (PCollection[dict], one file info per
     shard: path, rows, bytes, sha256, text_bytes) and `tally`.
     """
 
@@ -163,7 +165,11 @@ class WriteArrowShards(beam.PTransform):
         by_language = self._partition_by_language
 
         def partition(doc: Document) -> str:
-            return f"lang={doc.meta.get('lang') or 'und'}" if by_language else ""
+            if not by_language:
+                return ""
+            lang = str(doc.meta.get("lang") or "und")
+            # A folder name from record content (`lang` may come from an input's meta): labels only, never a path.
+            return f"lang={lang if _PARTITION_LABEL.fullmatch(lang) else 'und'}"
 
         shard_counts = (
             docs
