@@ -182,12 +182,13 @@ def beam_options(config: PipelineConfig, beam_args: list[str]) -> list[str]:
     if runner:
         try:
             create_runner(runner)
-        except (ValueError, ImportError) as e:
+        except ImportError as e:  # the runner's extra is missing: the message names it
+            raise ConfigError(f"--runner={runner}: cannot create this runner; {e}") from None
+        except ValueError:
             known = StandardOptions.KNOWN_RUNNER_NAMES
             close = difflib.get_close_matches(runner, known, n=1, cutoff=0.6)
             hint = f"did you mean {close[0]}?" if close else f"Beam's runners: {', '.join(known)}"
-            reason = "" if isinstance(e, ValueError) else f"{e}; "
-            raise ConfigError(f"--runner={runner}: cannot create this runner; {reason}{hint}") from None
+            raise ConfigError(f"--runner={runner}: cannot create this runner; {hint}") from None
     return options
 
 

@@ -54,6 +54,10 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+try:  # the `dask` extra, checked first: without it Beam's dask modules fail to import (AttributeError)
+    import dask.distributed as ddist
+except ImportError as e:
+    raise ImportError(f"DaskRunner needs dask.distributed ({e}): pip install 'corpusforge[dask]'") from e
 import apache_beam as beam
 from apache_beam import pvalue
 from apache_beam.internal import pickler
@@ -71,11 +75,6 @@ from apache_beam.transforms.sideinputs import SideInputMap
 from apache_beam.transforms.window import GlobalWindows
 from apache_beam.utils.counters import CounterFactory
 from apache_beam.utils.windowed_value import WindowedValue
-
-try:  # the `dask` extra: without it this module imports, and the runner says what is missing when it starts
-    from distributed import WorkerPlugin
-except ImportError:
-    WorkerPlugin = object
 
 # Create and Read: partitions per worker thread of the cluster (at launch). Every later step keeps the count, and a
 # task shuffle of n partitions costs about n² small tasks up to 32 and n·log n beyond: more partitions
@@ -150,9 +149,7 @@ class _MetricsStore:
 
     def put(self, job: str, step: str, updates: MetricUpdates) -> None:
         try:
-            from distributed import get_worker
-
-            task = get_worker().get_current_task()
+            task = ddist.get_worker().get_current_task()
         except ValueError:  # not in a distributed worker: every bundle is its own entry
             task = uuid.uuid4().hex
         with self._lock:
@@ -181,7 +178,7 @@ def _finish_job(job: str) -> list[MetricUpdates]:
     return _METRICS.take(job)
 
 
-class _JobSettings(WorkerPlugin):
+class _JobSettings(ddist.WorkerPlugin):
     """What a job sets on every worker, present and future (an adaptive cluster), undone when it ends:
     Beam's SDK harness log levels, and the worker profiler paused.
 
@@ -553,8 +550,6 @@ class DaskRunnerResult(PipelineResult):
         """Block until the job ends (`duration` in ms, as Beam's API has it); a worker's error is raised here."""
         if self._state != PipelineState.RUNNING:
             return self._state
-        import dask.distributed as ddist
-
         deadline = None if duration is None else time.monotonic() + duration / 1000
         pending = self._futures
         try:
@@ -612,11 +607,6 @@ class DaskRunner(beam_dask.DaskRunner):
     """Executes a pipeline on a Dask distributed cluster; Beam's `DaskRunner` with its defects fixed."""
 
     def run_pipeline(self, pipeline: beam.Pipeline, options: PipelineOptions) -> DaskRunnerResult:
-        try:
-            import dask.distributed as ddist
-        except ImportError as e:
-            raise ImportError(f"DaskRunner needs dask.distributed ({e}): pip install 'dask[distributed]'") from e
-
         dask_options = options.view_as(beam_dask.DaskOptions).get_all_options(drop_default=True, current_only=True)
         bag_kwargs = beam_dask.DaskOptions._extract_bag_kwargs(dask_options)
         cluster = None

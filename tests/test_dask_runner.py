@@ -9,6 +9,7 @@ input's computation) leave one marker file each in the test's temporary folder.
 
 from __future__ import annotations
 
+import sys
 import uuid
 from pathlib import Path
 
@@ -289,6 +290,20 @@ def test_without_an_address_a_local_cluster_is_started_and_closed():
 )
 def test_the_short_name_selects_our_runner(options, expected):
     assert resolve_runner(options) == expected
+
+
+def test_a_launcher_without_dask_stops_before_anything_runs(tmp_path, monkeypatch, capsys):
+    """`corpusforge run ... --runner=DaskRunner` without the `dask` extra: one line naming the module, exit 2."""
+    from corpusforge.pipeline.cli import EXIT_CONFIG_ERROR, main
+
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)  # `import dask.distributed` raises ImportError
+    monkeypatch.delitem(sys.modules, "corpusforge.pipeline.dask_runner")  # imported again, without it
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    out = tmp_path / "out"
+    assert main(["run", "run_configs/dask.yaml", "--output", str(out), "--quiet"]) == EXIT_CONFIG_ERROR
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "DaskRunner needs dask.distributed" in err and "Traceback" not in err
+    assert not list(tmp_path.iterdir())  # nothing written
 
 
 def test_a_module_the_workers_lack_is_named(dask_scheduler, tmp_path, monkeypatch):
