@@ -1,9 +1,12 @@
 """The `corpusforge` command: a thin layer over `build_pipeline`.
 
-    corpusforge run CONFIG [--input GLOB ...] [--output DIR] [--set KEY=VALUE ...] [--overwrite] [-- BEAM_OPTIONS]
+    corpusforge run CONFIG [--input GLOB ...] [--output DIR] [--set KEY=VALUE ...] [--overwrite]
+                           [--quiet | --verbose] [-- BEAM_OPTIONS]
     corpusforge inspect DIR
+    corpusforge report DIR [DIR_B] [--output PATH]
     corpusforge rules [PRESET ...] [--markdown]
     corpusforge assets [ut1] [ldnoobw] [--cache DIR] [--from DIR]
+    corpusforge --version
 
 Everything after `--` goes to Beam's PipelineOptions untouched (after the config's `beam.options`);
 corpusforge's own options never reach Beam. Configuration and input errors print one line and exit 2.
@@ -12,6 +15,8 @@ corpusforge's own options never reach Beam. Configuration and input errors print
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
+import platform
 import sys
 from collections.abc import Sequence
 
@@ -28,12 +33,16 @@ def _parser() -> argparse.ArgumentParser:
         prog="corpusforge",
         description="Turn raw web text (WARC/WET/ARC, JSONL, Parquet, text) into LLM training corpora as sharded Arrow files.",
     )
+    parser.add_argument("--version", action="version", version=version_line())
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = commands.add_parser(
         "run",
         help="run a pipeline from a YAML run configuration",
+        usage="corpusforge run CONFIG [options] [-- BEAM_OPTIONS]",
         description="Run the pipeline described by CONFIG. Options after `--` are Beam pipeline options "
         "(e.g. -- --runner=DataflowRunner --project=P), passed to Beam untouched.",
+        epilog="BEAM_OPTIONS: everything after `--` goes to Beam's PipelineOptions, after the config's beam.options, "
+        "e.g. corpusforge run run_configs/local.yaml -- --direct_num_workers=4",
     )
     run.add_argument("config", metavar="CONFIG", help="YAML run configuration, e.g. run_configs/local.yaml")
     run.add_argument(
@@ -53,7 +62,22 @@ def _parser() -> argparse.ArgumentParser:
         help="override one setting by its dotted key, value in YAML (repeatable): --set output.shard_bytes=1000000",
     )
     run.add_argument("--overwrite", action="store_true", help="replace a finished run in the output directory")
-    run.add_argument("--quiet", action="store_true", help="no progress display and no funnel table")
+    verbosity = run.add_mutually_exclusive_group()
+    verbosity.add_argument("--quiet", action="store_true", help="print only errors and a one-line summary")
+    verbosity.add_argument(
+        "--verbose", action="store_true", help="also print Beam's own warnings and log lines, and full tracebacks"
+    )
+    report = commands.add_parser(
+        "report",
+        help="write the HTML report of a finished run, or compare two runs",
+        description="Rewrite DIR/report.html from the run's aggregates (stats.json, manifest.json, timings.json, "
+        "rejects/dropped_sample.jsonl); with DIR_B, write a side-by-side comparison of the two runs instead.",
+    )
+    report.add_argument("dir", metavar="DIR", help="output directory of a finished run")
+    report.add_argument("other", nargs="?", metavar="DIR_B", help="a second run to compare with DIR")
+    report.add_argument(
+        "--output", metavar="PATH", help="where to write (default: DIR/report.html; comparing: ./compare.html)"
+    )
     rules = commands.add_parser(
         "rules",
         help="list every quality preset's rules, signals, thresholds and defaults",
@@ -98,35 +122,40 @@ def resolve_config(args: argparse.Namespace) -> PipelineConfig:
     return config
 
 
+def version_line() -> str:
+    beam = importlib.metadata.version("apache-beam")
+    return f"corpusforge {importlib.metadata.version('corpusforge')} (apache-beam {beam}, Python {platform.python_version()})"
+
+
 def run_command(args: argparse.Namespace, beam_args: list[str], console: Console) -> int:
+    from corpusforge.pipeline.console import ConsoleSession
+
+    mode = "quiet" if args.quiet else "verbose" if args.verbose else "normal"
+    with ConsoleSession(console, mode) as session:  # before importing Beam: its import-time warnings too
+        return _run(args, beam_args, console, session)
+
+
+def _run(args: argparse.Namespace, beam_args: list[str], console: Console, session) -> int:
     import apache_beam as beam
-    from apache_beam.io.filesystems import FileSystems
     from apache_beam.options.pipeline_options import PipelineOptions
     from apache_beam.runners.runner import PipelineState
 
     from corpusforge.pipeline.build import build_pipeline
-    from corpusforge.pipeline.manifest import STATS, prepare_output_dir, read_json
-    from corpusforge.pipeline.progress import ProgressDisplay, bias_flags, funnel_table
+    from corpusforge.pipeline.console import JobCpu, print_run_summary
+    from corpusforge.pipeline.manifest import prepare_output_dir
 
     config = resolve_config(args)
     options = PipelineOptions([*config.beam.options, *beam_args])
     pipeline = beam.Pipeline(options=options)
-    build_pipeline(pipeline, config)  # matches the inputs: a ConfigError comes before anything is written
+    built = build_pipeline(pipeline, config)  # matches the inputs: a ConfigError comes before anything is written
+    session.set_totals(len(built["inputs"]), sum(f.size for f in built["inputs"]))
     prepare_output_dir(config.output.dir, overwrite=config.output.overwrite)
-    if args.quiet:
-        pipeline.run().wait_until_finish()
-        return 0
-    with ProgressDisplay(console) as progress:
+    with JobCpu(options) as job:
         state = pipeline.run().wait_until_finish()
-    console.print(progress.summary(), highlight=False)
-    if state != PipelineState.DONE:  # a remote runner may return before the job ends
-        console.print(f"pipeline state: {state}; {config.output.dir} is complete once its _SUCCESS marker appears")
-        return 0
-    stats = read_json(FileSystems.join(config.output.dir, STATS))
-    console.print(funnel_table(stats))
-    for line in bias_flags(stats):
-        console.print(line, style="yellow", highlight=False)
-    console.print(f"output: {config.output.dir}")
+    session.end_progress()
+    print_run_summary(
+        console, config, done=state == PipelineState.DONE, state=str(state), job_cpu_secs=job.secs, mode=session.mode
+    )
     return 0
 
 
@@ -153,6 +182,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 Path(args.cache) if args.cache else DEFAULT_CACHE,
                 Path(args.mirror) if args.mirror else None,
             )
+        if args.command == "report":
+            from corpusforge.pipeline.report import report_command
+
+            return report_command(args.dir, args.other, args.output, console)
         if args.command == "rules":
             from corpusforge.pipeline.rules import rules_command
 
