@@ -312,9 +312,10 @@ def print_run_summary(
         console.print(
             f"corpusforge: kept {stats['kept']:,} of {stats['records_read']:,} records (dropped {stats['dropped']:,}, "
             f"skipped {stats['skipped']:,}, dead-lettered {stats['dead_lettered']:,}) in "
-            f"{timings.get('wall_secs', 0):,.1f} s; output: {out_dir}" + (f"; {report_line}" if report_line else ""),
+            f"{timings.get('wall_secs', 0):,.1f} s",
             highlight=False,
         )
+        console.print(report_line or f"output: {out_dir}", highlight=False)
         return
     console.print(funnel_table(stats, timings.get("stage_cpu_secs")))
     for line in bias_flags(stats):

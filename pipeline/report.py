@@ -38,6 +38,7 @@ _VERDICTS = ("dropped", "skipped", "dead_letter")
 _KEPT_COLOR, _DROPPED_COLOR, _THRESHOLD_COLOR = "#3b6fb6", "#e0803a", "#c0392b"
 _SERIES_COLORS = ("#3b6fb6", "#e0803a")  # run A, run B in comparisons
 _DISPLAY_BINS = 40
+_CONSTANT = '<p class="const">'  # a histogram of one value is this line instead
 _MAX_INPUTS_LISTED = 50
 _DEDUP_SIGNALS = ("duplicate_group_size", "dup_cluster_size")  # observed by transforms/dedup/transforms.py
 
@@ -388,8 +389,11 @@ def histogram_chart(
     low = min(h.low for h in present)
     high = max(h.high for h in present)
     if low == high:
-        return f'<p class="const">all {sum(h.count for h in present):,} values are {_tick_label(low)}</p>'
-    positives = [lo for h in present for lo, _, _ in h.bins() if lo > 0]
+        return f"{_CONSTANT}all {sum(h.count for h in present):,} values are {_tick_label(low)}</p>"
+    # The axis spans the thresholds too: how far the data lies from a threshold is what a reader judges.
+    limits = [v for v, _ in thresholds if isinstance(v, int | float) and not isinstance(v, bool)]
+    low, high = min([low, *limits]), max([high, *limits])
+    positives = [lo for h in present for lo, _, _ in h.bins() if lo > 0] + [v for v in limits if v > 0]
     integers = all(h.int_total is not None for h in present) and high - low <= 60
     log = not integers and low >= 0 and bool(positives) and high / min(positives) > 300
     width, height, left, bottom = 360, 170, 44, 130
@@ -401,7 +405,7 @@ def histogram_chart(
         axis = _Axis(low, high, False, False, left, width - left - 12)
     bins = _display_bins([h for _, h, _ in series], axis)
     top = max((sum(c) if stacked else max(c)) for _, _, c in bins) or 1
-    plot_h = bottom - 22
+    plot_h = bottom - 14 - 10 * len(thresholds)
     body = [f'<line x1="{left}" y1="{bottom}" x2="{width - 8}" y2="{bottom}" class="axis"/>']
     for x0, x1, counts in bins:
         w = max(x1 - x0 - 0.6, 0.8)
@@ -420,15 +424,15 @@ def histogram_chart(
             )
             if stacked:
                 y -= h
-    for value, text in thresholds:
-        if value is None or isinstance(value, bool) or not isinstance(value, int | float):
-            continue
-        x = min(max(axis.x(value), left), width - 8)
-        edge = "" if axis.x(value) == x else (" ◀" if x == left else " ▶")
+    drawn = [(v, t) for v, t in thresholds if isinstance(v, int | float) and not isinstance(v, bool)]
+    for row, (value, text) in enumerate(drawn):
+        x = axis.x(value)
+        y = 10 + 10 * row  # one label line per threshold
+        anchor, tx = ("end", x - 3) if x > left + axis.width / 2 else ("start", x + 3)
         body.append(
-            f'<line x1="{x:.1f}" y1="14" x2="{x:.1f}" y2="{bottom}" stroke="{_THRESHOLD_COLOR}" '
+            f'<line x1="{x:.1f}" y1="{y - 8}" x2="{x:.1f}" y2="{bottom}" stroke="{_THRESHOLD_COLOR}" '
             f'stroke-dasharray="4 3" stroke-width="1.5"><title>{_e(text)}</title></line>'
-            f'<text x="{min(x + 3, width - 130):.1f}" y="12" class="threshold">{_e(text)}{edge}</text>'
+            f'<text x="{tx:.1f}" y="{y}" text-anchor="{anchor}" class="threshold">{_e(text)}</text>'
         )
     for tick in axis.ticks():
         body.append(
@@ -460,11 +464,12 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[Any]], *, numeric: ran
         return " class=num" if i in numeric else ""
 
     head = "".join(f"<th{cls(i)}>{_e(h)}</th>" for i, h in enumerate(header))
+    head = f"<thead><tr>{head}</tr></thead>" if any(header) else ""
     body = []
     for row in rows:
         cells = "".join(f"<td{cls(i)}>{c}</td>" for i, c in enumerate(row))
         body.append(f"<tr{' class=flagged' if isinstance(row, _Flagged) else ''}>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f"<table>{head}<tbody>{''.join(body)}</tbody></table>"
 
 
 _TEXT = range(0)  # no numeric column
@@ -628,17 +633,16 @@ def _languages(run: RunData) -> str:
 
 
 def _thresholds(checks: Sequence[Mapping[str, Any]]) -> list[tuple[float, str]]:
+    """(value, label) of each check: `max_spans: > 5` (a named threshold) or `> 0` (a fixed one), and how
+    many languages have their own value."""
     found = []
     for check in checks:
         value = check.get("value")
+        shown = _tick_label(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+        named = f"{check['threshold']}: " if check["threshold"] != str(value) else ""
         per_lang = check.get("by_lang") or {}
         note = f" ({len(per_lang)} languages differ)" if per_lang else ""
-        found.append(
-            (
-                value,
-                f"{check['threshold']} {check['op']} {_tick_label(value) if isinstance(value, int | float) and not isinstance(value, bool) else value}{note}",
-            )
-        )
+        found.append((value, f"{named}{check['op']} {shown}{note}"))
     return found
 
 
@@ -648,7 +652,7 @@ def _signals(run: RunData) -> str:
         return ""
     parts = []
     for stage, per_signal in signals.items():
-        figures = []
+        figures, constant = [], []
         for signal, found in per_signal.items():
             if signal in _DEDUP_SIGNALS or (
                 signal == LENGTH_SIGNAL and "dropped" not in found and stage != WRITE_STAGE
@@ -663,15 +667,20 @@ def _signals(run: RunData) -> str:
             )
             if not chart:
                 continue
+            if _CONSTANT in chart:  # one value throughout: a line, not a chart
+                constant.append(f"<b>{_e(signal)}</b> {chart.removeprefix(_CONSTANT).removesuffix('</p>')}")
+                continue
             counts = f"{_n(kept.count if kept else 0)} kept, {_n(dropped.count if dropped else 0)} dropped"
             figures.append(
                 f'<figure class="hist" data-signal="{_e(signal)}"><figcaption><b>{_e(signal)}</b> '
                 f'<span class="muted">{counts}</span></figcaption>{chart}</figure>'
             )
-        if figures:
+        if figures or constant:
+            n = len(figures) + len(constant)
+            same = f'<p class="muted">Constant: {"; ".join(constant)}.</p>' if constant else ""
             parts.append(
-                f'<details class="stage" open><summary>{_e(stage)} <span class="muted">({len(figures)} signals)</span>'
-                f'</summary><div class="grid">{"".join(figures)}</div></details>'
+                f'<details class="stage" open><summary>{_e(stage)} <span class="muted">({n} signal{"s" if n > 1 else ""})'
+                f'</span></summary><div class="grid">{"".join(figures)}</div>{same}</details>'
             )
     annotate = any(
         run.manifest.get("config", {}).get(section, {}).get("annotate_only")
@@ -913,18 +922,18 @@ def _cost(run: RunData) -> str:
             return [label, "", "", "", "", ""]
         return [
             label,
-            f"{f['cpu_secs'] / 3600:,.3g}",
-            f"{f['kwh']:,.3g}",
-            f"{f['kg_co2']:,.3g}",
-            f"{f['money']:,.3g} {currency}",
-            f"{f['cpu_secs_per_gb']:,.3g}" if "cpu_secs_per_gb" in f else "",
+            _num(f["core_hours"]),
+            _energy(f["kwh"]),
+            _mass(f["kg_co2"]),
+            f"{_num(f['money'])} {currency}",
+            _num(f["cpu_secs_per_gb"]) if "cpu_secs_per_gb" in f else "",
         ]
 
     s, j = estimate["stages"], estimate["job"]
     cost = run.cost_config
     snapshot_label = f"a snapshot ({cost['snapshot_warc_files']:,} WARC files, {_bytes(cost['snapshot_bytes'])})"
     footprint = _table(
-        ["", "core-hours", "kWh", "kg CO2", "cost", "CPU s per input GB"],
+        ["", "core-hours", "energy", "CO2", "cost", "CPU s per input GB"],
         [
             footprint_row("this run, stage work", s["run"] if s else None),
             *([footprint_row("this run, whole job (local processes)", j["run"])] if j else []),
