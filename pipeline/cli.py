@@ -63,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--overwrite", action="store_true", help="replace a finished run in the output directory")
     verbosity = run.add_mutually_exclusive_group()
-    verbosity.add_argument("--quiet", action="store_true", help="print only errors and a one-line summary")
+    verbosity.add_argument("--quiet", action="store_true", help="print only errors and the final summary")
     verbosity.add_argument(
         "--verbose", action="store_true", help="also print Beam's own warnings and log lines, and full tracebacks"
     )
