@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from rich.console import Console
 
 from corpusforge.pipeline.config import ConfigError, PipelineConfig, load_config, parse_override
+from corpusforge.pipeline.console import ConsoleSession
 
 EXIT_CONFIG_ERROR = 2
 EXIT_RUN_FAILED = 1
@@ -127,15 +128,7 @@ def version_line() -> str:
     return f"corpusforge {importlib.metadata.version('corpusforge')} (apache-beam {beam}, Python {platform.python_version()})"
 
 
-def run_command(args: argparse.Namespace, beam_args: list[str], console: Console) -> int:
-    from corpusforge.pipeline.console import ConsoleSession
-
-    mode = "quiet" if args.quiet else "verbose" if args.verbose else "normal"
-    with ConsoleSession(console, mode) as session:  # before importing Beam: its import-time warnings too
-        return _run(args, beam_args, console, session)
-
-
-def _run(args: argparse.Namespace, beam_args: list[str], console: Console, session) -> int:
+def run_command(args: argparse.Namespace, beam_args: list[str], console: Console, session: ConsoleSession) -> int:
     import apache_beam as beam
     from apache_beam.options.pipeline_options import PipelineOptions
     from apache_beam.runners.runner import PipelineState
@@ -169,33 +162,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console()
     if not console.is_terminal:  # logs and CI: wide enough for the funnel table
         console.width = 120
+    mode = "quiet" if getattr(args, "quiet", False) else "verbose" if getattr(args, "verbose", False) else "normal"
     try:
-        if args.command == "run":
-            return run_command(args, beam_args, console)
-        if args.command == "assets":
-            from pathlib import Path
-
-            from corpusforge.pipeline.assets import DEFAULT_CACHE, assets_command
-
-            return assets_command(
-                args.names,
-                Path(args.cache) if args.cache else DEFAULT_CACHE,
-                Path(args.mirror) if args.mirror else None,
-            )
-        if args.command == "report":
-            from corpusforge.pipeline.report import report_command
-
-            return report_command(args.dir, args.other, args.output, console)
-        if args.command == "rules":
-            from corpusforge.pipeline.rules import rules_command
-
-            return rules_command(args.presets, console, markdown=args.markdown)
-        from corpusforge.pipeline.inspect import inspect_run
-
-        return inspect_run(args.dir, console)
+        # Before anything imports Beam, so that its import-time warnings are routed too.
+        with ConsoleSession(console, mode, progress=args.command == "run") as session:
+            return _command(args, beam_args, console, session)
     except ConfigError as e:
         print(f"corpusforge: error: {e}", file=sys.stderr)
         return EXIT_CONFIG_ERROR
+
+
+def _command(args: argparse.Namespace, beam_args: list[str], console: Console, session: ConsoleSession) -> int:
+    if args.command == "run":
+        return run_command(args, beam_args, console, session)
+    if args.command == "assets":
+        from pathlib import Path
+
+        from corpusforge.pipeline.assets import DEFAULT_CACHE, assets_command
+
+        return assets_command(
+            args.names,
+            Path(args.cache) if args.cache else DEFAULT_CACHE,
+            Path(args.mirror) if args.mirror else None,
+        )
+    if args.command == "report":
+        from corpusforge.pipeline.report import report_command
+
+        return report_command(args.dir, args.other, args.output, console)
+    if args.command == "rules":
+        from corpusforge.pipeline.rules import rules_command
+
+        return rules_command(args.presets, console, markdown=args.markdown)
+    from corpusforge.pipeline.inspect import inspect_run
+
+    return inspect_run(args.dir, console)
 
 
 if __name__ == "__main__":

@@ -47,6 +47,8 @@ _SEVERITY = {"TRACE": 5, "DEBUG": 10, "INFO": 20, "NOTICE": 20, "WARN": 30, "WAR
 # A worker process's own stderr before (and beside) the logging service: logging.basicConfig's format.
 _RAW_RECORD = re.compile(r"^(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL):(?P<name>[\w.<>]+):(?P<message>.*)$")
 _ERROR_TEXT = re.compile(r"Traceback \(most recent call last\)|\b\w*(Error|Exception)\b:|Segmentation fault|Killed")
+# The C++ runtime under Beam (gRPC, absl) logs in glog's format, `E0000 00:00:1700000000.1 ...`.
+_RUNTIME_LINE = re.compile(r"^[EWIF]\d{4} \d\d:\d\d:\d\d|^WARNING: All log messages before absl")
 # Loggers and code locations that are Beam's (or its runtime's): their warnings are noise to a user.
 _BEAM_NAMES = re.compile(r"^(apache_beam|__main__|absl|grpc|google)(\.|$)")
 _BEAM_PATHS = ("apache_beam", "site-packages/google/", "site-packages/grpc")
@@ -82,7 +84,8 @@ def classify_record(record: logging.LogRecord) -> LogLine:
 def classify_raw(line: str, previous: LogLine | None) -> LogLine:
     """A line a process wrote to standard error. Worker processes log in logging.basicConfig's format (and
     relay the same records through the logging service, so these are shown only with --verbose, or when they
-    are errors); other lines continue the record before them (a traceback), or stand alone."""
+    are errors); other lines continue the record before them (a traceback), or stand alone: an error, the C++
+    runtime's logs (Beam's), or anything else (a warning: something wrote it for a person to read)."""
     match = _RAW_RECORD.match(line)
     if match:
         level = getattr(logging, match["level"])
@@ -92,7 +95,8 @@ def classify_raw(line: str, previous: LogLine | None) -> LogLine:
         return dataclasses.replace(previous, text=line)
     if _ERROR_TEXT.search(line):
         return LogLine(logging.ERROR, line, False)
-    return LogLine(logging.INFO, line, False)
+    beam = bool(_RUNTIME_LINE.match(line)) or any(p in line for p in _BEAM_PATHS)
+    return LogLine(logging.WARNING, line, beam)
 
 
 def _unescape(text: str) -> str:
@@ -131,13 +135,15 @@ class _Route(logging.Handler):
 
 
 class ConsoleSession:
-    """Takes the process's standard error and logging for a command (module docstring); `progress` is the run's
-    progress state, `set_totals` gives it the input's size once the inputs are matched."""
+    """Takes the process's logging for a command, and for a run (`progress`) its standard error and the progress
+    display too (module docstring); `progress` is the run's progress state, `set_totals` gives it the input's
+    size once the inputs are matched."""
 
-    def __init__(self, console: Console, mode: Mode = "normal", *, plain_interval: float = 10.0):
+    def __init__(self, console: Console, mode: Mode = "normal", *, progress: bool = True, plain_interval: float = 10.0):
         self.console = console
         self.mode = mode
         self.progress = ProgressState()
+        self._run = progress
         self._plain_interval = plain_interval
         self._lock = threading.Lock()
         self._seen: dict[str, None] = {}  # recent texts: the same record arrives raw and relayed
@@ -158,29 +164,32 @@ class ConsoleSession:
         )
         if not self.console.is_terminal:
             self.err.width = self.console.width
-        read_fd, write_fd = os.pipe()
-        os.dup2(write_fd, 2)  # worker processes inherit it: their output comes through `_read`
-        os.close(write_fd)
-        self._pipe = os.fdopen(read_fd, "r", encoding="utf-8", errors="replace")
         root = logging.getLogger()
         self._saved_logging = (root.level, root.handlers[:], logging.getLogger("corpusforge.progress").level)
         root.handlers = [_Route(self)]
         root.setLevel(logging.DEBUG if self.mode == "verbose" else logging.INFO)
         logging.getLogger("corpusforge.progress").setLevel(logging.INFO)
+        if not self._run:
+            return self
+        read_fd, write_fd = os.pipe()
+        os.dup2(write_fd, 2)  # worker processes inherit it: their output comes through `_read`
+        os.close(write_fd)
+        self._pipe = os.fdopen(read_fd, "r", encoding="utf-8", errors="replace")
         self._start(self._read)
-        if self.mode != "quiet":
-            if self.console.is_terminal:
-                self._live = Live(
-                    console=self.console,
-                    get_renderable=lambda: self.progress.renderable(self.console.width),
-                    refresh_per_second=2,
-                    transient=True,
-                    redirect_stdout=False,
-                    redirect_stderr=False,
-                )
-                self._live.start()
-            else:
-                self._start(self._plain_lines)
+        if self.mode == "quiet":
+            return self
+        if self.console.is_terminal:
+            self._live = Live(
+                console=self.console,
+                get_renderable=lambda: self.progress.renderable(self.console.width),
+                refresh_per_second=2,
+                transient=True,
+                redirect_stdout=False,
+                redirect_stderr=False,
+            )
+            self._live.start()
+        else:
+            self._start(self._plain_lines)
         return self
 
     def end_progress(self) -> None:

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from corpusforge.pipeline.config import ConfigError
-from corpusforge.pipeline.manifest import MANIFEST, SUCCESS, read_json
+from corpusforge.pipeline.manifest import MANIFEST, SUCCESS, TIMINGS, read_json
 from corpusforge.pipeline.progress import funnel_table
 
 
@@ -63,5 +63,10 @@ def inspect_run(out_dir: str, console: Console) -> int:
             f"sha256 {tokenizer['model_sha256'][:16]}",
             highlight=False,
         )
-    console.print(funnel_table(manifest["stats"]))
+    timings_path = FileSystems.join(out_dir, TIMINGS)
+    timings = read_json(timings_path) if FileSystems.exists(timings_path) else {}
+    console.print(funnel_table(manifest["stats"], timings.get("stage_cpu_secs")))
+    report = FileSystems.join(out_dir, "report.html")
+    if FileSystems.exists(report):
+        console.print(f"report: {report}", highlight=False)
     return 0

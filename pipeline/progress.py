@@ -219,13 +219,12 @@ class Funnel:
             )
         ]
         for label, cells, style in rows:
-            numbers_text = "".join(f"  {cells[i]:>{w}}" for i, w in zip(keep, widths))
+            numbers_text = "".join(f"  {cells[i]:>{w}}" for i, w in zip(keep, widths)).rstrip()
             if len(label) > name_width:
                 out.append(Text(label, style=style))
                 label = ""
-            out.append(
-                Text(label.ljust(name_width), style=style) + Text(numbers_text, style=style if style == "bold" else "")
-            )
+            padded = label.ljust(name_width) if numbers_text else label
+            out.append(Text(padded, style=style) + Text(numbers_text, style=style if style == "bold" else ""))
         s = self._stats
         totals = (
             f"read {s['records_read']:,} = kept {s['kept']:,} + dropped {s['dropped']:,} + skipped {s['skipped']:,}"

@@ -432,13 +432,17 @@ class Stage:
         name), `value` (for every language) and `by_lang` (where a language's value differs). What the run's
         histograms draw as thresholds."""
         found: dict[str, list[dict[str, Any]]] = {}
+
+        def limit(values: Mapping[str, Any], check: Check) -> Any:
+            return values.get(check.threshold) if isinstance(check.threshold, str) else check.threshold
+
         for f in self.filters:
             for check in f.checks:
-                value = check.limit(self.thresholds.base) if isinstance(check.threshold, str) else check.threshold
+                value = limit(self.thresholds.base, check)
                 by_lang = {
-                    lang: limit
+                    lang: own
                     for lang in sorted(self.thresholds.by_lang)
-                    if (limit := check.limit(self.thresholds.for_lang(lang))) != value
+                    if (own := limit(self.thresholds.for_lang(lang), check)) != value
                 }
                 entry = {"reason": check.reason, "op": check.op, "threshold": str(check.threshold), "value": value}
                 found.setdefault(check.signal, []).append({**entry, "by_lang": by_lang})
