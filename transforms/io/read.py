@@ -22,7 +22,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from corpusforge.pipeline.config import ConfigError, InputConfig
-from corpusforge.transforms.accounting import MACHINE_FAULTS, READ_STAGE, REJECTED, TALLY, AccountingDoFn
+from corpusforge.transforms.accounting import MACHINE_FAULTS, READ_STAGE, REJECTED, TALLY, AccountingDoFn, timed
 from corpusforge.transforms.document import (
     Document,
     Rejection,
@@ -133,6 +133,8 @@ class _ReadFileFn(AccountingDoFn):
     def setup(self) -> None:
         self._worker = uuid.uuid4().hex[:8]
         self._records = self._bytes = self._files = 0
+        self._input_done = 0  # bytes of the input files read to their end
+        self._stream: BinaryIO | None = None  # the file being read: its position is the progress within it
         self._started = self._last_report = time.monotonic()
 
     def process(self, source: SourceFile) -> Iterator[Document | beam.pvalue.TaggedOutput]:
@@ -145,7 +147,8 @@ class _ReadFileFn(AccountingDoFn):
                 )
             else:
                 with FileSystems.open(source.path, compression_type=CompressionTypes.UNCOMPRESSED) as stream:
-                    for item in iter_records(stream, source, fmt, self._input):
+                    self._stream = stream
+                    for item in timed(iter_records(stream, source, fmt, self._input), self.tally, READ_STAGE):
                         yield from self._account(item, source)
         except MACHINE_FAULTS:
             raise
@@ -156,7 +159,9 @@ class _ReadFileFn(AccountingDoFn):
                 ),
                 source,
             )
+        self._stream = None
         self._files += 1
+        self._input_done += source.size
         self._report(final=False)
 
     def _account(self, item: Document | WebPage | Rejection, source: SourceFile) -> Iterator:
@@ -172,6 +177,8 @@ class _ReadFileFn(AccountingDoFn):
         self._bytes += nbytes
         if isinstance(item, Rejection):
             self.tally.reject(item)
+            if item.verdict is Verdict.DROPPED:
+                self.tally.sample(item)
             if item.verdict is Verdict.DEAD_LETTER:
                 yield beam.pvalue.TaggedOutput(REJECTED, item)
         else:
@@ -181,17 +188,24 @@ class _ReadFileFn(AccountingDoFn):
             self._report(final=False)
 
     def _report(self, *, final: bool) -> None:
-        """A rate-limited progress line; worker logs reach the launcher's console on the DirectRunner."""
+        """A rate-limited progress line (pipeline/progress.py reads it): files and records read, their bytes,
+        and the input bytes consumed (whole files plus the position in the current one, against the total
+        known at launch); worker logs reach the launcher's console on the DirectRunner."""
         now = time.monotonic()
         if not final and now - self._last_report < self._interval:
             return
         self._last_report = now
+        try:
+            position = self._stream.tell() if self._stream is not None else 0
+        except (OSError, ValueError):  # a stream that cannot tell: whole files only
+            position = 0
         logging.getLogger(PROGRESS_LOGGER).info(
-            "progress worker=%s files=%d records=%d bytes=%d elapsed=%.1f",
+            "progress worker=%s files=%d records=%d bytes=%d input_bytes=%d elapsed=%.1f",
             self._worker,
             self._files,
             self._records,
             self._bytes,
+            self._input_done + position,
             now - self._started,
         )
 
