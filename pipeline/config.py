@@ -56,7 +56,9 @@ class TextConfig:
     split: Literal["file", "blank_line"] = "file"  # one document per file, or per blank-line-separated block
 
 
-InputFormat = Literal["auto", "warc", "arc", "jsonl", "parquet", "arrow", "text"]  # arrow: our own shards
+# arrow: our own shards; sft: fine-tuning records (Alpaca, ShareGPT, messages, preference pairs) in JSON lines
+# or JSON array files, never chosen by `auto` (transforms/io/sft.py).
+InputFormat = Literal["auto", "warc", "arc", "jsonl", "parquet", "arrow", "text", "sft"]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
