@@ -110,6 +110,9 @@ class CleanConfig:
     enabled: bool = True
     fix_unicode: bool = True  # repair mojibake with ftfy (encoding repairs only; quotes and widths stay)
     normalization: Literal["NFC", "NFKC", "none"] = "NFC"  # Unicode normalization form
+    # normalize: runs of spaces to one, lines stripped, at most one blank line; keep: indentation and alignment
+    # stay (fine-tuning answers hold code), only CRs go.
+    whitespace: Literal["normalize", "keep"] = "normalize"
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
