@@ -296,11 +296,16 @@ class TokenizerConfig:
     split_digits: bool = True  # one piece per digit (LLaMA, PaLM): numbers tokenize consistently
     # identity keeps decode(encode(x)) == x (the clean stage already normalized); nmt_nfkc is spm's default.
     normalization_rule_name: Literal["identity", "nmt_nfkc"] = "identity"
+    # SentencePiece's own default (true) folds runs of spaces into one: code would lose its indentation. Off,
+    # as Llama's tokenizer has it; cleaned text (one space between words) encodes the same either way.
+    remove_extra_whitespaces: bool = False
     unk_id: int = dataclasses.field(default=0, metadata=_limits(min=0))
     bos_id: int = dataclasses.field(default=1, metadata=_limits(min=-1))  # -1 disables the piece
     eos_id: int = dataclasses.field(default=2, metadata=_limits(min=0))  # appended to every document
-    pad_id: int = dataclasses.field(default=-1, metadata=_limits(min=-1))
-    user_defined_symbols: tuple[str, ...] = ()  # always single pieces, e.g. chat-role markers [<|user|>, <|assistant|>]
+    # A pad piece and the chat template's role markers (sft.template.markers) by default, so that one model
+    # serves pretraining and fine-tuning (README, Fine-tuning data). -1 disables the pad piece.
+    pad_id: int = dataclasses.field(default=3, metadata=_limits(min=-1))
+    user_defined_symbols: tuple[str, ...] = ("<|im_start|>", "<|im_end|>")  # always single pieces
     max_sentence_length: int = dataclasses.field(default=4192, metadata=_limits(min=1))  # bytes; longer lines untrained
     seed: int | None = None  # seeds the training sample and spm's generator; null: run.seed
     # Training sample: a hash-based, seeded sample of kept documents' lines, language-balanced with

@@ -139,6 +139,7 @@ def trainer_options(config: TokenizerConfig) -> dict[str, Any]:
         "byte_fallback": config.byte_fallback,
         "split_digits": config.split_digits,
         "normalization_rule_name": config.normalization_rule_name,
+        "remove_extra_whitespaces": config.remove_extra_whitespaces,
         "unk_id": config.unk_id,
         "bos_id": config.bos_id,
         "eos_id": config.eos_id,
