@@ -326,6 +326,68 @@ class TokenizerConfig:
     rare_piece_max_count: int = dataclasses.field(default=0, metadata=_limits(min=0))
 
 
+_TOOLS_PROMPT = (  # Qwen2.5's tool prompt: the tool definitions go into the system turn
+    "# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
+    "You are provided with function signatures within <tools></tools> XML tags:\n<tools>\n{content}\n</tools>\n\n"
+    "For each function call, return a json object with function name and arguments within <tool_call></tool_call> "
+    'XML tags:\n<tool_call>\n{"name": <function-name>, "arguments": <args-json-object>}\n</tool_call>'
+)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ChatTemplateConfig:
+    """How a conversation becomes one token sequence (tokenizer/chat.py): each turn is its role's string with
+    `{content}` replaced by the turn's text. ChatML by default, with Qwen2.5's tool format."""
+
+    system: str = "<|im_start|>system\n{content}<|im_end|>\n"
+    user: str = "<|im_start|>user\n{content}<|im_end|>\n"
+    assistant: str = "<|im_start|>assistant\n{content}<|im_end|>\n"  # trained: {content} and end_of_turn
+    tool: str = "<|im_start|>user\n<tool_response>\n{content}\n</tool_response><|im_end|>\n"  # a tool's result
+    tool_call: str = "<tool_call>\n{content}\n</tool_call>"  # an assistant turn's content when it calls a tool
+    tools: str = _TOOLS_PROMPT  # the tool definitions (one JSON object a line), after the system prompt
+    default_system: str | None = None  # the system prompt of conversations without one; null: no system turn
+    end_of_turn: str = "<|im_end|>"  # ends every assistant turn, trained with it (must open its suffix)
+    # Single pieces of the tokenizer: added to a trained model's user_defined_symbols, required of model_path's.
+    markers: tuple[str, ...] = ("<|im_start|>", "<|im_end|>")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SftConfig:
+    # Fine-tuning examples (input.format: sft) rendered with the chat template, tokenized with the tokenizer
+    # section's model (trained, or tokenizer.model_path) and written to sft/<split>/ instead of token shards.
+    enabled: bool = False
+    template: ChatTemplateConfig = ChatTemplateConfig()
+    train_on: Literal["all", "last"] = "all"  # the loss on every assistant turn, or on the last one only
+    max_length: int = dataclasses.field(default=2048, metadata=_limits(min=8))  # tokens per example (or packed row)
+    # Too long: cut_history removes the oldest exchanges (system prompt kept) until it fits; drop drops it.
+    truncation: Literal["cut_history", "drop"] = "cut_history"
+    packing: bool = False  # pack short examples into rows of max_length (boundaries in segment_starts)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EvalSetConfig:
+    name: str = ""  # names the set in stats and drop reasons: letters, digits, _ . -
+    paths: tuple[str, ...] = ()  # JSONL (or JSON array) files or globs, local or any Beam filesystem
+    fields: tuple[str, ...] = ("text",)  # the text fields of a record (a string, or a list of strings)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DecontaminationConfig:
+    # Training text sharing an n-gram of normalized words with an evaluation set is dropped, or the overlap cut
+    # out (GPT-3's rule; transforms/filters/decontaminate.py). Character n-grams for text without spaces.
+    enabled: bool = False
+    eval_sets: tuple[EvalSetConfig, ...] = ()
+    n: int = dataclasses.field(default=13, metadata=_limits(min=1))  # words (characters for CJK/Thai text)
+    # An evaluation text shorter than n counts whole, from this many units (NeMo Curator's 8); shorter: unused.
+    min_n: int = dataclasses.field(default=8, metadata=_limits(min=1))
+    action: Literal["drop", "cut"] = "drop"  # cut: remove each overlap and cut_margin characters each side
+    cut_margin: int = dataclasses.field(default=200, metadata=_limits(min=0))  # extended to a sentence end
+    min_piece_chars: int = dataclasses.field(default=200, metadata=_limits(min=0))  # shorter pieces left: removed
+    max_cuts: int = dataclasses.field(default=10, metadata=_limits(min=1))  # more overlaps: the document is dropped
+    normalize: NormalizeConfig = NormalizeConfig(digits=False)  # digits kept: 3 + 4 is not 5 + 6
+    annotate_only: bool = False  # record the overlaps in meta["decontamination"], drop and cut nothing
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OutputConfig:
     dir: str = "out"  # `--output` replaces it
@@ -353,7 +415,9 @@ class PipelineConfig:
     quality: QualityConfig = QualityConfig()
     safety: SafetyConfig = SafetyConfig()
     dedup: DedupConfig = DedupConfig()
+    decontamination: DecontaminationConfig = DecontaminationConfig()
     tokenizer: TokenizerConfig = TokenizerConfig()
+    sft: SftConfig = SftConfig()
     output: OutputConfig = OutputConfig()
     beam: BeamConfig = BeamConfig()
 
