@@ -21,6 +21,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from corpusforge.pipeline.config import ConfigError
+from corpusforge.tokenizer.sft import SFT_DIR
 from corpusforge.tokenizer.shards import TOKENIZER_DIR, TOKENS_DIR
 from corpusforge.transforms.accounting import CombineTallies, summarize
 from corpusforge.transforms.io.write import DOCUMENTS_DIR, REJECTS_DIR
@@ -83,7 +84,7 @@ def prepare_output_dir(out_dir: str, *, overwrite: bool) -> None:
     # Files, not folders: object stores (gs://, s3://) have no folders to delete.
     stale = [FileSystems.join(out_dir, name) for name in (SUCCESS, MANIFEST, STATS)]
     stale = [path for path in stale if FileSystems.exists(path)]
-    for folder in (DOCUMENTS_DIR, REJECTS_DIR, TOKENS_DIR, TOKENIZER_DIR):
+    for folder in (DOCUMENTS_DIR, REJECTS_DIR, TOKENS_DIR, TOKENIZER_DIR, SFT_DIR):
         stale += [m.path for m in FileSystems.match([FileSystems.join(out_dir, folder, "**")])[0].metadata_list]
     if stale:
         FileSystems.delete(stale)
