@@ -11,17 +11,17 @@ Evaluation sets (`decontamination.eval_sets`): JSON lines (or JSON array) files,
 glob, with the text fields to read (`[question, answer]`; a field may hold a list of strings, as multiple-choice
 options do). Each text is normalized as dedup normalizes (`dedup/normalize.py`: lower case, punctuation
 removed, white space collapsed; digits kept by default) and cut into n-grams by dedup's shingling
-(`dedup/minhash.py` `shingles`): word n-grams, or character n-grams for a text mostly in a script written
+(`dedup/minhash.py`: `shingle_spans`, `ShingleHasher`): word n-grams, or character n-grams for a text mostly in a script written
 without spaces (Chinese, Japanese, Thai, Lao, Khmer, Myanmar). A text shorter than n units counts whole from
 `min_n` units (NeMo Curator's 8; shorter ones are too common to mean contamination); documents are then also
-checked at those lengths. Every n-gram is an xxh3-64 hash in one sorted numpy array (8 bytes an n-gram, plus
-a bit per evaluation set saying where it came from), built once per worker process (`setup`, through
-`Shared`) and at launch, where a missing file, bad JSON or a field no record has stops the run (exit 2). A
-false match needs two n-grams with the same 64-bit hash: about (n-grams) / 2^64 per n-gram looked up.
+checked at those lengths. Every n-gram is a 64-bit hash (dedup's shingle hash before MinHash's 32-bit cut) in
+one sorted numpy array (8 bytes an n-gram, plus a bit per evaluation set saying where it came from, and a
+bitmap of the hashes' top bits that answers "not there" without a binary search), built once per worker process
+(`setup`, through `Shared`) and at launch, where a missing file, bad JSON or a field no record has stops the
+run (exit 2). A false match needs two n-grams with the same 64-bit hash: about (n-grams) / 2^64 per n-gram.
 
-A document is checked in one pass: its normalized text's n-grams are hashed and looked up in the array at
-once (`np.searchsorted`), so the cost is linear in its length and does not grow with the number of
-evaluation sets. The drop reason names the evaluation set (`eval_overlap:<name>`) and its `detail` the
+A document is checked in one pass: its normalized text's n-grams of every length are hashed together and looked
+up at once, so the cost is linear in its length and does not grow with the number of evaluation sets. The drop reason names the evaluation set (`eval_overlap:<name>`) and its `detail` the
 matched n-gram; `meta["decontamination"]` lists the overlaps of a cut (or, annotate-only, a matched) document.
 """
 
@@ -61,6 +61,7 @@ _UNSPACED = re.compile(
 )
 _SENTENCE_END = frozenset(".!?。！？")
 _MAX_LINE_BYTES = 64_000_000
+_TEXTS_PER_BATCH = 8192  # evaluation texts hashed at a time
 
 
 def uses_chars(normalized: str) -> bool:
@@ -89,6 +90,29 @@ class Overlap:
     sets: tuple[str, ...]
 
 
+class _TopBits:
+    """A bitmap over the top bits of every hash of a set (16 bits per member, at most 2^30 bits): one look-up
+    says "not in the set" for nearly every n-gram of a document, the binary search runs only on the rest.
+    Measured on 680,000 n-grams and queries of 1,000: 20 µs instead of 97 µs."""
+
+    def __init__(self, hashes: np.ndarray):
+        bits = min(max(16, int(len(hashes) * 16).bit_length()), 30)
+        self._shift = np.uint64(64 - bits)
+        self._bits = np.zeros(1 << (bits - 3), dtype=np.uint8)
+        top = hashes >> self._shift
+        np.bitwise_or.at(self._bits, (top >> np.uint64(3)).astype(np.intp), _BIT[(top & np.uint64(7)).astype(np.intp)])
+
+    def maybe(self, hashes: np.ndarray) -> np.ndarray:
+        """Indices of the hashes that may be members."""
+        top = hashes >> self._shift
+        return np.flatnonzero(
+            self._bits[(top >> np.uint64(3)).astype(np.intp)] & _BIT[(top & np.uint64(7)).astype(np.intp)]
+        )
+
+
+_BIT = (1 << np.arange(8)).astype(np.uint8)
+
+
 class EvalNgrams:
     """Every n-gram of the evaluation sets, hashed and sorted (`HashSet`), with a bitmask of the sets each
     came from; `overlaps(text)` finds a document's shared n-grams. `summary`: per set, its files (path, bytes,
@@ -105,22 +129,22 @@ class EvalNgrams:
             found, stats = self._read_set(eval_set.paths, eval_set.fields, key)
             if not stats["texts"]:
                 raise ConfigError(f"{key}.fields: no record of {eval_set.name!r} has a text in {list(eval_set.fields)}")
-            unique = np.unique(found) if len(found) else found
+            unique = _sorted_unique(found)
             hashes.append(unique)
             owners.append(np.full(len(unique), 1 << index, dtype=np.uint64))
             self.summary[eval_set.name] = {**stats, "ngrams": len(unique)}
-        all_hashes = np.concatenate(hashes) if hashes else np.empty(0, np.uint64)
-        all_owners = np.concatenate(owners) if owners else np.empty(0, np.uint64)
+        all_hashes, all_owners = np.concatenate(hashes), np.concatenate(owners)
         order = np.argsort(all_hashes, kind="stable")
         all_hashes, all_owners = all_hashes[order], all_owners[order]
         starts = np.flatnonzero(np.concatenate(([True], all_hashes[1:] != all_hashes[:-1]))) if len(order) else order
         self.set = HashSet(all_hashes)  # unique and sorted: aligned with the owners below
+        self._top_bits = _TopBits(self.set.hashes)
         self.owners = np.bitwise_or.reduceat(all_owners, starts) if len(order) else all_owners
         self.owners = self.owners.astype(np.min_scalar_type(max(1, (1 << len(self.names)) - 1)))
 
     def _read_set(self, paths: Sequence[str], fields: Sequence[str], key: str) -> tuple[np.ndarray, dict[str, Any]]:
         stats: dict[str, Any] = {"files": [], "records": 0, "texts": 0, "short_texts": 0}
-        found = []
+        found, texts = [], []
         for path in _match(paths, f"{key}.paths"):
             with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
                 data = f.read()
@@ -132,49 +156,82 @@ class EvalNgrams:
                         continue
                     raise ConfigError(f"{key}.paths: {path}: {record.reason} at byte {record.offset}: {record.detail}")
                 stats["records"] += 1
-                for text in _texts(record.value, fields):
-                    grams = self._ngrams(text)
-                    stats["texts"] += 1
-                    stats["short_texts"] += grams is None
-                    if grams is not None:
-                        found.append(grams)
+                texts += _texts(record.value, fields)
+                if len(texts) >= _TEXTS_PER_BATCH:
+                    found += self._ngrams(texts, stats)
+                    texts = []
+        found += self._ngrams(texts, stats)
         return (np.concatenate(found) if found else np.empty(0, np.uint64)), stats
 
-    def _ngrams(self, text: str) -> np.ndarray | None:
-        """The hashes of an evaluation text's n-grams (the whole text if shorter than n), or None if too short."""
-        normalized = normalize_text(text, self.normalize)
-        chars = uses_chars(normalized)
-        units = _units(normalized, chars)
-        if units < self.min_n:
-            return None
-        length = min(units, self.n)
-        if length not in self.lengths[chars]:
-            bisect.insort(self.lengths[chars], length)
-        data = shingle_bytes(normalized, chars)
-        blocks = self._hasher.blocks(data, *shingle_spans(data, self.n, chars))
-        return np.concatenate([hashes for _, hashes in blocks]) ^ (_CHARS if chars else np.uint64(0))
+    def _ngrams(self, texts: Sequence[str], stats: dict[str, Any]) -> list[np.ndarray]:
+        """The hashes of the n-grams of evaluation texts (a text shorter than n whole; shorter than min_n: none),
+        a batch at once: the texts of each mode joined, so that spans and hashes are a few array operations."""
+        by_mode: dict[bool, tuple[list[str], list[int]]] = {False: ([], []), True: ([], [])}
+        for text in texts:
+            normalized = normalize_text(text, self.normalize)
+            chars = uses_chars(normalized)
+            units = _units(normalized, chars)
+            stats["texts"] += 1
+            if units < self.min_n:
+                stats["short_texts"] += 1
+                continue
+            by_mode[chars][0].append(normalized)
+            by_mode[chars][1].append(units)
+        found = []
+        for chars, (normalized, counts) in by_mode.items():
+            if not normalized:
+                continue
+            data = shingle_bytes(" ".join(normalized), chars)
+            unit_starts, unit_ends = shingle_spans(data, 1, chars)  # every unit of every text
+            counts = np.array(counts)
+            bounds = np.concatenate(([0], np.cumsum(counts)))
+            text_of = np.repeat(np.arange(len(counts)), counts)
+            first = np.arange(max(len(unit_starts) - self.n + 1, 0))
+            whole = first[text_of[first] == text_of[first + self.n - 1]]  # n-grams inside one text
+            short = np.flatnonzero(counts < self.n)  # texts of min_n to n - 1 units: whole
+            starts = np.concatenate((unit_starts[whole], unit_starts[bounds[short]]))
+            ends = np.concatenate((unit_ends[whole + self.n - 1], unit_ends[bounds[short + 1] - 1]))
+            order = np.argsort(starts, kind="stable")  # in text order: a block hashes the bytes it spans
+            starts, ends = starts[order], ends[order]
+            for length in {*np.minimum(counts, self.n).tolist()} - set(self.lengths[chars]):
+                bisect.insort(self.lengths[chars], length)
+            found += [
+                hashes ^ (_CHARS if chars else np.uint64(0)) for _, hashes in self._hasher.blocks(data, starts, ends)
+            ]
+        return found
 
     def overlaps(self, text: str) -> list[Overlap]:
         """The n-grams of `text` found in the evaluation sets, in order of position (longest first)."""
         normalized = normalize_text(text, self.normalize)
         chars = uses_chars(normalized)
         units = _units(normalized, chars)
+        lengths = [length for length in self.lengths[chars] if length <= units]
+        if not lengths:
+            return []
         data = shingle_bytes(normalized, chars)
-        tag = _CHARS if chars else np.uint64(0)
+        # The n-grams of every length at once, in text order: one pass of hashing over the text.
+        spans = [shingle_spans(data, length, chars) for length in lengths]
+        starts, ends = np.concatenate([s for s, _ in spans]), np.concatenate([e for _, e in spans])
+        positions = np.concatenate([np.arange(len(s)) for s, _ in spans])
+        sizes = np.repeat(lengths, [len(s) for s, _ in spans])
+        order = np.argsort(starts, kind="stable")
+        starts, ends, positions, sizes = starts[order], ends[order], positions[order], sizes[order]
         found = []
-        for length in reversed(self.lengths[chars]):  # n first, then the lengths of short evaluation texts
-            if length > units:
-                continue
-            starts, ends = shingle_spans(data, length, chars)
-            for first, hashes in self._hasher.blocks(data, starts, ends):
-                hashes ^= tag
-                hits = np.flatnonzero(self.set.contains(hashes))
-                for hit, owner in zip(hits, self.owners[np.searchsorted(self.set.hashes, hashes[hits])]):
-                    i = first + int(hit)
-                    ngram = data[starts[i] : ends[i]].tobytes().decode("utf-8")
-                    sets = tuple(name for k, name in enumerate(self.names) if int(owner) >> k & 1)
-                    found.append(Overlap(i, length, ngram, sets))
+        for first, hashes in self._hasher.blocks(data, starts, ends):
+            hashes ^= _CHARS if chars else np.uint64(0)
+            maybe = self._top_bits.maybe(hashes)
+            hits = maybe[self.set.contains(hashes[maybe])]
+            for hit, owner in zip(hits, self.owners[np.searchsorted(self.set.hashes, hashes[hits])]):
+                i = first + int(hit)
+                ngram = data[starts[i] : ends[i]].tobytes().decode("utf-8")
+                sets = tuple(name for k, name in enumerate(self.names) if int(owner) >> k & 1)
+                found.append(Overlap(int(positions[i]), int(sizes[i]), ngram, sets))
         return sorted(found, key=lambda o: (o.start, -o.length))
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    values = np.sort(values)  # np.unique hashes first, several times slower on uint64
+    return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
 
 
 def _match(patterns: Sequence[str], key: str) -> list[str]:
