@@ -46,7 +46,7 @@ from corpusforge.transforms.conversation import (
     plain_text,
 )
 from corpusforge.transforms.document import Document, Rejection, SourceFile, Verdict, make_doc_id, sanitize_text
-from corpusforge.transforms.io.text_formats import STAGE, JsonRecord, iter_json_values
+from corpusforge.transforms.io.text_formats import STAGE, JsonRecord, iter_json_values, json_type
 
 UNKNOWN_FORMAT = "unknown_sft_format"
 MALFORMED = "malformed_sft_record"
@@ -85,7 +85,7 @@ def _malformed(detail: str) -> SftRecordError:
 def parse_example(record: Any) -> dict[str, Any]:
     """The conversation of one record (module docstring), or SftRecordError naming the missing or bad field."""
     if not isinstance(record, Mapping):
-        raise SftRecordError(UNKNOWN_FORMAT, f"the record is a JSON {type(record).__name__}, not an object")
+        raise SftRecordError(UNKNOWN_FORMAT, f"the record is a JSON {json_type(record)}, not an object")
     if "chosen" in record or "rejected" in record:
         return _preference(record)
     conversation = _prompt_and_turns(record, require_response=True)
@@ -113,14 +113,14 @@ def _text(value: Any, field: str, *, optional: bool = False) -> str:
             return ""
         raise _malformed(f"{field} is missing (or null)")
     if not isinstance(value, str):
-        raise _malformed(f"{field} is {_json_type(value)}, not a string")
+        raise _malformed(f"{field} is a JSON {json_type(value)}, not a string")
     return sanitize_text(value)
 
 
 def _messages(record: Mapping[str, Any], field: str, fmt: str) -> dict[str, Any]:
     messages = record[field]
     if not isinstance(messages, list) or not messages:
-        raise _malformed(f"{field} is {_json_type(messages)}, not a non-empty list of messages")
+        raise _malformed(f"{field} is a JSON {json_type(messages)}, not a non-empty list of messages")
     conversation: dict[str, Any] = {"format": fmt}
     if record.get("system") is not None:
         conversation["system"] = _text(record["system"], "system")
@@ -144,7 +144,7 @@ def _message(message: Any, where: str) -> tuple[str, list[dict[str, Any]]]:
     """(role, turns) of one message: usually one turn; an assistant message with `tool_calls` gives its text
     (if any) and one `tool_call` turn per call."""
     if not isinstance(message, Mapping):
-        raise _malformed(f"{where} is {_json_type(message)}, not a message object")
+        raise _malformed(f"{where} is a JSON {json_type(message)}, not a message object")
     name = message.get("role", message.get("from"))
     if not isinstance(name, str):
         raise _malformed(f"{where}: no `role` (or `from`) string")
@@ -158,7 +158,7 @@ def _message(message: Any, where: str) -> tuple[str, list[dict[str, Any]]]:
     turns = [{"role": role, "content": content}] if content or not calls else []
     if calls:
         if not isinstance(calls, list):
-            raise _malformed(f"{where}.tool_calls is {_json_type(calls)}, not a list")
+            raise _malformed(f"{where}.tool_calls is a JSON {json_type(calls)}, not a list")
         turns += [
             {"role": TOOL_CALL, "content": _tool_call(call, f"{where}.tool_calls[{j}]")} for j, call in enumerate(calls)
         ]
@@ -202,7 +202,7 @@ def _tools(value: Any) -> str:
         return sanitize_text(value)
     if isinstance(value, list):
         return sanitize_text(json.dumps(value, ensure_ascii=False))
-    raise _malformed(f"tools is {_json_type(value)}, not a string or a list")
+    raise _malformed(f"tools is a JSON {json_type(value)}, not a string or a list")
 
 
 def _alpaca(record: Mapping[str, Any], *, require_response: bool) -> dict[str, Any]:
@@ -215,14 +215,14 @@ def _alpaca(record: Mapping[str, Any], *, require_response: bool) -> dict[str, A
     if "output" not in record and isinstance(record.get("instances"), list) and record["instances"]:
         instance = record["instances"][0]  # Stanford Alpaca's seed tasks
         if not isinstance(instance, Mapping):
-            raise _malformed(f"instances[0] is {_json_type(instance)}, not an object")
+            raise _malformed(f"instances[0] is a JSON {json_type(instance)}, not an object")
     conversation: dict[str, Any] = {"format": "alpaca"}
     if record.get("system"):
         conversation["system"] = _text(record["system"], "system")
     turns = []
     history = record.get("history") or []
     if not isinstance(history, list):
-        raise _malformed(f"history is {_json_type(history)}, not a list of [prompt, response] pairs")
+        raise _malformed(f"history is a JSON {json_type(history)}, not a list of [prompt, response] pairs")
     for i, pair in enumerate(history):
         if not (isinstance(pair, list) and len(pair) == 2):
             raise _malformed(f"history[{i}] is not a [prompt, response] pair")
@@ -290,16 +290,6 @@ def _check_contents(turns: list[dict[str, Any]], where: str) -> None:
     for i, turn in enumerate(turns):
         if not turn["content"].strip():
             raise _malformed(f"{where}[{i}]: an empty {turn['role']} turn")
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    return {str: "a string", list: "a list", dict: "an object"}.get(type(value), f"a {type(value).__name__}")
 
 
 def iter_sft(

@@ -529,13 +529,13 @@ def iter_jsonl(
 def _jsonl_record(record: JsonRecord, source: SourceFile, fields: _JsonlFields) -> Document | Rejection:
     obj = record.value
     if not isinstance(obj, dict):
-        detail = f"line is a JSON {_json_type(obj)}, not an object"
+        detail = f"line is a JSON {json_type(obj)}, not an object"
         return _dead_letter(source, "missing_text", record.offset, record.nbytes, detail)
     source_id = _scalar_id(obj.get(fields.id)) if fields.id else None
     text = obj.get(fields.text)
     if not isinstance(text, str):
         if fields.text in obj:
-            detail = f"field {fields.text!r} is {_json_type(text)}, not a string"
+            detail = f"field {fields.text!r} is {json_type(text)}, not a string"
         else:
             detail = f"no field {fields.text!r}"
         return _dead_letter(source, "missing_text", record.offset, record.nbytes, detail, source_id)
@@ -550,8 +550,8 @@ def _jsonl_record(record: JsonRecord, source: SourceFile, fields: _JsonlFields) 
     )
 
 
-def _json_type(value: Any) -> str:
-    """The JSON name of a decoded value's type, for dead-letter details."""
+def json_type(value: Any) -> str:
+    """The JSON name of a decoded value's type, for dead-letter details (`string`, `array`, `null`, ...)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
