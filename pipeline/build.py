@@ -1,9 +1,11 @@
 """Pipeline assembly: `build_pipeline(p, config)` wires the stages together; nothing else happens here.
 
-read ─► extract ─► clean ─► bias tags ─► language ─► quality ─► safety ─► dedup ─┬─► write shards ──────┐
-      │                                                                      └─► tokenize ─► tokens/ ─┤
-      │ dead letters of every stage ─► rejects/dead_letters.jsonl ─► stats.json, manifest.json, _SUCCESS
-      └ tallies of every stage ─────────────────────────────────────────────────────────┘
+read ─► extract ─► clean ─► bias tags ─► language ─► quality ─► safety ─► decontaminate ─► dedup ─┬─► write shards ──────┐
+      │                                                                                           └─► tokenize ─► tokens/ ─┤
+      │ fine-tuning examples (sft.enabled): dedup ─► sft: render, tokenize ─► sft/, then write shards                    │
+      │ dead letters of every stage ─► rejects/dead_letters.jsonl ─► stats.json, manifest.json, _SUCCESS                 │
+      │ dropped documents (output.write_dropped: all) ─► rejects/dropped/ ─────────────────────────────────────────────────┤
+      └ tallies and observations of every stage ──────────────────────────────────────────────────────────────────────────┘
 """
 
 from __future__ import annotations
@@ -16,16 +18,24 @@ import apache_beam as beam
 from corpusforge.pipeline.config import PipelineConfig
 from corpusforge.pipeline.manifest import WriteRunSummary, build_manifest_base
 from corpusforge.pipeline.output_dir import check_inputs_outside
+from corpusforge.tokenizer.sft import SFT_STAGE, SftCorpus, tokenizer_config
+from corpusforge.tokenizer.sft import check_config as check_sft
 from corpusforge.tokenizer.transforms import TokenizeCorpus, check_config, existing_model
-from corpusforge.transforms.accounting import READ_STAGE, REJECTED, TALLY, WRITE_STAGE
+from corpusforge.transforms.accounting import DROPPED, READ_STAGE, REJECTED, TALLY, WRITE_STAGE
 from corpusforge.transforms.dedup import dedup_stages
 from corpusforge.transforms.document import document_schema
 from corpusforge.transforms.extract.extract import EXTRACT_STAGE, ExtractText, check_extractor
 from corpusforge.transforms.filters.clean import clean_stage
+from corpusforge.transforms.filters.decontaminate import (
+    DECONTAMINATE_STAGE,
+    EvalNgrams,
+    SummarizeDecontamination,
+    decontamination_stage,
+)
 from corpusforge.transforms.filters.language import language_stage
 from corpusforge.transforms.filters.quality import quality_stage
 from corpusforge.transforms.io.read import ReadDocuments, match_inputs
-from corpusforge.transforms.io.write import WriteArrowShards, WriteDeadLetters
+from corpusforge.transforms.io.write import WriteArrowShards, WriteDeadLetters, WriteDroppedDocuments
 from corpusforge.transforms.safety.bias import bias_stage
 from corpusforge.transforms.safety.opt_out import opt_out_stage
 from corpusforge.transforms.safety.pii import pii_stage
@@ -45,7 +55,8 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig, *, out_dir: str | N
     Writes into `out_dir`, by default `config.output.dir` itself; the CLI passes its staging folder
     (pipeline/output_dir.py), which replaces the output only once the run has finished.
     Returns the main PCollections, for callers that extend the graph: `documents` (kept Documents),
-    `rejected` (dead letters), `shards` (file infos) and `stats` (a singleton stats dict).
+    `rejected` (dead letters), `shards` (file infos) and `stats` (a singleton stats dict); and `inputs`, the
+    matched input files (their total size is what progress is measured against).
     """
     started_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     files = match_inputs(config.input.paths, config.input.format)
@@ -55,6 +66,13 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig, *, out_dir: str | N
     stages = document_stages(config)
     for stage in stages:  # every component loads once before any record is read (ConfigError if not)
         stage.check()
+    tokenizer, sft = config.tokenizer, config.sft
+    model = existing_model(tokenizer.model_path) if tokenizer.enabled and tokenizer.model_path else None
+    if sft.enabled:
+        check_sft(sft, input_format=config.input.format, tokenizer=tokenizer, model=model)
+        tokenizer = tokenizer_config(tokenizer, sft)  # trained with the chat template's markers
+    if tokenizer.enabled:
+        check_config(tokenizer)
     promoted = ("lang", "lang_score") if config.language.enabled else ()
     dedup = dedup_stages(config.dedup)
     if config.dedup.enabled and config.dedup.near.enabled:
@@ -67,30 +85,36 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig, *, out_dir: str | N
     documents = (read.documents, extracted.documents) | "AllDocuments" >> beam.Flatten()
     dead_letters = [read[REJECTED], extracted[REJECTED]]
     tallies = [read[TALLY], extracted[TALLY]]
+    dropped = []  # (Rejection, Document) of every document a stage dropped
+    sections = []  # (name, {"manifest": ..., "stats": ...}) of stages that add their own
     for stage in stages:
         result = documents | f"Stage{step_label(stage.name)}" >> RunStage(stage)
         documents = result.documents
         dead_letters.append(result[REJECTED])
+        dropped.append(result[DROPPED])
         tallies.append(result[TALLY])
+        if stage.name == DECONTAMINATE_STAGE:  # per evaluation set: files, n-grams, documents dropped and cut
+            summary = EvalNgrams(config.decontamination).summary
+            sections.append(
+                (documents, result[TALLY])
+                | "SummarizeDecontamination" >> SummarizeDecontamination(config.decontamination, summary)
+            )
     for name, dedup_step in dedup:  # corpus-wide: each step a few shuffles over all documents
         result = documents | f"Stage{step_label(name)}" >> dedup_step
         documents = result["documents"]
         dead_letters.append(result[REJECTED])
+        dropped.append(result[DROPPED])
         tallies.append(result[TALLY])
-    sections = []  # (name, {"manifest": ..., "stats": ...}) of stages that add their own
-    if config.tokenizer.enabled:
-        tokenizer = config.tokenizer
-        check_config(tokenizer)
-        sections.append(
-            documents
-            | "Tokenize"
-            >> TokenizeCorpus(
-                tokenizer,
-                out_dir=out_dir,
-                seed=config.run.seed if tokenizer.seed is None else tokenizer.seed,
-                model=existing_model(tokenizer.model_path) if tokenizer.model_path else None,
-            )
-        )
+    seed = config.run.seed if tokenizer.seed is None else tokenizer.seed
+    if sft.enabled:  # the fine-tuning examples' stage: rendered, tokenized, written to sft/ (tokenizer/sft.py)
+        result = documents | "Sft" >> SftCorpus(sft, tokenizer, out_dir=out_dir, seed=seed, model=model)
+        documents = result["documents"]
+        dead_letters.append(result[REJECTED])
+        dropped.append(result[DROPPED])
+        tallies.append(result[TALLY])
+        sections.append(result["sections"])
+    elif tokenizer.enabled:
+        sections.append(documents | "Tokenize" >> TokenizeCorpus(tokenizer, out_dir=out_dir, seed=seed, model=model))
     written = documents | "WriteArrowShards" >> WriteArrowShards(
         out_dir,
         shard_bytes=config.output.shard_bytes,
@@ -99,7 +123,16 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig, *, out_dir: str | N
         partition_by_language=config.output.partition_by_language,
     )
     rejected = dead_letters | "FlattenDeadLetters" >> beam.Flatten()
-    rejects = rejected | "WriteDeadLetters" >> WriteDeadLetters(out_dir)
+    reject_files = [rejected | "WriteDeadLetters" >> WriteDeadLetters(out_dir)]
+    if config.output.write_dropped == "all":
+        reject_files.append(
+            (dropped | "FlattenDropped" >> beam.Flatten(pipeline=p))
+            | "WriteDroppedDocuments"
+            >> WriteDroppedDocuments(
+                out_dir, shard_bytes=config.output.shard_bytes, compression=config.output.compression, promoted=promoted
+            )
+        )
+    rejects = reject_files | "FlattenRejectFiles" >> beam.Flatten()
     all_tallies = [*tallies, written[TALLY]] | "FlattenTallies" >> beam.Flatten()
 
     config_dict = config.to_dict()
@@ -112,12 +145,19 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig, *, out_dir: str | N
         schema=[{"name": f.name, "type": str(f.type), "nullable": f.nullable} for f in document_schema(promoted)],
         replaceable=config.output.replaceable,
     )
-    stage_order = [READ_STAGE, EXTRACT_STAGE, *(s.name for s in stages), *(name for name, _ in dedup), WRITE_STAGE]
+    stage_order = [READ_STAGE, EXTRACT_STAGE, *(s.name for s in stages), *(name for name, _ in dedup)]
+    stage_order += [SFT_STAGE, WRITE_STAGE] if sft.enabled else [WRITE_STAGE]
     all_sections = sections | "FlattenSections" >> beam.Flatten(pipeline=p)
     stats = (written.main, rejects, all_tallies, all_sections) | "WriteRunSummary" >> WriteRunSummary(
-        out_dir, manifest_base=base, volatile=volatile, stage_order=stage_order, run=config.run
+        out_dir,
+        manifest_base=base,
+        volatile=volatile,
+        stage_order=stage_order,
+        signal_checks={stage.name: stage.signal_checks() for stage in stages},
+        report=config.report.enabled,
+        run=config.run,
     )
-    return {"documents": documents, "rejected": rejected, "shards": written.main, "stats": stats}
+    return {"documents": documents, "rejected": rejected, "shards": written.main, "stats": stats, "inputs": files}
 
 
 def document_stages(config: PipelineConfig) -> list[Stage]:
@@ -137,6 +177,8 @@ def document_stages(config: PipelineConfig) -> list[Stage]:
         (safety.enabled and safety.url_blocklist.enabled, lambda: url_blocklist_stage(safety)),
         (safety.enabled and safety.word_blocklist.enabled, lambda: word_blocklist_stage(safety)),
         (safety.enabled and safety.pii.enabled, lambda: pii_stage(safety)),
+        # Last before dedup: documents cut around an overlap are deduplicated as they are kept.
+        (config.decontamination.enabled, lambda: decontamination_stage(config.decontamination)),
     )
     return [make() for enabled, make in switched if enabled]
 

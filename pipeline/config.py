@@ -1,7 +1,7 @@
 """Typed, frozen run configuration, parsed and validated once from YAML.
 
 A run configuration is a YAML mapping whose sections mirror the dataclasses below (`run`, `input`,
-`extract`, `output`, `beam`). Every field has a default, documented beside it; unknown keys, wrong types
+`extract`, ..., `output`, `report`, `beam`). Every field has a default, documented beside it; unknown keys, wrong types
 and out-of-range values raise `ConfigError` naming the file and the key path, which the CLI prints as one
 line with exit status 2. Relative paths resolve against the current working directory.
 """
@@ -61,7 +61,9 @@ class TextConfig:
     split: Literal["file", "blank_line"] = "file"  # one document per file, or per blank-line-separated block
 
 
-InputFormat = Literal["auto", "warc", "arc", "jsonl", "parquet", "arrow", "text"]  # arrow: our own shards
+# arrow: our own shards; sft: fine-tuning records (Alpaca, ShareGPT, messages, preference pairs) in JSON lines
+# or JSON array files, never chosen by `auto` (transforms/io/sft.py).
+InputFormat = Literal["auto", "warc", "arc", "jsonl", "parquet", "arrow", "text", "sft"]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -123,6 +125,9 @@ class CleanConfig:
     enabled: bool = True
     fix_unicode: bool = True  # repair mojibake with ftfy (encoding repairs only; quotes and widths stay)
     normalization: Literal["NFC", "NFKC", "none"] = "NFC"  # Unicode normalization form
+    # normalize: runs of spaces to one, lines stripped, at most one blank line; keep: indentation and alignment
+    # stay (fine-tuning answers hold code), only CRs go.
+    whitespace: Literal["normalize", "keep"] = "normalize"
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -346,11 +351,16 @@ class TokenizerConfig:
     split_digits: bool = True  # one piece per digit (LLaMA, PaLM): numbers tokenize consistently
     # identity keeps decode(encode(x)) == x (the clean stage already normalized); nmt_nfkc is spm's default.
     normalization_rule_name: Literal["identity", "nmt_nfkc"] = "identity"
+    # SentencePiece's own default (true) folds runs of spaces into one: code would lose its indentation. Off,
+    # as Llama's tokenizer has it; cleaned text (one space between words) encodes the same either way.
+    remove_extra_whitespaces: bool = False
     unk_id: int = dataclasses.field(default=0, metadata=_limits(min=0))
     bos_id: int = dataclasses.field(default=1, metadata=_limits(min=-1))  # -1 disables the piece
     eos_id: int = dataclasses.field(default=2, metadata=_limits(min=0))  # appended to every document
-    pad_id: int = dataclasses.field(default=-1, metadata=_limits(min=-1))
-    user_defined_symbols: tuple[str, ...] = ()  # always single pieces, e.g. chat-role markers [<|user|>, <|assistant|>]
+    # A pad piece and the chat template's role markers (sft.template.markers) by default, so that one model
+    # serves pretraining and fine-tuning (README, Fine-tuning data). -1 disables the pad piece.
+    pad_id: int = dataclasses.field(default=3, metadata=_limits(min=-1))
+    user_defined_symbols: tuple[str, ...] = ("<|im_start|>", "<|im_end|>")  # always single pieces
     max_sentence_length: int = dataclasses.field(default=4192, metadata=_limits(min=1))  # bytes; longer lines untrained
     seed: int | None = None  # seeds the training sample and spm's generator; null: run.seed
     # Training sample: a hash-based, seeded sample of kept documents' lines, language-balanced with
@@ -374,6 +384,68 @@ class TokenizerConfig:
     rare_piece_max_count: int = dataclasses.field(default=0, metadata=_limits(min=0))
 
 
+_TOOLS_PROMPT = (  # Qwen2.5's tool prompt: the tool definitions go into the system turn
+    "# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
+    "You are provided with function signatures within <tools></tools> XML tags:\n<tools>\n{content}\n</tools>\n\n"
+    "For each function call, return a json object with function name and arguments within <tool_call></tool_call> "
+    'XML tags:\n<tool_call>\n{"name": <function-name>, "arguments": <args-json-object>}\n</tool_call>'
+)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ChatTemplateConfig:
+    """How a conversation becomes one token sequence (tokenizer/chat.py): each turn is its role's string with
+    `{content}` replaced by the turn's text. ChatML by default, with Qwen2.5's tool format."""
+
+    system: str = "<|im_start|>system\n{content}<|im_end|>\n"
+    user: str = "<|im_start|>user\n{content}<|im_end|>\n"
+    assistant: str = "<|im_start|>assistant\n{content}<|im_end|>\n"  # trained: {content} and end_of_turn
+    tool: str = "<|im_start|>user\n<tool_response>\n{content}\n</tool_response><|im_end|>\n"  # a tool's result
+    tool_call: str = "<tool_call>\n{content}\n</tool_call>"  # an assistant turn's content when it calls a tool
+    tools: str = _TOOLS_PROMPT  # the tool definitions (one JSON object a line), after the system prompt
+    default_system: str | None = None  # the system prompt of conversations without one; null: no system turn
+    end_of_turn: str = "<|im_end|>"  # ends every assistant turn, trained with it (must open its suffix)
+    # Single pieces of the tokenizer: added to a trained model's user_defined_symbols, required of model_path's.
+    markers: tuple[str, ...] = ("<|im_start|>", "<|im_end|>")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SftConfig:
+    # Fine-tuning examples (input.format: sft) rendered with the chat template, tokenized with the tokenizer
+    # section's model (trained, or tokenizer.model_path) and written to sft/<split>/ instead of token shards.
+    enabled: bool = False
+    template: ChatTemplateConfig = ChatTemplateConfig()
+    train_on: Literal["all", "last"] = "all"  # the loss on every assistant turn, or on the last one only
+    max_length: int = dataclasses.field(default=2048, metadata=_limits(min=8))  # tokens per example (or packed row)
+    # Too long: cut_history removes the oldest exchanges (system prompt kept) until it fits; drop drops it.
+    truncation: Literal["cut_history", "drop"] = "cut_history"
+    packing: bool = False  # pack short examples into rows of max_length (boundaries in segment_starts)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EvalSetConfig:
+    name: str = ""  # names the set in stats and drop reasons: letters, digits, _ . -
+    paths: tuple[str, ...] = ()  # JSONL (or JSON array) files or globs, local or any Beam filesystem
+    fields: tuple[str, ...] = ("text",)  # the text fields of a record (a string, or a list of strings)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DecontaminationConfig:
+    # Training text sharing an n-gram of normalized words with an evaluation set is dropped, or the overlap cut
+    # out (GPT-3's rule; transforms/filters/decontaminate.py). Character n-grams for text without spaces.
+    enabled: bool = False
+    eval_sets: tuple[EvalSetConfig, ...] = ()
+    n: int = dataclasses.field(default=13, metadata=_limits(min=1))  # words (characters for CJK/Thai text)
+    # An evaluation text shorter than n counts whole, from this many units (NeMo Curator's 8); shorter: unused.
+    min_n: int = dataclasses.field(default=8, metadata=_limits(min=1))
+    action: Literal["drop", "cut"] = "drop"  # cut: remove each overlap and cut_margin characters each side
+    cut_margin: int = dataclasses.field(default=200, metadata=_limits(min=0))  # extended to a sentence end
+    min_piece_chars: int = dataclasses.field(default=200, metadata=_limits(min=0))  # shorter pieces left: removed
+    max_cuts: int = dataclasses.field(default=10, metadata=_limits(min=1))  # more overlaps: the document is dropped
+    normalize: NormalizeConfig = NormalizeConfig(digits=False)  # digits kept: 3 + 4 is not 5 + 6
+    annotate_only: bool = False  # record the overlaps in meta["decontamination"], drop and cut nothing
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OutputConfig:
     dir: str = "out"  # `--output` replaces it
@@ -383,6 +455,41 @@ class OutputConfig:
     overwrite: bool = False  # replace a finished run in `dir` (also `--overwrite`)
     # A run written with replaceable: true (the shipped sample recipe) may be replaced without --overwrite.
     replaceable: bool = False
+    # Dropped documents: `sample` writes rejects/dropped_sample.jsonl (up to 20 per stage and reason, chosen by a
+    # hash of the id); `all` also writes every dropped document as Arrow shards under rejects/dropped/, with
+    # `stage`, `reason` and `detail` columns (for audits and re-thresholding).
+    write_dropped: Literal["sample", "all"] = "sample"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CostConfig:
+    """The assumptions behind the energy, CO2 and money figures of the report (pipeline/report.py prints
+    them beside the numbers); the defaults and their sources are in the README, "What the corpus cost"."""
+
+    # Power per busy core: Green Algorithms' figure for an unknown CPU (12 W of TDP per core; Lannelongue,
+    # Grealey & Inouye 2021, Advanced Science 8(12)). Memory, disks and network are not counted.
+    watts_per_core: float = dataclasses.field(default=12.0, metadata=_limits(min=0))
+    # Data-centre overhead (power usage effectiveness): Green Algorithms' default, the 2019 world average of
+    # the Uptime Institute survey; large cloud data centres report about 1.1.
+    pue: float = dataclasses.field(default=1.67, metadata=_limits(min=1))
+    # Carbon intensity of electricity: the world average of 2019 (IEA, Global Energy & CO2 Status Report),
+    # as Green Algorithms uses it; set your region's (e.g. from electricitymaps.com).
+    grams_co2_per_kwh: float = dataclasses.field(default=475.0, metadata=_limits(min=0))
+    # Price of a core-hour: Google Cloud Dataflow's list price for a batch worker vCPU in us-central1
+    # (memory, disk and shuffle extra); currency as you set it.
+    price_per_core_hour: float = dataclasses.field(default=0.056, metadata=_limits(min=0))
+    currency: str = "USD"
+    # The projection's target, one Common Crawl main crawl: 90,000 WARC files of about 1.1 GB (2023-24 crawls).
+    snapshot_warc_files: int = dataclasses.field(default=90_000, metadata=_limits(min=1))
+    snapshot_bytes: int = dataclasses.field(default=100 * 10**12, metadata=_limits(min=1))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ReportConfig:
+    # report.html beside the shards (pipeline/report.py): funnel, languages, signal histograms, dedup, PII,
+    # bias and tokenizer audits, dropped samples, cost. `corpusforge report DIR` rewrites it.
+    enabled: bool = True
+    cost: CostConfig = CostConfig()
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -401,8 +508,11 @@ class PipelineConfig:
     quality: QualityConfig = QualityConfig()
     safety: SafetyConfig = SafetyConfig()
     dedup: DedupConfig = DedupConfig()
+    decontamination: DecontaminationConfig = DecontaminationConfig()
     tokenizer: TokenizerConfig = TokenizerConfig()
+    sft: SftConfig = SftConfig()
     output: OutputConfig = OutputConfig()
+    report: ReportConfig = ReportConfig()
     beam: BeamConfig = BeamConfig()
 
     def to_dict(self) -> dict[str, Any]:

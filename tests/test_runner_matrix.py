@@ -4,8 +4,8 @@ The DirectRunner in process (1 worker) and with 2 worker processes, the Portable
 job server, and corpusforge's Dask runner on a real 2-worker cluster (`dask_scheduler`, tests/conftest.py)
 each run the default recipe, the FineWeb recipe and the dedup recipe on a few sample files; every file of
 each output (document and token shards, dead letters, stats, the tokenizer model) and the manifest less
-`volatile` must be equal to the first runner's. Then the cloud templates, as far as they can be checked
-without a cloud.
+`volatile` must be equal to the first runner's (timings.json and report.html, being measured, need only be
+there). Then the cloud templates, as far as they can be checked without a cloud.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from corpusforge.pipeline.cli import main
+from corpusforge.pipeline.manifest import REPORT, TIMINGS
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -37,11 +38,14 @@ def runner_options(dask_scheduler: str) -> dict[str, list[str]]:
 
 
 def snapshot(out: Path) -> dict[str, object]:
-    """Every file of a run by relative path: its bytes, and the manifest as JSON less `volatile`."""
+    """Every file of a run by relative path: its bytes, and the manifest as JSON less `volatile`; what is
+    measured rather than counted (timings.json, and report.html, which shows it) only by name."""
     files: dict[str, object] = {}
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
         name = str(path.relative_to(out))
-        if name == "manifest.json":
+        if name in (TIMINGS, REPORT):
+            files[name] = "(measured)"
+        elif name == "manifest.json":
             manifest = json.loads(path.read_text())
             manifest.pop("volatile")
             files[name] = manifest

@@ -1,8 +1,9 @@
 """The dedup PTransforms: exact, URL, MinHash near-duplicate and line-level, each a few Beam shuffles.
 
 Each takes a PCollection[Document] and returns a dict: `documents` (the documents it keeps), `rejected`
-(dead letters: documents it could not process) and `tally` (its accounting: every document that enters
-leaves or is dropped, with the keeper's id in the drop's `detail`). Keepers never depend on arrival order:
+(dead letters: documents it could not process), `dropped` ((Rejection, Document) of each duplicate) and
+`tally` (its accounting: every document that enters leaves or is dropped, with the keeper's id in the drop's
+`detail`; and its observations: CPU time of the hashing, duplicate group and cluster sizes). Keepers never depend on arrival order:
 the smallest `id_order` wins (the smallest id), or for URLs the newest fetch. Nothing holds all
 documents, signatures or edges on one worker: every decision is made per group after a GroupByKey on a
 hash (text, URL, LSH band, line) or a document id.
@@ -17,6 +18,7 @@ hash (text, URL, LSH band, line) or a document id.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -32,6 +34,8 @@ from corpusforge.pipeline.config import (
     NormalizeConfig,
 )
 from corpusforge.transforms.accounting import (
+    DROPPED,
+    KEPT,
     REJECTED,
     TALLY,
     AccountingDoFn,
@@ -78,8 +82,22 @@ def _duplicate(doc: Document, stage: str, reason: str, keeper_id: str) -> Reject
     return dataclasses.replace(drop(doc, stage, reason), detail=keeper_id)
 
 
+class _KeyFn(AccountingDoFn):
+    """Document → (key, document), charging the key's computation (text normalization and hashing) to the stage."""
+
+    def __init__(self, *, stage: str, key: Callable[[Document], Any]):
+        self._stage, self._key = stage, key
+
+    def process(self, doc: Document) -> Iterator[tuple[Any, Document]]:
+        started = time.thread_time_ns()
+        key = self._key(doc)
+        self.tally.cpu(self._stage, time.thread_time_ns() - started)
+        yield key, doc
+
+
 class _KeepOneFn(AccountingDoFn):
-    """(key, [Document]) → the first document by `order`; the others are dropped as its duplicates."""
+    """(key, [Document]) → the first document by `order`; the others are dropped as its duplicates (on
+    DROPPED too). Observes each group's size (`duplicate_group_size`, on the kept side)."""
 
     def __init__(self, *, stage: str, reason: str, order: Callable[[Document], Any]):
         self._stage, self._reason, self._order = stage, reason, order
@@ -97,21 +115,25 @@ class _KeepOneFn(AccountingDoFn):
                 self.tally.leave(self._stage, doc)
                 yield doc
             else:
-                self.tally.reject(_duplicate(doc, self._stage, self._reason, keeper.id))
+                duplicate = _duplicate(doc, self._stage, self._reason, keeper.id)
+                self.tally.reject(duplicate, doc)
+                yield beam.pvalue.TaggedOutput(DROPPED, (duplicate, doc))
         self._group_sizes.update(size)
+        self.tally.observe(self._stage, KEPT, "duplicate_group_size", size)
 
 
 def _keep_one(docs, key: Callable[[Document], Any], *, stage: str, reason: str, order: Callable[[Document], Any]):
+    keyed = docs | "Key" >> beam.ParDo(_KeyFn(stage=stage, key=key)).with_outputs(TALLY, main="keyed")
     result = (
-        docs
-        | "Key" >> beam.Map(lambda doc: (key(doc), doc))
+        keyed.keyed
         | "Group" >> beam.GroupByKey()  # (key, [Document])
         | "KeepOne"
         >> beam.ParDo(_KeepOneFn(stage=stage, reason=reason, order=order)).with_outputs(
-            REJECTED, TALLY, main="documents"
+            REJECTED, DROPPED, TALLY, main="documents"
         )
     )
-    return {"documents": result.documents, REJECTED: result[REJECTED], TALLY: result[TALLY]}
+    tallies = (keyed[TALLY], result[TALLY]) | "Tallies" >> beam.Flatten()
+    return {"documents": result.documents, REJECTED: result[REJECTED], DROPPED: result[DROPPED], TALLY: tallies}
 
 
 class DedupExact(beam.PTransform):
@@ -160,10 +182,15 @@ class _KeysFn(AccountingDoFn):
 
     def process(self, doc: Document) -> Iterator[Any]:
         self.tally.enter(self._stage, doc)
+        started = time.thread_time_ns()
         try:
             keys = list(self.keys(doc))
         except Exception as e:  # a document that breaks the hashing is dead-lettered; the run goes on
-            rejection = stage_error(doc, self._stage, e)
+            keys, rejection = [], stage_error(doc, self._stage, e)
+        else:
+            rejection = None
+        self.tally.cpu(self._stage, time.thread_time_ns() - started)
+        if rejection is not None:
             self.tally.reject(rejection)
             yield beam.pvalue.TaggedOutput(REJECTED, rejection)
             return
@@ -237,17 +264,20 @@ def _bucket_signatures(element: tuple[str, dict[str, list[Any]]]) -> Iterator[tu
 
 class _ResolveClustersFn(AccountingDoFn):
     """(id, {docs, cluster}) → the document with `dup_cluster_id`/`dup_cluster_size` in meta if it is its
-    cluster's root (or alone); dropped as `near_duplicate` of the root otherwise. Documents sharing an id
-    are one node, kept or dropped together."""
+    cluster's root (or alone); dropped as `near_duplicate` of the root otherwise (on DROPPED too). Documents
+    sharing an id are one node, kept or dropped together. Observes the kept documents' cluster sizes."""
 
     def process(self, element: tuple[str, dict[str, list[Any]]]) -> Iterator[Document]:
         doc_id, joined = element
         root, size = joined["cluster"][0] if joined["cluster"] else (doc_id, 1)
         for doc in joined["docs"]:
             if root != doc_id:
-                self.tally.reject(_duplicate(doc, NEAR_STAGE, "near_duplicate", root))
+                duplicate = _duplicate(doc, NEAR_STAGE, "near_duplicate", root)
+                self.tally.reject(duplicate, doc)
+                yield beam.pvalue.TaggedOutput(DROPPED, (duplicate, doc))
             else:
                 self.tally.leave(NEAR_STAGE, doc)
+                self.tally.observe(NEAR_STAGE, KEPT, "dup_cluster_size", size)
                 yield doc.with_meta(dup_cluster_id=root, dup_cluster_size=size)
 
 
@@ -292,10 +322,15 @@ class DedupNearDuplicates(beam.PTransform):
         resolved = (
             {"docs": signed.keyed, "cluster": clusters}
             | "JoinClusters" >> beam.CoGroupByKey()  # (id, {docs: [Document], cluster: [(root, size)]})
-            | "Resolve" >> beam.ParDo(_ResolveClustersFn()).with_outputs(TALLY, main="documents")
+            | "Resolve" >> beam.ParDo(_ResolveClustersFn()).with_outputs(DROPPED, TALLY, main="documents")
         )
         tallies = (signed[TALLY], resolved[TALLY]) | "Tallies" >> beam.Flatten()
-        return {"documents": resolved.documents, REJECTED: signed[REJECTED], TALLY: tallies}
+        return {
+            "documents": resolved.documents,
+            REJECTED: signed[REJECTED],
+            DROPPED: resolved[DROPPED],
+            TALLY: tallies,
+        }
 
 
 def _line_hash(line: str, config: NormalizeConfig) -> int | None:
@@ -326,7 +361,8 @@ def _lines_to_remove(element: tuple[int, Iterable[str]], max_docs: int) -> Itera
 
 
 class _RemoveLinesFn(AccountingDoFn):
-    """(id, {docs, remove}) → the documents without the lines to remove; too short left: dropped."""
+    """(id, {docs, remove}) → the documents without the lines to remove; too short left: dropped (on DROPPED
+    too)."""
 
     def __init__(self, config: LineDedupConfig):
         self._config = config
@@ -339,11 +375,15 @@ class _RemoveLinesFn(AccountingDoFn):
                 self.tally.leave(LINE_STAGE, doc)
                 yield doc
                 continue
+            started = time.thread_time_ns()
             lines = doc.text.split("\n")
             kept = [line for line in lines if _line_hash(line, self._config.normalize) not in remove]
             text = "\n".join(kept).strip()
+            self.tally.cpu(LINE_STAGE, time.thread_time_ns() - started)
             if len(text) < max(1, self._config.min_chars):
-                self.tally.reject(drop(doc, LINE_STAGE, "too_short_after_line_dedup"))
+                rejection = drop(doc, LINE_STAGE, "too_short_after_line_dedup")
+                self.tally.reject(rejection, doc)
+                yield beam.pvalue.TaggedOutput(DROPPED, (rejection, doc))
                 continue
             doc = dataclasses.replace(doc, text=text).with_meta(dup_lines_removed=len(lines) - len(kept))
             self.tally.leave(LINE_STAGE, doc)
@@ -370,10 +410,10 @@ class DedupLines(beam.PTransform):
         result = (
             {"docs": keyed.keyed, "remove": removals}
             | "JoinRemovals" >> beam.CoGroupByKey()  # (id, {docs: [Document], remove: [line hash]})
-            | "RemoveLines" >> beam.ParDo(_RemoveLinesFn(config)).with_outputs(TALLY, main="documents")
+            | "RemoveLines" >> beam.ParDo(_RemoveLinesFn(config)).with_outputs(DROPPED, TALLY, main="documents")
         )
         tallies = (keyed[TALLY], result[TALLY]) | "Tallies" >> beam.Flatten()
-        return {"documents": result.documents, REJECTED: keyed[REJECTED], TALLY: tallies}
+        return {"documents": result.documents, REJECTED: keyed[REJECTED], DROPPED: result[DROPPED], TALLY: tallies}
 
 
 def dedup_stages(config: DedupConfig) -> list[tuple[str, beam.PTransform]]:
@@ -401,15 +441,18 @@ class DeduplicateDocuments(beam.PTransform):
         self._steps = dedup_stages(config)
 
     def expand(self, docs):
-        rejected, tallies = [], []
+        outputs: dict[str, list[beam.PCollection]] = {REJECTED: [], DROPPED: [], TALLY: []}
         for name, step in self._steps:
             result = docs | name >> step
             docs = result["documents"]
-            rejected.append(result[REJECTED])
-            tallies.append(result[TALLY])
+            for tag, collections in outputs.items():
+                collections.append(result[tag])
         pipeline = docs.pipeline
         return {
             "documents": docs,
-            REJECTED: (rejected or [pipeline | "NoRejected" >> beam.Create([])]) | "FlattenRejected" >> beam.Flatten(),
-            TALLY: (tallies or [pipeline | "NoTallies" >> beam.Create([])]) | "FlattenTallies" >> beam.Flatten(),
+            **{
+                tag: (collections or [pipeline | f"No{tag.title()}" >> beam.Create([])])
+                | f"Flatten{tag.title()}" >> beam.Flatten()
+                for tag, collections in outputs.items()
+            },
         }

@@ -2,7 +2,8 @@
 
 `match_inputs` runs before the pipeline (a glob that matches nothing is a `ConfigError`); `ReadDocuments`
 is the PTransform: one element per input file, fanned out with a Reshuffle, each file streamed by the
-reader for its format (`warc`, `arc`, `jsonl`, `parquet`, `text`). Web pages go to extraction
+reader for its format (`warc`, `arc`, `jsonl`, `parquet`, `arrow`, `text`, and `sft`: fine-tuning records,
+`sft.py`). Web pages go to extraction
 (`transforms/extract/extract.py` `ExtractText`), which the runner fuses with reading: raw HTML never
 crosses a shuffle.
 """
@@ -22,7 +23,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from corpusforge.pipeline.config import ConfigError, InputConfig
-from corpusforge.transforms.accounting import MACHINE_FAULTS, READ_STAGE, REJECTED, TALLY, AccountingDoFn
+from corpusforge.transforms.accounting import MACHINE_FAULTS, READ_STAGE, REJECTED, TALLY, AccountingDoFn, timed
 from corpusforge.transforms.document import (
     Document,
     Rejection,
@@ -30,7 +31,7 @@ from corpusforge.transforms.document import (
     Verdict,
     WebPage,
 )
-from corpusforge.transforms.io import arc, text_formats, warc
+from corpusforge.transforms.io import arc, sft, text_formats, warc
 
 PAGES = "pages"  # tag of the web pages the reader hands to extraction
 PROGRESS_LOGGER = "corpusforge.progress"
@@ -108,6 +109,8 @@ def iter_records(
         )
     if fmt == "arrow":
         return text_formats.iter_arrow(stream, source)
+    if fmt == "sft":  # fine-tuning records, from JSON lines or JSON array files (transforms/io/sft.py)
+        return sft.iter_sft(stream, source, max_line_bytes=config.jsonl.max_line_bytes, id_field=config.jsonl.id_field)
     if fmt == "jsonl":  # the line and text readers decompress by the file name themselves
         j = config.jsonl
         return text_formats.iter_jsonl(
@@ -133,6 +136,8 @@ class _ReadFileFn(AccountingDoFn):
     def setup(self) -> None:
         self._worker = uuid.uuid4().hex[:8]
         self._records = self._bytes = self._files = 0
+        self._input_done = 0  # bytes of the input files read to their end
+        self._stream: BinaryIO | None = None  # the file being read: its position is the progress within it
         self._started = self._last_report = time.monotonic()
 
     def process(self, source: SourceFile) -> Iterator[Document | beam.pvalue.TaggedOutput]:
@@ -145,7 +150,8 @@ class _ReadFileFn(AccountingDoFn):
                 )
             else:
                 with FileSystems.open(source.path, compression_type=CompressionTypes.UNCOMPRESSED) as stream:
-                    for item in iter_records(stream, source, fmt, self._input):
+                    self._stream = stream
+                    for item in timed(iter_records(stream, source, fmt, self._input), self.tally, READ_STAGE):
                         yield from self._account(item, source)
         except MACHINE_FAULTS:
             raise
@@ -156,7 +162,9 @@ class _ReadFileFn(AccountingDoFn):
                 ),
                 source,
             )
+        self._stream = None
         self._files += 1
+        self._input_done += source.size
         self._report(final=False)
 
     def _account(self, item: Document | WebPage | Rejection, source: SourceFile) -> Iterator:
@@ -172,6 +180,8 @@ class _ReadFileFn(AccountingDoFn):
         self._bytes += nbytes
         if isinstance(item, Rejection):
             self.tally.reject(item)
+            if item.verdict is Verdict.DROPPED:
+                self.tally.sample(item)
             if item.verdict is Verdict.DEAD_LETTER:
                 yield beam.pvalue.TaggedOutput(REJECTED, item)
         else:
@@ -181,17 +191,24 @@ class _ReadFileFn(AccountingDoFn):
             self._report(final=False)
 
     def _report(self, *, final: bool) -> None:
-        """A rate-limited progress line; worker logs reach the launcher's console on the DirectRunner."""
+        """A rate-limited progress line (pipeline/progress.py reads it): files and records read, their bytes,
+        and the input bytes consumed (whole files plus the position in the current one, against the total
+        known at launch); worker logs reach the launcher's console on the DirectRunner."""
         now = time.monotonic()
         if not final and now - self._last_report < self._interval:
             return
         self._last_report = now
+        try:
+            position = self._stream.tell() if self._stream is not None else 0
+        except (OSError, ValueError):  # a stream that cannot tell: whole files only
+            position = 0
         logging.getLogger(PROGRESS_LOGGER).info(
-            "progress worker=%s files=%d records=%d bytes=%d elapsed=%.1f",
+            "progress worker=%s files=%d records=%d bytes=%d input_bytes=%d elapsed=%.1f",
             self._worker,
             self._files,
             self._records,
             self._bytes,
+            self._input_done + position,
             now - self._started,
         )
 
