@@ -1,7 +1,7 @@
 """Pipeline assembly: `build_pipeline(p, config)` wires the stages together; nothing else happens here.
 
-read ─► extract ─► clean ─► bias tags ─► language ─► quality ─► safety ─► dedup ─┬─► write shards ──────┐
-      │                                                                      └─► tokenize ─► tokens/ ─┤
+read ─► extract ─► clean ─► bias tags ─► language ─► quality ─► classifier ─► safety ─► dedup ─┬─► write shards ────────┐
+      │                                                                                        └─► tokenize ─► tokens/ ─┤
       │ dead letters of every stage ─► rejects/dead_letters.jsonl ─► stats.json, manifest.json, _SUCCESS
       └ tallies of every stage ─────────────────────────────────────────────────────────┘
 """
@@ -20,6 +20,7 @@ from corpusforge.transforms.accounting import READ_STAGE, REJECTED, TALLY, WRITE
 from corpusforge.transforms.dedup import dedup_stages
 from corpusforge.transforms.document import document_schema
 from corpusforge.transforms.extract.extract import EXTRACT_STAGE, ExtractText, check_extractor
+from corpusforge.transforms.filters import classifier
 from corpusforge.transforms.filters.clean import clean_stage
 from corpusforge.transforms.filters.language import language_stage
 from corpusforge.transforms.filters.quality import quality_stage
@@ -50,10 +51,12 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
     stages = document_stages(config)
     for stage in stages:  # every component loads once before any record is read (ConfigError if not)
         stage.check()
-    promoted = ("lang", "lang_score") if config.language.enabled else ()
+    promoted: tuple[Any, ...] = ("lang", "lang_score") if config.language.enabled else ()
+    promoted += tuple(classifier.promoted_fields(config.classifier))
     dedup = dedup_stages(config.dedup)
     if config.dedup.enabled and config.dedup.near.enabled:
         promoted += ("dup_cluster_id", "dup_cluster_size")
+    cut = _top_fraction_cut(config)
 
     read = p | "ReadDocuments" >> ReadDocuments(
         files, input_config=config.input, progress_interval_secs=config.run.progress_interval_secs
@@ -62,17 +65,28 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
     documents = (read.documents, extracted.documents) | "AllDocuments" >> beam.Flatten()
     dead_letters = [read[REJECTED], extracted[REJECTED]]
     tallies = [read[TALLY], extracted[TALLY]]
+    sections = []  # (name, {"manifest": ..., "stats": ...}) of stages that add their own
+    stage_names = []
     for stage in stages:
         result = documents | f"Stage{step_label(stage.name)}" >> RunStage(stage)
         documents = result.documents
         dead_letters.append(result[REJECTED])
         tallies.append(result[TALLY])
+        stage_names.append(stage.name)
+        if stage.name == classifier.CLASSIFIER_STAGE:  # every document scored: the top fractions come next
+            cuts = None
+            if cut is not None:
+                result = documents | f"Stage{step_label(classifier.TOP_FRACTION_STAGE)}" >> cut
+                documents, cuts = result["documents"], result["cuts"]
+                dead_letters.append(result[REJECTED])
+                tallies.append(result[TALLY])
+                stage_names.append(classifier.TOP_FRACTION_STAGE)
+            sections.append(classifier.summary_section(p, config.classifier, cuts))
     for name, dedup_step in dedup:  # corpus-wide: each step a few shuffles over all documents
         result = documents | f"Stage{step_label(name)}" >> dedup_step
         documents = result["documents"]
         dead_letters.append(result[REJECTED])
         tallies.append(result[TALLY])
-    sections = []  # (name, {"manifest": ..., "stats": ...}) of stages that add their own
     if config.tokenizer.enabled:
         tokenizer = config.tokenizer
         check_config(tokenizer)
@@ -107,7 +121,7 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
         schema=[{"name": f.name, "type": str(f.type), "nullable": f.nullable} for f in document_schema(promoted)],
         replaceable=config.output.replaceable,
     )
-    stage_order = [READ_STAGE, EXTRACT_STAGE, *(s.name for s in stages), *(name for name, _ in dedup), WRITE_STAGE]
+    stage_order = [READ_STAGE, EXTRACT_STAGE, *stage_names, *(name for name, _ in dedup), WRITE_STAGE]
     all_sections = sections | "FlattenSections" >> beam.Flatten(pipeline=p)
     stats = (written.main, rejects, all_tallies, all_sections) | "WriteRunSummary" >> WriteRunSummary(
         out_dir, manifest_base=base, volatile=volatile, stage_order=stage_order
@@ -128,12 +142,21 @@ def document_stages(config: PipelineConfig) -> list[Stage]:
         (safety.enabled and safety.bias.enabled, lambda: bias_stage(safety)),
         (config.language.enabled, lambda: language_stage(config.language)),
         (config.quality.enabled, lambda: quality_stage(config.quality)),
+        # Models after the rules: the cheap rules first, so the model scores fewer documents; before the
+        # safety stages, so it scores the text as extracted (PII placeholders are not what it was trained on).
+        (config.classifier.enabled, lambda: classifier.classifier_stage(config.classifier)),
         (safety.enabled and safety.opt_out.enabled, lambda: opt_out_stage(safety)),
         (safety.enabled and safety.url_blocklist.enabled, lambda: url_blocklist_stage(safety)),
         (safety.enabled and safety.word_blocklist.enabled, lambda: word_blocklist_stage(safety)),
         (safety.enabled and safety.pii.enabled, lambda: pii_stage(safety)),
     )
     return [make() for enabled, make in switched if enabled]
+
+
+def _top_fraction_cut(config: PipelineConfig) -> classifier.TopFractionCut | None:
+    """The cut after the classifier stage, where a classifier keeps a top fraction per language."""
+    wanted = config.classifier.enabled and any(classifier.has_top_fraction(m) for m in config.classifier.models)
+    return classifier.TopFractionCut(config.classifier) if wanted else None
 
 
 def step_label(stage: str) -> str:
