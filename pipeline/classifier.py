@@ -463,27 +463,10 @@ def classifier_command(args: argparse.Namespace) -> int:
     for flag, value in (("--max-chars", args.max_chars), ("--max-per-class", args.max_per_class)):
         if value is not None and value < 1:
             raise ConfigError(f"{flag}: expected a positive number, got {value}")
+    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainSettings) if hasattr(args, f.name)}
     settings = TrainSettings(
-        positive=tuple(args.positive),
-        negative=tuple(args.negative),
-        output=args.output,
+        **{**given, "positive": tuple(args.positive), "negative": tuple(args.negative)},
         langs=tuple(args.lang),
-        positive_label=args.positive_label,
-        negative_label=args.negative_label,
-        lowercase=args.lowercase,
-        max_chars=args.max_chars,
-        test_fraction=args.test_fraction,
-        balance=args.balance,
-        max_per_class=args.max_per_class,
-        seed=args.seed,
-        epoch=args.epoch,
-        lr=args.lr,
-        word_ngrams=args.word_ngrams,
-        dim=args.dim,
-        bucket=args.bucket,
-        min_count=args.min_count,
-        fasttext=args.fasttext,
-        overwrite=args.overwrite,
         reading=load_config(args.config) if args.config else parse_config({}),
     )
     report = train_classifier(settings, Path(args.work_dir) if args.work_dir else None)

@@ -256,7 +256,8 @@ def test_fasttext_predict_gives_the_trainers_own_predictions(trained):
 
 @pytest.mark.real_data
 def test_training_is_deterministic_and_reads_our_own_shards(tmp_path, shared_data):
-    """Our Arrow shards (an annotate run's) as negatives; two trainings give identical model and report bytes."""
+    """Our Arrow shards (an annotate run's) as negatives, English only, lower-cased: two trainings give
+    identical model and report bytes."""
     require_trainer()
     config = tmp_path / "annotate.yaml"
     config.write_text("language: {annotate_only: true}\n")
@@ -264,7 +265,7 @@ def test_training_is_deterministic_and_reads_our_own_shards(tmp_path, shared_dat
     webs = str(shared_data / "warc/dolma/*.warc.gz")
     assert main(["run", str(config), "--input", webs, "--output", str(shards), "--quiet"]) == 0
     rows = sum(pa.ipc.open_file(str(p)).read_all().num_rows for p in (shards / "documents").glob("*.arrow"))
-    positives = write_jsonl(tmp_path / "curated.jsonl", curated_texts(shared_data)[:200])
+    positives = write_jsonl(tmp_path / "curated.jsonl", curated_texts(shared_data)[::4])
     outputs = []
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
@@ -272,12 +273,16 @@ def test_training_is_deterministic_and_reads_our_own_shards(tmp_path, shared_dat
             positive=(positives,),
             negative=(str(shards / "documents/*.arrow"),),
             output=str(tmp_path / name / "m.bin"),
+            langs=("en",),
+            lowercase=True,
             **SMALL_MODEL,
         )
         report = trainer.train_classifier(settings)
         outputs.append(((tmp_path / name / "m.bin").read_bytes(), (tmp_path / name / "m.json").read_bytes()))
-    assert report["inputs"]["negative"]["documents"] == rows > 20
     assert outputs[0] == outputs[1]
+    assert report["inputs"]["negative"]["documents"] == rows > 20
+    assert report["inputs"]["positive"]["language_not_kept"] > 20  # the novel in Japanese, the UDHR
+    assert set(report["examples_by_language"]) == {"en"} and report["preparation"]["lowercase"] is True
 
 
 def test_training_without_the_trainer_stops_with_one_line(tmp_path, capsys):

@@ -15,6 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
         "fineweb.yaml",
         "c4.yaml",
         "annotate.yaml",
+        "classifier.yaml",
         "dataflow.yaml",
         "flink.yaml",
         "spark.yaml",
