@@ -363,6 +363,9 @@ def train_classifier(settings: TrainSettings, work_dir: Path | None = None) -> d
     for path in (settings.output, report_path):
         if FileSystems.exists(path) and not settings.overwrite:
             raise ConfigError(f"--output: {path} exists; pass --overwrite to replace it")
+    labels = (settings.positive_label, settings.negative_label)
+    if labels[0] == labels[1] or any(label.split() != [label] for label in labels):
+        raise ConfigError(f"--positive-label, --negative-label: two different words, got {labels[0]!r}, {labels[1]!r}")
     if not 0 < settings.test_fraction < 1:
         raise ConfigError(f"--test-fraction: expected a value between 0 and 1, got {settings.test_fraction}")
     check_extractor(settings.reading.extract)

@@ -214,7 +214,9 @@ def check_preparation(config: ClassifierModelConfig, key: str) -> None:
             return  # not ours
     if not isinstance(sidecar, dict) or sidecar.get("format") != SIDECAR_FORMAT:
         return
-    for setting, trained in sidecar["preparation"].items():
+    preparation = sidecar.get("preparation") or {}
+    for setting in ("lowercase", "max_chars"):
+        trained = preparation.get(setting, getattr(config, setting))
         if getattr(config, setting) != trained:
             raise ConfigError(
                 f"{key}.{setting}: the model was trained with {setting}: {json.dumps(trained)} ({path}); "
