@@ -1,11 +1,11 @@
 """Pipeline assembly: `build_pipeline(p, config)` wires the stages together; nothing else happens here.
 
-read ─► extract ─► clean ─► bias tags ─► language ─► quality ─► safety ─► decontaminate ─► dedup ─┬─► write shards ──────┐
-      │                                                                                           └─► tokenize ─► tokens/ ─┤
-      │ fine-tuning examples (sft.enabled): dedup ─► sft: render, tokenize ─► sft/, then write shards                    │
-      │ dead letters of every stage ─► rejects/dead_letters.jsonl ─► stats.json, manifest.json, _SUCCESS                 │
-      │ dropped documents (output.write_dropped: all) ─► rejects/dropped/ ─────────────────────────────────────────────────┤
-      └ tallies and observations of every stage ──────────────────────────────────────────────────────────────────────────┘
+read ─► extract ─► clean ─► bias tags ─► language ─► quality ─► classifier ─► safety ─► decontaminate ─► dedup ─┬─► write shards ──────┐
+      │                                                                                                          └─► tokenize ─► tokens/ ─┤
+      │ fine-tuning examples (sft.enabled): dedup ─► sft: render, tokenize ─► sft/, then write shards                                   │
+      │ dead letters of every stage ─► rejects/dead_letters.jsonl ─► stats.json, manifest.json, _SUCCESS                                │
+      │ dropped documents (output.write_dropped: all) ─► rejects/dropped/ ────────────────────────────────────────────────────────────────┤
+      └ tallies and observations of every stage ─────────────────────────────────────────────────────────────────────────────────────────┘
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from corpusforge.transforms.accounting import DROPPED, READ_STAGE, REJECTED, TAL
 from corpusforge.transforms.dedup import dedup_stages
 from corpusforge.transforms.document import document_schema
 from corpusforge.transforms.extract.extract import EXTRACT_STAGE, ExtractText, check_extractor
+from corpusforge.transforms.filters import classifier
 from corpusforge.transforms.filters.clean import clean_stage
 from corpusforge.transforms.filters.decontaminate import (
     DECONTAMINATE_STAGE,
@@ -73,10 +74,12 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig, *, out_dir: str | N
         tokenizer = tokenizer_config(tokenizer, sft)  # trained with the chat template's markers
     if tokenizer.enabled:
         check_config(tokenizer)
-    promoted = ("lang", "lang_score") if config.language.enabled else ()
+    promoted: tuple[Any, ...] = ("lang", "lang_score") if config.language.enabled else ()
+    promoted += tuple(classifier.promoted_fields(config.classifier))
     dedup = dedup_stages(config.dedup)
     if config.dedup.enabled and config.dedup.near.enabled:
         promoted += ("dup_cluster_id", "dup_cluster_size")
+    cut = _top_fraction_cut(config)
 
     read = p | "ReadDocuments" >> ReadDocuments(
         files, input_config=config.input, progress_interval_secs=config.run.progress_interval_secs
@@ -87,12 +90,24 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig, *, out_dir: str | N
     tallies = [read[TALLY], extracted[TALLY]]
     dropped = []  # (Rejection, Document) of every document a stage dropped
     sections = []  # (name, {"manifest": ..., "stats": ...}) of stages that add their own
+    stage_names = []
     for stage in stages:
         result = documents | f"Stage{step_label(stage.name)}" >> RunStage(stage)
         documents = result.documents
         dead_letters.append(result[REJECTED])
         dropped.append(result[DROPPED])
         tallies.append(result[TALLY])
+        stage_names.append(stage.name)
+        if stage.name == classifier.CLASSIFIER_STAGE:  # every document scored: the top fractions come next
+            cuts = None
+            if cut is not None:
+                result = documents | f"Stage{step_label(classifier.TOP_FRACTION_STAGE)}" >> cut
+                documents, cuts = result["documents"], result["cuts"]
+                dead_letters.append(result[REJECTED])
+                dropped.append(result[DROPPED])
+                tallies.append(result[TALLY])
+                stage_names.append(classifier.TOP_FRACTION_STAGE)
+            sections.append(classifier.summary_section(p, config.classifier, cuts))
         if stage.name == DECONTAMINATE_STAGE:  # per evaluation set: files, n-grams, documents dropped and cut
             summary = EvalNgrams(config.decontamination).summary
             sections.append(
@@ -145,7 +160,7 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig, *, out_dir: str | N
         schema=[{"name": f.name, "type": str(f.type), "nullable": f.nullable} for f in document_schema(promoted)],
         replaceable=config.output.replaceable,
     )
-    stage_order = [READ_STAGE, EXTRACT_STAGE, *(s.name for s in stages), *(name for name, _ in dedup)]
+    stage_order = [READ_STAGE, EXTRACT_STAGE, *stage_names, *(name for name, _ in dedup)]
     stage_order += [SFT_STAGE, WRITE_STAGE] if sft.enabled else [WRITE_STAGE]
     all_sections = sections | "FlattenSections" >> beam.Flatten(pipeline=p)
     stats = (written.main, rejects, all_tallies, all_sections) | "WriteRunSummary" >> WriteRunSummary(
@@ -173,6 +188,9 @@ def document_stages(config: PipelineConfig) -> list[Stage]:
         (safety.enabled and safety.bias.enabled, lambda: bias_stage(safety)),
         (config.language.enabled, lambda: language_stage(config.language)),
         (config.quality.enabled, lambda: quality_stage(config.quality)),
+        # Models after the rules: the cheap rules first, so the model scores fewer documents; before the
+        # safety stages, so it scores the text as extracted (PII placeholders are not what it was trained on).
+        (config.classifier.enabled, lambda: classifier.classifier_stage(config.classifier)),
         (safety.enabled and safety.opt_out.enabled, lambda: opt_out_stage(safety)),
         (safety.enabled and safety.url_blocklist.enabled, lambda: url_blocklist_stage(safety)),
         (safety.enabled and safety.word_blocklist.enabled, lambda: word_blocklist_stage(safety)),
@@ -181,6 +199,12 @@ def document_stages(config: PipelineConfig) -> list[Stage]:
         (config.decontamination.enabled, lambda: decontamination_stage(config.decontamination)),
     )
     return [make() for enabled, make in switched if enabled]
+
+
+def _top_fraction_cut(config: PipelineConfig) -> classifier.TopFractionCut | None:
+    """The cut after the classifier stage, where a classifier keeps a top fraction per language."""
+    wanted = config.classifier.enabled and any(classifier.has_top_fraction(m) for m in config.classifier.models)
+    return classifier.TopFractionCut(config.classifier) if wanted else None
 
 
 def step_label(stage: str) -> str:

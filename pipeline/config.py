@@ -206,6 +206,37 @@ class QualityConfig:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class ClassifierModelConfig:
+    """One fastText classifier (transforms/filters/classifier.py); README, Model-based quality."""
+
+    # Required. Names its meta keys, column, drop reasons: dclm → meta dclm_score, dclm_labels; dclm_score_too_low.
+    name: str = ""
+    path: str = ""  # required: a fastText supervised model, .bin or .ftz, local or any Beam filesystem
+    label: str = "hq"  # the label whose probability is the score (DCLM's and `corpusforge classifier train`'s: hq)
+    # Text preparation, as the model was trained: newlines become spaces (always: fastText reads one line);
+    # then, if set, the first `max_chars` characters only, and lower case.
+    lowercase: bool = False
+    max_chars: int | None = dataclasses.field(default=None, metadata=_limits(min=1))
+    # Keep documents whose score is at least `threshold` (per language: `threshold_by_lang`, over it) ...
+    threshold: float | None = dataclasses.field(default=None, metadata=_limits(min=0, max=1))
+    threshold_by_lang: dict[str, float] = dataclasses.field(default_factory=dict, metadata=_limits(min=0, max=1))
+    # ... and/or the best ⌈top_fraction × n⌉ of the n documents of each language, exactly, by (score, id).
+    top_fraction: float | None = dataclasses.field(default=None, metadata=_limits(min=0, max=1))
+    top_fraction_by_lang: dict[str, float] = dataclasses.field(default_factory=dict, metadata=_limits(min=0, max=1))
+    annotate_only: bool = False  # score (and mark the top fraction) without dropping
+    promote: bool = False  # also write the score as a typed float32 column, `<name>_score`
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ClassifierConfig:
+    # Model-based quality: fastText classifiers (DCLM's, or `corpusforge classifier train`'s) side by side,
+    # after the quality rules. Each needs a threshold, a top fraction or annotate_only.
+    enabled: bool = False
+    annotate_only: bool = False  # every classifier: scores stored, nothing dropped
+    models: tuple[ClassifierModelConfig, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class UrlBlocklistConfig:
     """Domain, URL and URL-word blocklists (transforms/safety/url_blocklist.py). Paths: local or any Beam filesystem."""
 
@@ -506,6 +537,7 @@ class PipelineConfig:
     clean: CleanConfig = CleanConfig()
     language: LanguageConfig = LanguageConfig()
     quality: QualityConfig = QualityConfig()
+    classifier: ClassifierConfig = ClassifierConfig()
     safety: SafetyConfig = SafetyConfig()
     dedup: DedupConfig = DedupConfig()
     decontamination: DecontaminationConfig = DecontaminationConfig()

@@ -31,11 +31,11 @@ import pyarrow.parquet as pq
 import zstandard
 
 from corpusforge.transforms.document import (
-    PROMOTED_COLUMNS,
     Document,
     Rejection,
     SourceFile,
     Verdict,
+    annotation_columns,
     make_doc_id,
     sanitize_text,
 )
@@ -702,6 +702,7 @@ def iter_arrow(stream: BinaryIO, source: SourceFile) -> Iterator[Document | Reje
             detail = f"not a corpusforge shard; columns: {', '.join(names)}"
             yield _dead_letter(source, "unreadable_file", None, source.size, detail)
             return
+        promoted = annotation_columns(names)
         row = 0
         for index in range(reader.num_record_batches):
             try:
@@ -711,11 +712,11 @@ def iter_arrow(stream: BinaryIO, source: SourceFile) -> Iterator[Document | Reje
                 yield _dead_letter(source, "unreadable_batch", row, 0, detail)
                 continue
             for record in rows:
-                yield _arrow_record(record, row, source)
+                yield _arrow_record(record, row, source, promoted)
                 row += 1
 
 
-def _arrow_record(record: dict[str, Any], row: int, source: SourceFile) -> Document | Rejection:
+def _arrow_record(record: dict[str, Any], row: int, source: SourceFile, promoted: list[str]) -> Document | Rejection:
     doc_id = record["id"]
     if not isinstance(record["text"], str) or not isinstance(doc_id, str):
         return _dead_letter(source, "missing_text", row, 0, "null text or id", doc_id)
@@ -726,7 +727,7 @@ def _arrow_record(record: dict[str, Any], row: int, source: SourceFile) -> Docum
     if not isinstance(meta, dict):
         return _dead_letter(source, "invalid_json", row, 0, "meta is not a JSON object", doc_id)
     # the annotation columns the writer promoted out of `meta` go back into it
-    meta.update({k: record[k] for k in PROMOTED_COLUMNS if record.get(k) is not None})
+    meta.update({k: record[k] for k in promoted if record[k] is not None})
     fetched = record.get("fetch_date")
     fetch_date = meta.pop("fetch_date_unparsed", None) or (fetched.strftime("%Y-%m-%dT%H:%M:%SZ") if fetched else None)
     return Document(
