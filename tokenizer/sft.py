@@ -192,7 +192,7 @@ class TokenizeConversations(beam.PTransform):
         self._model = model
         self._fn = _TokenizeConversationsFn(config, seed=seed, validation_fraction=validation_fraction)
 
-    def expand(self, docs):
+    def expand(self, docs: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         return (
             docs
             | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=_MAX_BATCH)
@@ -303,7 +303,7 @@ class WriteSftShards(beam.PTransform):
         self._shard_bytes = shard_bytes
         self._fn = _WriteSftShardFn(out_dir=out_dir, max_length=max_length, packing=packing)
 
-    def expand(self, examples):
+    def expand(self, examples: beam.PCollection) -> beam.PCollection:
         shard_bytes = self._shard_bytes
         model = beam.pvalue.AsSingleton(self._model)
 

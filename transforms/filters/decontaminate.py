@@ -378,7 +378,7 @@ class SummarizeDecontamination(beam.PTransform):
         self._config = config
         self._summary = summary
 
-    def expand(self, inputs):
+    def expand(self, inputs: tuple[beam.PCollection, beam.PCollection]) -> beam.PCollection:
         documents, tallies = inputs
         c, summary = self._config, self._summary
         kept_key = "annotated" if c.annotate_only else "cut"

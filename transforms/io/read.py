@@ -230,7 +230,7 @@ class ReadDocuments(beam.PTransform):
         self._files = files
         self._fn = _ReadFileFn(input_config=input_config, progress_interval_secs=progress_interval_secs)
 
-    def expand(self, pbegin):
+    def expand(self, pbegin: beam.pvalue.PBegin) -> beam.pvalue.DoOutputsTuple:
         return (
             pbegin
             | "ListFiles" >> beam.Create(self._files)  # SourceFile
