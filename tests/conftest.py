@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,26 @@ def sft_runs(sample_run, shared_data, tmp_path_factory) -> dict[str, Path]:
             ]
             assert main(["run", "run_configs/sft.yaml", *options, "--", "--runner=DirectRunner"]) == 0
     return runs
+
+
+@pytest.fixture(scope="module")
+def dask_scheduler() -> Iterator[str]:
+    """A real Dask cluster for one test module: a scheduler and 2 single-threaded worker processes on
+    loopback, started here and shut down after the module; yields the scheduler address."""
+    require_module("distributed")
+    import logging
+
+    import dask.distributed
+
+    cluster = dask.distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=logging.WARNING,
+    )
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
