@@ -117,7 +117,7 @@ def bench_training(docs: list[Document], config: TokenizerConfig, repeat: int) -
 
         def pipeline():
             with beam.Pipeline(options=PipelineOptions(ONE_WORKER)) as p:
-                model = source.read(p) | TrainTokenizer(config, seed=seed)
+                model = (source.read(p) | TrainTokenizer(config, seed=seed))["main"]
                 model | beam.Map(lambda m: pipeline_model.write_bytes(m.model_bytes))
             models["pipeline"] = pipeline_model.read_bytes()
 

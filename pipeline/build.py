@@ -73,16 +73,14 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
     if config.tokenizer.enabled:
         tokenizer = config.tokenizer
         check_config(tokenizer)
-        sections.append(
-            documents
-            | "Tokenize"
-            >> TokenizeCorpus(
-                tokenizer,
-                out_dir=out_dir,
-                seed=config.run.seed if tokenizer.seed is None else tokenizer.seed,
-                model=existing_model(tokenizer.model_path) if tokenizer.model_path else None,
-            )
+        tokenized = documents | "Tokenize" >> TokenizeCorpus(
+            tokenizer,
+            out_dir=out_dir,
+            seed=config.run.seed if tokenizer.seed is None else tokenizer.seed,
+            model=existing_model(tokenizer.model_path) if tokenizer.model_path else None,
         )
+        sections.append(tokenized["main"])
+        tallies.append(tokenized[TALLY])
     written = documents | "WriteArrowShards" >> WriteArrowShards(
         out_dir,
         shard_bytes=config.output.shard_bytes,
@@ -106,10 +104,10 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
     )
     stage_order = [READ_STAGE, EXTRACT_STAGE, *(s.name for s in stages), *(name for name, _ in dedup), WRITE_STAGE]
     all_sections = sections | "FlattenSections" >> beam.Flatten(pipeline=p)
-    stats = (written.main, rejects, all_tallies, all_sections) | "WriteRunSummary" >> WriteRunSummary(
+    stats = (written["main"], rejects, all_tallies, all_sections) | "WriteRunSummary" >> WriteRunSummary(
         out_dir, manifest_base=base, volatile=volatile, stage_order=stage_order
     )
-    return {"documents": documents, "rejected": rejected, "shards": written.main, "stats": stats}
+    return {"documents": documents, "rejected": rejected, "shards": written["main"], "stats": stats}
 
 
 def document_stages(config: PipelineConfig) -> list[Stage]:

@@ -183,7 +183,7 @@ def test_dedup_config_is_validated():
 def run_components(edges, expected, rounds=20):
     with TestPipeline() as p:
         labels = p | beam.Create(edges) | ConnectedComponents(rounds=rounds, setting="dedup.near.max_rounds")
-        assert_that(labels, equal_to(expected))
+        assert_that(labels["main"], equal_to(expected))
 
 
 def test_components_of_a_long_chain_in_random_order():

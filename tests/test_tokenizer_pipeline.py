@@ -123,7 +123,7 @@ def test_existing_model_one_row_per_document(shared_data, botchan_model, tmp_pat
             p
             | beam.Create(docs_of(texts))
             | TokenizeCorpus(config, out_dir=str(tmp_path), seed=0, model=existing_model(str(botchan_model)))
-        )
+        )["main"]
         assert_that(section | beam.Map(lambda s: (s[0], s[1]["manifest"]["trained"])), equal_to([(SECTION, False)]))
     sp = spm.SentencePieceProcessor(model_file=str(botchan_model))
     assert (tmp_path / "tokenizer/tokenizer.model").read_bytes() == botchan_model.read_bytes()
@@ -138,7 +138,7 @@ def test_existing_model_one_row_per_document(shared_data, botchan_model, tmp_pat
 def test_empty_corpus_gives_no_model_and_no_shards(tmp_path):
     config = TokenizerConfig(enabled=True, vocab_size=100)
     with TestPipeline(options=beam.options.pipeline_options.PipelineOptions(IN_MEMORY)) as p:
-        section = p | beam.Create([]) | TokenizeCorpus(config, out_dir=str(tmp_path), seed=0)
+        section = (p | beam.Create([]) | TokenizeCorpus(config, out_dir=str(tmp_path), seed=0))["main"]
         assert_that(
             section | beam.Map(lambda s: (s[1]["manifest"]["model_sha256"], s[1]["manifest"]["shards"], s[1]["stats"])),
             equal_to([(None, [], {"sample": {}, "sampling_rates": {}})]),

@@ -45,7 +45,7 @@ def make_docs(n=40):
 def write(docs, out_dir, **kwargs):
     with TestPipeline() as p:
         infos = p | beam.Create(docs, reshuffle=False) | WriteArrowShards(str(out_dir), **kwargs)
-        assert_that(infos.main | beam.Map(lambda s: s["rows"]) | beam.CombineGlobally(sum), equal_to([len(docs)]))
+        assert_that(infos["main"] | beam.Map(lambda s: s["rows"]) | beam.CombineGlobally(sum), equal_to([len(docs)]))
     return sorted((out_dir / "documents").glob("*.arrow"))
 
 

@@ -46,6 +46,7 @@ from corpusforge.tokenizer.train import (
     train_model,
     training_sentences,
 )
+from corpusforge.transforms.accounting import TALLY, MeasureShuffle
 from corpusforge.transforms.document import Document
 from corpusforge.transforms.io.write import atomic_write, file_info, shard_of
 
@@ -166,12 +167,17 @@ class TrainTokenizer(beam.PTransform):
                 model_bytes=model_bytes, trained=True, vocab_size=vocab_size, rates=rates, sample=sample.by_language
             )
 
-        return (
+        sampled = (
             docs
             | "Sample" >> beam.FlatMap(sample, rates=beam.pvalue.AsSingleton(rates))  # SampledDocument
+            | "Measure" >> MeasureShuffle(SECTION)
+        )
+        model = (
+            sampled.main
             | "GatherSample" >> beam.combiners.ToList()
             | "Train" >> beam.Map(train, rates=beam.pvalue.AsSingleton(rates))
         )
+        return {"main": model, TALLY: sampled[TALLY]}
 
 
 class WriteTokenizerFiles(beam.PTransform):
@@ -324,12 +330,13 @@ class WriteTokenShards(beam.PTransform):
         counts = beam.pvalue.AsDict(shard_counts)
         keyed = tokenized | "AssignShard" >> beam.Map(lambda t, n: ((t.split, shard_of(t.id, n[t.split])), t), n=counts)
         slots = shard_counts | "ShardSlots" >> beam.FlatMap(lambda kv: [((kv[0], i), None) for i in range(kv[1])])
-        return (
-            (keyed, slots)
-            | "WithSlots" >> beam.Flatten()
+        grouped = (keyed, slots) | "WithSlots" >> beam.Flatten() | "Measure" >> MeasureShuffle(SECTION)
+        written = (
+            grouped.main
             | "GroupShards" >> beam.GroupByKey()  # ((split, shard index), [TokenizedDocument | None])
             | "Write" >> beam.ParDo(self._fn, shard_counts=counts, model=model).with_outputs(PIECE_COUNTS, main="main")
         )
+        return {"main": written.main, PIECE_COUNTS: written[PIECE_COUNTS], TALLY: grouped[TALLY]}
 
 
 def _summary(
@@ -379,7 +386,8 @@ def _summary(
 class TokenizeCorpus(beam.PTransform):
     """PCollection[Document] → the whole tokenizer path (train or load, files, token shards, audit).
 
-    Output: a PCollection of one `(SECTION, {"manifest": ..., "stats": ...})` for `WriteRunSummary`.
+    Output: `main`, a PCollection of one `(SECTION, {"manifest": ..., "stats": ...})` for `WriteRunSummary`,
+    and `tally`: what entered the tokenizer's shuffles.
     `model`: an `existing_model(...)` to use instead of training one.
     """
 
@@ -392,8 +400,11 @@ class TokenizeCorpus(beam.PTransform):
 
     def expand(self, docs):
         config, seed = self._config, self._seed
+        tallies = []
         if self._model is None:
-            model = docs | "TrainTokenizer" >> TrainTokenizer(config, seed=seed)
+            trained = docs | "TrainTokenizer" >> TrainTokenizer(config, seed=seed)
+            model = trained["main"]
+            tallies.append(trained[TALLY])
         else:
             model = docs.pipeline | "ExistingModel" >> beam.Create([self._model])
         files = model | "WriteTokenizerFiles" >> WriteTokenizerFiles(self._out_dir)
@@ -403,6 +414,7 @@ class TokenizeCorpus(beam.PTransform):
         written = tokenized.main | "WriteTokenShards" >> WriteTokenShards(
             self._out_dir, model, output=config.output, seq_len=config.seq_len, shard_bytes=config.shard_bytes
         )
+        tallies.append(written[TALLY])
         audit = tokenized[AUDIT] | "SumMeasures" >> beam.CombinePerKey(sum)
         piece_counts = written[PIECE_COUNTS] | "SumPieceCounts" >> beam.CombineGlobally(sum_counts)
         lang_tokens = (
@@ -410,7 +422,7 @@ class TokenizeCorpus(beam.PTransform):
             | "LanguageTokens" >> beam.Map(lambda t: ((t.split, t.lang), len(t.tokens)))
             | "SumLanguageTokens" >> beam.CombinePerKey(sum)
         )
-        return (
+        section = (
             docs.pipeline
             | "Trigger" >> beam.Create([None])
             | "Summarize"
@@ -418,10 +430,11 @@ class TokenizeCorpus(beam.PTransform):
                 _summary,
                 model=beam.pvalue.AsSingleton(model),
                 files=beam.pvalue.AsList(files),
-                shards=beam.pvalue.AsList(written.main),
+                shards=beam.pvalue.AsList(written["main"]),
                 audit=beam.pvalue.AsList(audit),
                 piece_counts=beam.pvalue.AsList(piece_counts),
                 lang_tokens=beam.pvalue.AsList(lang_tokens),
                 config=config,
             )
         )
+        return {"main": section, TALLY: tallies | "Tallies" >> beam.Flatten()}

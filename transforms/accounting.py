@@ -7,6 +7,12 @@ elements on the `TALLY` output; the same numbers go to Beam counters in namespac
 runners that show metrics live. `summarize` turns the combined tallies into the run's stats and checks
 that they reconcile: records read = kept + dropped + skipped + dead-lettered.
 
+Shuffle cost: `MeasureShuffle(stage)` is placed before each shuffle (GroupByKey, CoGroupByKey, a gathering
+combine); it tallies `(stage, "shuffle")` with each element's size as Beam's default coder encodes it
+(`FastPrimitivesCoder`, what the Python SDK uses for untyped collections: compact for str/bytes/int/tuples,
+pickle for other objects). Runners do not report shuffle bytes uniformly, so this estimate from element
+sizes is the figure `stats.json` gives (`shuffle`: bytes per stage and per kept document).
+
 Bias audit: documents tagged with the groups they mention (`meta["groups"]`, transforms/safety/bias.py) are also
 counted per group, as `group_in:<group>` where they reach a stage, `group_dropped:<group>` where it drops
 them and `group_kept:<group>` at the write stage; `bias_audit` turns these into drop-rate ratios.
@@ -18,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import apache_beam as beam
+from apache_beam.coders import FastPrimitivesCoder
 from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
@@ -26,6 +33,7 @@ from corpusforge.transforms.document import Document, Rejection, Verdict
 
 TALLY = "tally"  # tag of the tally output of every accounting DoFn
 REJECTED = "rejected"  # tag of the dead-letter output: `Rejection`s written under rejects/
+SHUFFLE = "shuffle"  # tally name of the elements (and their encoded bytes) entering a stage's shuffles
 READ_STAGE = "read"  # records enter here: its `in` count is the number of input records
 WRITE_STAGE = "write"  # records leave here: its `out` count is the number of kept documents
 
@@ -120,6 +128,32 @@ class AccountingDoFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(TALLY, WindowedValue(item, MIN_TIMESTAMP, [GlobalWindow()]))
 
 
+class _ShuffleBytesFn(AccountingDoFn):
+    """Passes elements through unchanged, tallying each one's encoded size under `(stage, "shuffle")`."""
+
+    def __init__(self, stage: str):
+        self._stage = stage
+
+    def setup(self) -> None:
+        self._size = FastPrimitivesCoder().get_impl().estimate_size
+
+    def process(self, element: Any) -> Iterator[Any]:
+        self.tally.add(self._stage, SHUFFLE, self._size(element))
+        yield element
+
+
+class MeasureShuffle(beam.PTransform):
+    """PCollection → the same elements (`main`), and on `tally` what they will cost the shuffle they enter:
+    elements and bytes under `(stage, "shuffle")`. Fused with its producer, so it adds no shuffle itself."""
+
+    def __init__(self, stage: str):
+        super().__init__()
+        self._stage = stage
+
+    def expand(self, pcoll):
+        return pcoll | "Tally" >> beam.ParDo(_ShuffleBytesFn(self._stage)).with_outputs(TALLY, main="main")
+
+
 def _add_pairs(pairs: Iterable[tuple[int, int]]) -> tuple[int, int]:
     records = nbytes = 0
     for r, b in pairs:
@@ -148,7 +182,11 @@ def summarize(tallies: Iterable[TallyItem], stage_order: Iterable[str]) -> dict[
     stages: dict[str, dict[str, Any]] = {stage: {} for stage in stage_order}
     totals = {verdict.value: 0 for verdict in Verdict}
     groups: dict[str, dict[str, dict[str, int]]] = {}  # stage → group → {in, dropped, kept}
+    shuffles: dict[str, tuple[int, int]] = {}  # stage → (elements, bytes) entering its shuffles
     for (stage, name), (records, nbytes) in tallies:
+        if name == SHUFFLE:
+            shuffles[stage] = (records, nbytes)
+            continue
         entry = stages.setdefault(stage, {})
         verdict, _, reason = name.partition(":")
         if verdict in _GROUP_NAMES:
@@ -172,7 +210,24 @@ def summarize(tallies: Iterable[TallyItem], stage_order: Iterable[str]) -> dict[
         "reconciled": accounted == read["records"],
         "stages": {stage: entry for stage, entry in stages.items() if entry},
         "bias_audit": bias_audit(stages, groups),
+        "shuffle": shuffle_summary(shuffles, kept["records"], stage_order),
     }
+
+
+def shuffle_summary(shuffles: dict[str, tuple[int, int]], kept: int, stage_order: Iterable[str]) -> dict[str, Any]:
+    """What entered the run's shuffles: elements and bytes per stage (pipeline order), in total, and per kept
+    document (null when nothing was kept)."""
+
+    def per_kept(nbytes: int) -> float | None:
+        return round(nbytes / kept, 1) if kept else None
+
+    order = {stage: i for i, stage in enumerate(stage_order)}
+    by_stage = {
+        stage: {"elements": records, "bytes": nbytes, "bytes_per_kept_document": per_kept(nbytes)}
+        for stage, (records, nbytes) in sorted(shuffles.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+    }
+    total = sum(nbytes for _, nbytes in shuffles.values())
+    return {"bytes": total, "bytes_per_kept_document": per_kept(total), "stages": by_stage}
 
 
 def bias_audit(stages: dict[str, dict[str, Any]], groups: dict[str, dict[str, dict[str, int]]]) -> dict[str, Any]:

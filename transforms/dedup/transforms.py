@@ -35,6 +35,7 @@ from corpusforge.transforms.accounting import (
     REJECTED,
     TALLY,
     AccountingDoFn,
+    MeasureShuffle,
     drop,
     stage_error,
 )
@@ -102,16 +103,17 @@ class _KeepOneFn(AccountingDoFn):
 
 
 def _keep_one(docs, key: Callable[[Document], Any], *, stage: str, reason: str, order: Callable[[Document], Any]):
+    keyed = docs | "Key" >> beam.Map(lambda doc: (key(doc), doc)) | "Measure" >> MeasureShuffle(stage)
     result = (
-        docs
-        | "Key" >> beam.Map(lambda doc: (key(doc), doc))
+        keyed.main
         | "Group" >> beam.GroupByKey()  # (key, [Document])
         | "KeepOne"
         >> beam.ParDo(_KeepOneFn(stage=stage, reason=reason, order=order)).with_outputs(
             REJECTED, TALLY, main="documents"
         )
     )
-    return {"documents": result.documents, REJECTED: result[REJECTED], TALLY: result[TALLY]}
+    tallies = (keyed[TALLY], result[TALLY]) | "Tallies" >> beam.Flatten()
+    return {"documents": result.documents, REJECTED: result[REJECTED], TALLY: tallies}
 
 
 class DedupExact(beam.PTransform):
@@ -270,31 +272,44 @@ class DedupNearDuplicates(beam.PTransform):
         signed = docs | "Sign" >> beam.ParDo(_SignFn(config, self._bands, self._rows)).with_outputs(
             REJECTED, TALLY, _KEYS, _SIGNATURES, main="keyed"
         )
+        shuffled = []  # the tallies of what enters each shuffle
+
+        def measured(pcoll, label):
+            result = pcoll | f"Measure{label}" >> MeasureShuffle(NEAR_STAGE)
+            shuffled.append(result[TALLY])
+            return result.main
+
         buckets = (
-            signed[_KEYS]
+            measured(signed[_KEYS], "Bands")
             | "GroupBands" >> beam.GroupByKey()  # (band key, [id])
             | "Buckets" >> beam.FlatMap(_buckets)  # (band key, [id, ...]), two or more
         )
         if config.verify:
             memberships = buckets | "Members" >> beam.FlatMap(lambda b: ((doc_id, b[0]) for doc_id in b[1]))
-            edges = (
-                {"signature": signed[_SIGNATURES], "buckets": memberships}
+            candidates = (
+                {
+                    "signature": measured(signed[_SIGNATURES], "Signatures"),
+                    "buckets": measured(memberships, "Memberships"),
+                }
                 | "JoinSignatures" >> beam.CoGroupByKey()  # (id, {signature: [bytes], buckets: [band key]})
                 | "BucketSignatures" >> beam.FlatMap(_bucket_signatures)  # (band key, (id, signature))
+            )
+            edges = (
+                measured(candidates, "Candidates")
                 | "GroupCandidates" >> beam.GroupByKey()
                 | "Verify" >> beam.FlatMap(_verified_edges, threshold=verify_threshold(config))
             )
         else:
             edges = buckets | "StarEdges" >> beam.FlatMap(_star_edges)
-        clusters = edges | "Components" >> ConnectedComponents(
-            rounds=config.max_rounds, setting="dedup.near.max_rounds"
+        components = edges | "Components" >> ConnectedComponents(
+            rounds=config.max_rounds, setting="dedup.near.max_rounds", stage=NEAR_STAGE
         )
         resolved = (
-            {"docs": signed.keyed, "cluster": clusters}
+            {"docs": measured(signed.keyed, "Docs"), "cluster": measured(components["main"], "Clusters")}
             | "JoinClusters" >> beam.CoGroupByKey()  # (id, {docs: [Document], cluster: [(root, size)]})
             | "Resolve" >> beam.ParDo(_ResolveClustersFn()).with_outputs(TALLY, main="documents")
         )
-        tallies = (signed[TALLY], resolved[TALLY]) | "Tallies" >> beam.Flatten()
+        tallies = (signed[TALLY], resolved[TALLY], components[TALLY], *shuffled) | "Tallies" >> beam.Flatten()
         return {"documents": resolved.documents, REJECTED: signed[REJECTED], TALLY: tallies}
 
 
@@ -362,17 +377,22 @@ class DedupLines(beam.PTransform):
     def expand(self, docs):
         config = self._config
         keyed = docs | "LineKeys" >> beam.ParDo(_LineKeysFn(config)).with_outputs(REJECTED, TALLY, _KEYS, main="keyed")
+        line_keys = keyed[_KEYS] | "MeasureLines" >> MeasureShuffle(LINE_STAGE)
         removals = (
-            keyed[_KEYS]
+            line_keys.main
             | "GroupLines" >> beam.GroupByKey()  # (line hash, [id])
             | "LinesToRemove" >> beam.FlatMap(_lines_to_remove, max_docs=config.max_docs)  # (id, line hash)
+            | "MeasureRemovals" >> MeasureShuffle(LINE_STAGE)
         )
+        keyed_docs = keyed.keyed | "MeasureDocs" >> MeasureShuffle(LINE_STAGE)
         result = (
-            {"docs": keyed.keyed, "remove": removals}
+            {"docs": keyed_docs.main, "remove": removals.main}
             | "JoinRemovals" >> beam.CoGroupByKey()  # (id, {docs: [Document], remove: [line hash]})
             | "RemoveLines" >> beam.ParDo(_RemoveLinesFn(config)).with_outputs(TALLY, main="documents")
         )
-        tallies = (keyed[TALLY], result[TALLY]) | "Tallies" >> beam.Flatten()
+        tallies = (keyed[TALLY], line_keys[TALLY], removals[TALLY], keyed_docs[TALLY], result[TALLY]) | "Tallies" >> (
+            beam.Flatten()
+        )
         return {"documents": result.documents, REJECTED: keyed[REJECTED], TALLY: tallies}
 
 

@@ -26,6 +26,7 @@ from corpusforge.transforms.accounting import (
     TALLY,
     WRITE_STAGE,
     AccountingDoFn,
+    MeasureShuffle,
 )
 from corpusforge.transforms.document import (
     PROMOTED_COLUMNS,
@@ -177,12 +178,13 @@ class WriteArrowShards(beam.PTransform):
         )
         # One empty slot per shard, so that every part-i-of-n exists even when no document hashes to it.
         slots = shard_counts | "ShardSlots" >> beam.FlatMap(lambda kv: [((kv[0], i), None) for i in range(kv[1])])
-        return (
-            (keyed, slots)
-            | "WithSlots" >> beam.Flatten()
+        grouped = (keyed, slots) | "WithSlots" >> beam.Flatten() | "Measure" >> MeasureShuffle(WRITE_STAGE)
+        written = (
+            grouped.main
             | "GroupShards" >> beam.GroupByKey()  # ((partition, shard index), [Document | None])
             | "WriteShards" >> beam.ParDo(self._fn, shard_counts=counts).with_outputs(TALLY, main="main")
         )
+        return {"main": written.main, TALLY: (grouped[TALLY], written[TALLY]) | "Tallies" >> beam.Flatten()}
 
 
 def rejection_record(rejection: Rejection) -> dict[str, Any]:
