@@ -1,9 +1,9 @@
 """Pipeline assembly: `build_pipeline(p, config)` wires the stages together; nothing else happens here.
 
-read+extract ─► clean ─► bias tags ─► language ─► quality ─► safety ─► dedup ─┬─► write shards ──────┐
-      │                                                                      └─► tokenize ─► tokens/ ─┤
+read+extract ─► clean ─► bias tags ─► language ─► quality ─► safety ─► stage ─► dedup ─┬─► write shards ──────┐
+      │                          (documents to _temporary/, DocRefs onward) ─┘         └─► tokenize ─► tokens/ ─┤
       │ dead letters of every stage ─► rejects/dead_letters.jsonl ─► stats.json, manifest.json, _SUCCESS
-      └ tallies of every stage ─────────────────────────────────────────────────────────┘
+      └ tallies of every stage ──────────────────────────────────────────────────────────────────┘
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from corpusforge.pipeline.config import PipelineConfig
 from corpusforge.pipeline.manifest import WriteRunSummary, build_manifest_base
 from corpusforge.tokenizer.transforms import TokenizeCorpus, check_config, existing_model
 from corpusforge.transforms.accounting import READ_STAGE, REJECTED, TALLY, WRITE_STAGE
-from corpusforge.transforms.dedup import dedup_stages
+from corpusforge.transforms.dedup import DedupKeys, dedup_stages
 from corpusforge.transforms.document import document_schema
 from corpusforge.transforms.extract.extract import EXTRACT_STAGE
 from corpusforge.transforms.filters.clean import CleanStage
 from corpusforge.transforms.filters.language import LanguageStage
 from corpusforge.transforms.filters.quality import QualityStage
 from corpusforge.transforms.io.read import ReadDocuments, match_inputs
+from corpusforge.transforms.io.staging import StageDocuments
 from corpusforge.transforms.io.write import WriteArrowShards, WriteDeadLetters
 from corpusforge.transforms.safety.bias import BiasStage
 from corpusforge.transforms.safety.opt_out import OptOutStage
@@ -40,7 +41,8 @@ _VOLATILE_SETTINGS = (("input", "paths"), ("output", "dir"), ("output", "overwri
 def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
     """Add the whole job to `p`. Matches the inputs now (raising ConfigError if one matches nothing).
 
-    Returns the main PCollections, for callers that extend the graph: `documents` (kept Documents),
+    Returns the main PCollections, for callers that extend the graph: `kept` (DocRefs of the kept
+    documents, `io.staging.read_documents` reads them back until the run deletes its temporary folder),
     `rejected` (dead letters), `shards` (file infos) and `stats` (a singleton stats dict).
     """
     started_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
@@ -48,7 +50,7 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
     out_dir = config.output.dir
     stages = document_stages(config)
     promoted = ("lang", "lang_score") if config.language.enabled else ()
-    dedup = dedup_stages(config.dedup)
+    dedup = dedup_stages(config.dedup, out_dir)
     if config.dedup.enabled and config.dedup.near.enabled:
         promoted += ("dup_cluster_id", "dup_cluster_size")
 
@@ -64,16 +66,19 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
         documents = result.documents
         dead_letters.append(result[REJECTED])
         tallies.append(result[TALLY])
-    for name, dedup_step in dedup:  # corpus-wide: each step a few shuffles over all documents
-        result = documents | f"Stage{name.title().replace('_', '')}" >> dedup_step
-        documents = result["documents"]
+    # Corpus-wide steps see compact DocRefs; each document's text is written once, to the run's temporary
+    # folder, and read back only where needed (line dedup, tokenizing, the shard that holds it).
+    refs = documents | "StageDocuments" >> StageDocuments(out_dir, DedupKeys(config.dedup) if dedup else None)
+    for name, dedup_step in dedup:  # each step a few shuffles over all refs
+        result = refs | f"Stage{name.title().replace('_', '')}" >> dedup_step
+        refs = result["main"]
         dead_letters.append(result[REJECTED])
         tallies.append(result[TALLY])
     sections = []  # (name, {"manifest": ..., "stats": ...}) of stages that add their own
     if config.tokenizer.enabled:
         tokenizer = config.tokenizer
         check_config(tokenizer)
-        tokenized = documents | "Tokenize" >> TokenizeCorpus(
+        tokenized = refs | "Tokenize" >> TokenizeCorpus(
             tokenizer,
             out_dir=out_dir,
             seed=config.run.seed if tokenizer.seed is None else tokenizer.seed,
@@ -81,7 +86,7 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
         )
         sections.append(tokenized["main"])
         tallies.append(tokenized[TALLY])
-    written = documents | "WriteArrowShards" >> WriteArrowShards(
+    written = refs | "WriteArrowShards" >> WriteArrowShards(
         out_dir,
         shard_bytes=config.output.shard_bytes,
         compression=config.output.compression,
@@ -107,7 +112,7 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
     stats = (written["main"], rejects, all_tallies, all_sections) | "WriteRunSummary" >> WriteRunSummary(
         out_dir, manifest_base=base, volatile=volatile, stage_order=stage_order
     )
-    return {"documents": documents, "rejected": rejected, "shards": written["main"], "stats": stats}
+    return {"kept": refs, "rejected": rejected, "shards": written["main"], "stats": stats}
 
 
 def document_stages(config: PipelineConfig) -> list[Stage]:

@@ -7,6 +7,7 @@ token shards, tokens per split and language); everything that may legitimately d
 the same input and config (timestamps, durations, runner options, absolute paths) sits under `volatile`,
 so two manifests are compared with that key removed. It is written last but for `_SUCCESS`, the empty
 marker a reader checks for completeness. Inspect with `corpusforge inspect DIR` or `python -m json.tool`.
+The run's temporary folder (`_temporary/`, the staged documents and tokens) is deleted first.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from apache_beam.io.filesystems import FileSystems
 from corpusforge.pipeline.config import ConfigError
 from corpusforge.tokenizer.shards import TOKENIZER_DIR, TOKENS_DIR
 from corpusforge.transforms.accounting import CombineTallies, summarize
+from corpusforge.transforms.io.staging import TEMPORARY_DIR, delete_temporary
 from corpusforge.transforms.io.write import DOCUMENTS_DIR, REJECTS_DIR
 
 MANIFEST = "manifest.json"
@@ -83,7 +85,7 @@ def prepare_output_dir(out_dir: str, *, overwrite: bool) -> None:
     # Files, not folders: object stores (gs://, s3://) have no folders to delete.
     stale = [FileSystems.join(out_dir, name) for name in (SUCCESS, MANIFEST, STATS)]
     stale = [path for path in stale if FileSystems.exists(path)]
-    for folder in (DOCUMENTS_DIR, REJECTS_DIR, TOKENS_DIR, TOKENIZER_DIR):
+    for folder in (DOCUMENTS_DIR, REJECTS_DIR, TOKENS_DIR, TOKENIZER_DIR, TEMPORARY_DIR):
         stale += [m.path for m in FileSystems.match([FileSystems.join(out_dir, folder, "**")])[0].metadata_list]
     if stale:
         FileSystems.delete(stale)
@@ -95,7 +97,8 @@ class WriteRunSummary(beam.PTransform):
     """Gathers shard infos, dead-letter file info and tallies into stats.json, manifest.json and _SUCCESS.
 
     Fails the run (no manifest, no marker) if the counts do not reconcile. An optional fourth input holds
-    stage sections, `(name, {"manifest": ..., "stats": ...})`, added under `name` to both files.
+    stage sections, `(name, {"manifest": ..., "stats": ...})`, added under `name` to both files. Its inputs
+    are complete only once every shard is written, so it first deletes the run's temporary folder.
     """
 
     def __init__(
@@ -113,6 +116,7 @@ class WriteRunSummary(beam.PTransform):
         out_dir, base, volatile, stage_order = self._out_dir, self._base, self._volatile, self._stage_order
 
         def finish(_, shard_infos, reject_infos, tally_list, section_list):
+            delete_temporary(out_dir)
             sections = dict(sorted(section_list))
             stats = {**summarize(tally_list, stage_order), **{k: v["stats"] for k, v in sections.items()}}
             _write_json(FileSystems.join(out_dir, STATS), stats)

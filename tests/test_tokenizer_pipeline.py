@@ -19,6 +19,7 @@ from corpusforge.pipeline.config import ConfigError, TokenizerConfig
 from corpusforge.tokenizer.train import train_model
 from corpusforge.tokenizer.transforms import SECTION, TokenizeCorpus, check_config, existing_model
 from corpusforge.transforms.document import Document
+from corpusforge.transforms.io.staging import StageDocuments
 
 IN_MEMORY = ["--runner=DirectRunner"]
 LANGUAGES = ("en", "de", "fr", "es", "ru", "ja", "zh")
@@ -122,6 +123,7 @@ def test_existing_model_one_row_per_document(shared_data, botchan_model, tmp_pat
         section = (
             p
             | beam.Create(docs_of(texts))
+            | StageDocuments(str(tmp_path))
             | TokenizeCorpus(config, out_dir=str(tmp_path), seed=0, model=existing_model(str(botchan_model)))
         )["main"]
         assert_that(section | beam.Map(lambda s: (s[0], s[1]["manifest"]["trained"])), equal_to([(SECTION, False)]))
@@ -138,7 +140,8 @@ def test_existing_model_one_row_per_document(shared_data, botchan_model, tmp_pat
 def test_empty_corpus_gives_no_model_and_no_shards(tmp_path):
     config = TokenizerConfig(enabled=True, vocab_size=100)
     with TestPipeline(options=beam.options.pipeline_options.PipelineOptions(IN_MEMORY)) as p:
-        section = (p | beam.Create([]) | TokenizeCorpus(config, out_dir=str(tmp_path), seed=0))["main"]
+        refs = p | beam.Create([]) | StageDocuments(str(tmp_path))
+        section = (refs | TokenizeCorpus(config, out_dir=str(tmp_path), seed=0))["main"]
         assert_that(
             section | beam.Map(lambda s: (s[1]["manifest"]["model_sha256"], s[1]["manifest"]["shards"], s[1]["stats"])),
             equal_to([(None, [], {"sample": {}, "sampling_rates": {}})]),

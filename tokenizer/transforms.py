@@ -1,12 +1,16 @@
 """The tokenizer's Beam transforms: train a model, tokenize the kept documents, write token shards, audit.
 
-    documents ─► TrainTokenizer ─► (model, one element) ─► WriteTokenizerFiles    tokenizer/tokenizer.{model,vocab}
-        └──────► TokenizeDocuments (model as side input) ─► WriteTokenShards       tokens/<split>/part-*.arrow
-                                 └ audit measures, piece counts ─► SummarizeTokenizer ─► manifest, stats
+    refs ─► TrainTokenizer ─► (model, one element) ─► WriteTokenizerFiles       tokenizer/tokenizer.{model,vocab}
+      └───► TokenizeDocuments (model as side input) ─► WriteTokenShards          tokens/<split>/part-*.arrow
+                            └ audit measures, piece counts ─► SummarizeTokenizer ─► manifest, stats
 
-`TokenizeCorpus` wires them for `build_pipeline`; each is usable on its own. Training is one gathering
-step on one worker (SentencePiece's own threads); tokenization runs everywhere, the model loaded once per
-worker from the side input's bytes (`Shared`), in batched `encode` calls.
+`TokenizeCorpus` wires them for `build_pipeline`; each is usable on its own. They take the kept documents
+as DocRefs (transforms/io/staging.py) and read texts back from the staged files; tokens are staged too
+(`_temporary/tokens/`), so what the shuffles carry is compact: the training sample's (key, id, language,
+location), refs grouped by staged file for tokenizing, and TokenRefs (id, split, language, token count,
+location) grouped by token shard. Training is one gathering step on one worker (SentencePiece's own
+threads), which reads the sampled texts; tokenization runs everywhere, a staged file per element, the
+model loaded once per worker from the side input's bytes (`Shared`), in batched `encode` calls.
 """
 
 from __future__ import annotations
@@ -47,7 +51,16 @@ from corpusforge.tokenizer.train import (
     training_sentences,
 )
 from corpusforge.transforms.accounting import TALLY, MeasureShuffle
-from corpusforge.transforms.document import Document
+from corpusforge.transforms.io.staging import (
+    TOKENS,
+    DocRef,
+    GroupByStagedFile,
+    Location,
+    StagedWriter,
+    read_documents,
+    read_refs,
+    read_staged,
+)
 from corpusforge.transforms.io.write import atomic_write, file_info, shard_of
 
 SECTION = "tokenizer"  # the manifest and stats key
@@ -83,8 +96,19 @@ class TokenizedDocument:
     tokens: np.ndarray  # ends with EOS
 
 
-def lang_of(doc: Document) -> str:
-    return doc.meta.get("lang") or UNDETERMINED
+@dataclasses.dataclass(frozen=True, slots=True)
+class TokenRef:
+    """A tokenized document's staged token ids (`location`: the array's raw bytes, the model's dtype)."""
+
+    id: str
+    lang: str
+    split: str  # train | validation
+    ntokens: int
+    location: Location
+
+
+def lang_of(ref: DocRef) -> str:
+    return ref.lang or UNDETERMINED
 
 
 def check_config(config: TokenizerConfig) -> None:
@@ -118,21 +142,24 @@ def existing_model(path: str) -> TokenizerModel:
 
 
 class TrainTokenizer(beam.PTransform):
-    """PCollection[Document] → a PCollection of one TokenizerModel, trained on a balanced sample (train.py)."""
+    """PCollection[DocRef] → `main`: a PCollection of one TokenizerModel, trained on a balanced sample
+    (train.py), and `tally`. The sample is drawn over refs and gathered as (key, id, language, location);
+    the worker that trains reads its texts from the staged files under `out_dir`."""
 
-    def __init__(self, config: TokenizerConfig, *, seed: int):
+    def __init__(self, config: TokenizerConfig, *, seed: int, out_dir: str):
         super().__init__()
         self._config = config
         self._seed = seed
+        self._out_dir = out_dir
 
-    def expand(self, docs):
-        config, seed = self._config, self._seed
-        docs = docs | "TrainSplit" >> beam.Filter(
-            lambda d: split_of(d.id, seed=seed, validation_fraction=config.validation_fraction) == TRAIN
+    def expand(self, refs):
+        config, seed, out_dir = self._config, self._seed, self._out_dir
+        refs = refs | "TrainSplit" >> beam.Filter(
+            lambda r: split_of(r.id, seed=seed, validation_fraction=config.validation_fraction) == TRAIN
         )
         rates = (
-            docs
-            | "LanguageBytes" >> beam.Map(lambda d: (lang_of(d), len(d.text.encode("utf-8"))))
+            refs
+            | "LanguageBytes" >> beam.Map(lambda r: (lang_of(r), r.nbytes))
             | "SumPerLanguage" >> beam.CombinePerKey(sum)
             | "ToDict" >> beam.combiners.ToDict()
             | "Rates"
@@ -141,12 +168,15 @@ class TrainTokenizer(beam.PTransform):
             )
         )  # {lang: sampling rate}
 
-        def sample(doc: Document, rates: dict[str, float]) -> Iterable[SampledDocument]:
-            key = sample_key(doc.id, seed)
-            if key < rates.get(lang_of(doc), 0.0):
-                yield SampledDocument(key, doc.id, lang_of(doc), doc.text)
+        def sample(ref: DocRef, rates: dict[str, float]) -> Iterable[tuple[float, str, str, Location]]:
+            key = sample_key(ref.id, seed)
+            if key < rates.get(lang_of(ref), 0.0):
+                yield key, ref.id, lang_of(ref), ref.location
 
-        def train(docs: list[SampledDocument], rates: dict[str, float]) -> TokenizerModel:
+        def train(sampled: list[tuple[float, str, str, Location]], rates: dict[str, float]) -> TokenizerModel:
+            placed = ((location, {}) for _, _, _, location in sampled)
+            texts = {location: doc.text for location, doc in read_documents(out_dir, placed)}
+            docs = [SampledDocument(key, doc_id, lang, texts[location]) for key, doc_id, lang, location in sampled]
             sample = training_sentences(
                 docs,
                 max_sentences=config.sample_max_sentences,
@@ -168,8 +198,8 @@ class TrainTokenizer(beam.PTransform):
             )
 
         sampled = (
-            docs
-            | "Sample" >> beam.FlatMap(sample, rates=beam.pvalue.AsSingleton(rates))  # SampledDocument
+            refs
+            | "Sample" >> beam.FlatMap(sample, rates=beam.pvalue.AsSingleton(rates))  # (key, id, lang, location)
             | "Measure" >> MeasureShuffle(SECTION)
         )
         model = (
@@ -204,10 +234,12 @@ class WriteTokenizerFiles(beam.PTransform):
 
 
 class _TokenizeFn(beam.DoFn):
-    """[Document] → TokenizedDocument; the audit measures summed per (lang, held_out) for the bundle, emitted
-    on AUDIT at its end (as accounting tallies are: a few elements per bundle, not one per document)."""
+    """(file, [DocRef]) → a TokenRef per document, its tokens staged under `_temporary/tokens/`; the audit
+    measures summed per (lang, held_out) for the bundle, emitted on AUDIT at its end (as accounting tallies
+    are: a few elements per bundle, not one per document)."""
 
-    def __init__(self, *, seed: int, validation_fraction: float):
+    def __init__(self, *, out_dir: str, seed: int, validation_fraction: float):
+        self._out_dir = out_dir
         self._seed = seed
         self._validation_fraction = validation_fraction
         self._shared = Shared()
@@ -222,21 +254,33 @@ class _TokenizeFn(beam.DoFn):
 
     def start_bundle(self) -> None:
         self._audit: dict[tuple[str, bool], np.ndarray] = {}
+        self._writer = StagedWriter(self._out_dir, TOKENS)
 
-    def process(self, batch: list[Document], model: TokenizerModel):
+    def process(self, element: tuple[str, Iterable[DocRef]], model: TokenizerModel):
         if not model.model_bytes:
             return
+        _, refs = element
+        batch: list[tuple[DocRef, Any]] = []
+        for item in read_refs(self._out_dir, refs):
+            batch.append(item)
+            if len(batch) == _MAX_BATCH:
+                yield from self._encode(batch, model)
+                batch = []
+        yield from self._encode(batch, model)
+
+    def _encode(self, batch: list[tuple[DocRef, Any]], model: TokenizerModel):
         sp, byte_mask = self._model(model)
         unk_id = sp.processor.unk_id()
-        for doc, tokens in zip(batch, sp.encode([d.text for d in batch])):
-            lang = lang_of(doc)
-            split = split_of(doc.id, seed=self._seed, validation_fraction=self._validation_fraction)
+        for (ref, doc), tokens in zip(batch, sp.encode([doc.text for _, doc in batch]) if batch else []):
+            lang = lang_of(ref)
+            split = split_of(ref.id, seed=self._seed, validation_fraction=self._validation_fraction)
             held_out = split == VALIDATION  # never in the training sample
-            yield TokenizedDocument(doc.id, lang, split, tokens)
+            yield TokenRef(ref.id, lang, split, len(tokens), self._writer.append(tokens.tobytes()))
             measures = document_measures(doc.text, tokens, byte_mask=byte_mask, unk_id=unk_id, count_words=held_out)
             self._audit[(lang, held_out)] = self._audit.get((lang, held_out), 0) + measures
 
     def finish_bundle(self):
+        self._writer.close()
         for item in self._audit.items():
             yield beam.pvalue.TaggedOutput(AUDIT, WindowedValue(item, MIN_TIMESTAMP, [GlobalWindow()]))
 
@@ -250,23 +294,24 @@ class _Loaded:
 
 
 class TokenizeDocuments(beam.PTransform):
-    """PCollection[Document] → tagged: `main` (TokenizedDocument) and AUDIT (((lang, held_out), measures)).
+    """PCollection[DocRef] → `main` (TokenRef: each document's tokens staged), AUDIT (((lang, held_out),
+    measures)) and `tally`. The texts are read back from the staged files under `out_dir`, one file per
+    element.
 
     `model`: the PCollection of one TokenizerModel (TrainTokenizer's output, or `beam.Create([existing_model(p)])`).
     """
 
-    def __init__(self, model, *, seed: int, validation_fraction: float):
+    def __init__(self, model, *, out_dir: str, seed: int, validation_fraction: float):
         super().__init__()
         self._model = model
-        self._fn = _TokenizeFn(seed=seed, validation_fraction=validation_fraction)
+        self._fn = _TokenizeFn(out_dir=out_dir, seed=seed, validation_fraction=validation_fraction)
 
-    def expand(self, docs):
-        return (
-            docs
-            | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=_MAX_BATCH)
-            | "Encode"
-            >> beam.ParDo(self._fn, model=beam.pvalue.AsSingleton(self._model)).with_outputs(AUDIT, main="main")
-        )
+    def expand(self, refs):
+        by_file = refs | "ByFile" >> GroupByStagedFile(SECTION)  # (file, [DocRef])
+        encoded = by_file["main"] | "Encode" >> beam.ParDo(
+            self._fn, model=beam.pvalue.AsSingleton(self._model)
+        ).with_outputs(AUDIT, main="main")
+        return {"main": encoded.main, AUDIT: encoded[AUDIT], TALLY: by_file[TALLY]}
 
 
 def _row_order(doc: TokenizedDocument) -> tuple[str, bytes]:
@@ -274,7 +319,8 @@ def _row_order(doc: TokenizedDocument) -> tuple[str, bytes]:
 
 
 class _WriteTokenShardFn(beam.DoFn):
-    """((split, index), [TokenizedDocument | None]) → the shard's file info; its piece counts on PIECE_COUNTS."""
+    """((split, index), [TokenRef | None]) → the shard's file info, its tokens read back from the staged
+    files; its piece counts on PIECE_COUNTS."""
 
     def __init__(self, *, out_dir: str, output: str, seq_len: int):
         self._out_dir = out_dir
@@ -282,9 +328,14 @@ class _WriteTokenShardFn(beam.DoFn):
         self._seq_len = seq_len
 
     def process(self, element, shard_counts: dict[str, int], model: TokenizerModel):
-        (split, index), docs = element
-        docs = sorted((d for d in docs if d is not None), key=_row_order)
+        (split, index), refs = element
         dtype = token_dtype(model.vocab_size)
+        by_location = {ref.location: ref for ref in refs if ref is not None}
+        docs = []
+        for location, data in read_staged(self._out_dir, TOKENS, by_location):
+            ref = by_location[location]
+            docs.append(TokenizedDocument(ref.id, ref.lang, ref.split, np.frombuffer(data, dtype=dtype)))
+        docs.sort(key=_row_order)
         ids, arrays = [d.id for d in docs], [d.tokens for d in docs]
         if self._output == "packed":
             table = packed_table(ids, arrays, seq_len=self._seq_len, dtype=dtype)
@@ -301,7 +352,8 @@ class _WriteTokenShardFn(beam.DoFn):
 
 
 class WriteTokenShards(beam.PTransform):
-    """PCollection[TokenizedDocument] → `tokens/<split>/part-*.arrow` (shards.py documents the format).
+    """PCollection[TokenRef] → `tokens/<split>/part-*.arrow` (shards.py documents the format), the tokens
+    read back from the staged files under `out_dir`.
 
     Output: tagged `main` (one file info per shard: path, rows, bytes, sha256, split, documents, tokens)
     and PIECE_COUNTS (a count per vocabulary id, per shard).
@@ -323,7 +375,7 @@ class WriteTokenShards(beam.PTransform):
 
         shard_counts = (
             tokenized
-            | "Tokens" >> beam.Map(lambda t: (t.split, len(t.tokens)))
+            | "Tokens" >> beam.Map(lambda t: (t.split, t.ntokens))
             | "TokensPerSplit" >> beam.CombinePerKey(sum)
             | "ShardCount" >> beam.Map(shard_count, model=model)
         )  # (split, shard count)
@@ -333,7 +385,7 @@ class WriteTokenShards(beam.PTransform):
         grouped = (keyed, slots) | "WithSlots" >> beam.Flatten() | "Measure" >> MeasureShuffle(SECTION)
         written = (
             grouped.main
-            | "GroupShards" >> beam.GroupByKey()  # ((split, shard index), [TokenizedDocument | None])
+            | "GroupShards" >> beam.GroupByKey()  # ((split, shard index), [TokenRef | None])
             | "Write" >> beam.ParDo(self._fn, shard_counts=counts, model=model).with_outputs(PIECE_COUNTS, main="main")
         )
         return {"main": written.main, PIECE_COUNTS: written[PIECE_COUNTS], TALLY: grouped[TALLY]}
@@ -384,7 +436,8 @@ def _summary(
 
 
 class TokenizeCorpus(beam.PTransform):
-    """PCollection[Document] → the whole tokenizer path (train or load, files, token shards, audit).
+    """PCollection[DocRef] → the whole tokenizer path (train or load, files, token shards, audit), the texts
+    read back from the staged files under `out_dir`.
 
     Output: `main`, a PCollection of one `(SECTION, {"manifest": ..., "stats": ...})` for `WriteRunSummary`,
     and `tally`: what entered the tokenizer's shuffles.
@@ -398,32 +451,32 @@ class TokenizeCorpus(beam.PTransform):
         self._seed = seed
         self._model = model
 
-    def expand(self, docs):
-        config, seed = self._config, self._seed
+    def expand(self, refs):
+        config, seed, out_dir = self._config, self._seed, self._out_dir
         tallies = []
         if self._model is None:
-            trained = docs | "TrainTokenizer" >> TrainTokenizer(config, seed=seed)
+            trained = refs | "TrainTokenizer" >> TrainTokenizer(config, seed=seed, out_dir=out_dir)
             model = trained["main"]
             tallies.append(trained[TALLY])
         else:
-            model = docs.pipeline | "ExistingModel" >> beam.Create([self._model])
-        files = model | "WriteTokenizerFiles" >> WriteTokenizerFiles(self._out_dir)
-        tokenized = docs | "TokenizeDocuments" >> TokenizeDocuments(
-            model, seed=seed, validation_fraction=config.validation_fraction
+            model = refs.pipeline | "ExistingModel" >> beam.Create([self._model])
+        files = model | "WriteTokenizerFiles" >> WriteTokenizerFiles(out_dir)
+        tokenized = refs | "TokenizeDocuments" >> TokenizeDocuments(
+            model, out_dir=out_dir, seed=seed, validation_fraction=config.validation_fraction
         )
-        written = tokenized.main | "WriteTokenShards" >> WriteTokenShards(
-            self._out_dir, model, output=config.output, seq_len=config.seq_len, shard_bytes=config.shard_bytes
+        written = tokenized["main"] | "WriteTokenShards" >> WriteTokenShards(
+            out_dir, model, output=config.output, seq_len=config.seq_len, shard_bytes=config.shard_bytes
         )
-        tallies.append(written[TALLY])
+        tallies += [tokenized[TALLY], written[TALLY]]
         audit = tokenized[AUDIT] | "SumMeasures" >> beam.CombinePerKey(sum)
         piece_counts = written[PIECE_COUNTS] | "SumPieceCounts" >> beam.CombineGlobally(sum_counts)
         lang_tokens = (
-            tokenized.main
-            | "LanguageTokens" >> beam.Map(lambda t: ((t.split, t.lang), len(t.tokens)))
+            tokenized["main"]
+            | "LanguageTokens" >> beam.Map(lambda t: ((t.split, t.lang), t.ntokens))
             | "SumLanguageTokens" >> beam.CombinePerKey(sum)
         )
         section = (
-            docs.pipeline
+            refs.pipeline
             | "Trigger" >> beam.Create([None])
             | "Summarize"
             >> beam.Map(

@@ -3,7 +3,9 @@
 Shards are Arrow IPC *file* format (Feather v2), `documents/part-XXXXX-of-YYYYY.arrow`. The shard count is
 `ceil(total text bytes / shard_bytes)`, each document goes to shard `hash(id) mod count`, and rows are
 sorted by id inside a shard: the same documents always give the same bytes, whatever the runner or the
-worker count. A shard is written under a `.tmp` name and renamed when complete.
+worker count. A shard is written under a `.tmp` name and renamed when complete. The writer shuffles the
+compact DocRefs of the staged documents (transforms/io/staging.py) into their shards, and each shard's
+writer reads its documents' texts back from the staged files: no text crosses a shuffle.
 Inspect one with: `python -c "import pyarrow as pa; print(pa.ipc.open_file(pa.memory_map('PATH')).read_all())"`.
 """
 
@@ -36,6 +38,7 @@ from corpusforge.transforms.document import (
     id_order,
     parse_fetch_date,
 )
+from corpusforge.transforms.io.staging import DocRef, read_documents
 
 DOCUMENTS_DIR = "documents"
 REJECTS_DIR = "rejects"
@@ -95,7 +98,8 @@ def shard_of(doc_id: str, count: int) -> int:
 
 
 class _WriteShardFn(AccountingDoFn):
-    """(shard index, documents) → the shard's file info; tallies `write/out`."""
+    """((partition, shard index), [(location, annotations) | None]) → the shard's file info, its documents
+    read back from the staged files; tallies `write/out`."""
 
     def __init__(self, *, out_dir: str, schema: pa.Schema, compression: str | None):
         self._out_dir = out_dir
@@ -103,8 +107,10 @@ class _WriteShardFn(AccountingDoFn):
         self._compression = compression
 
     def process(self, element, shard_counts: dict[str, int]):
-        (partition, index), docs = element
-        docs = sorted((d for d in docs if d is not None), key=id_order)
+        (partition, index), refs = element
+        docs = sorted(
+            (doc for _, doc in read_documents(self._out_dir, (r for r in refs if r is not None))), key=id_order
+        )
         sink = pa.BufferOutputStream()
         options = pa.ipc.IpcWriteOptions(compression=self._compression)
         with pa.ipc.new_file(sink, self._schema, options=options) as writer:
@@ -134,11 +140,12 @@ def _batches(docs: list[Document]) -> Iterable[list[Document]]:
 
 
 class WriteArrowShards(beam.PTransform):
-    """PCollection[Document] → Arrow shards under `out_dir/documents/` (or `documents/lang=xx/` per language).
+    """PCollection[DocRef] → Arrow shards under `out_dir/documents/` (or `documents/lang=xx/` per language),
+    the documents read back from the staged files under `out_dir` (`staging.StageDocuments`).
 
     With `partition_by_language`, each language (`meta["lang"]`, `und` when absent) gets its own folder
-    and its own shard count. Output: a tagged result with `main` (PCollection[dict], one file info per
-    shard: path, rows, bytes, sha256, text_bytes) and `tally`.
+    and its own shard count. Output: a dict with `main` (PCollection[dict], one file info per shard: path,
+    rows, bytes, sha256, text_bytes) and `tally`.
     """
 
     def __init__(
@@ -159,29 +166,30 @@ class WriteArrowShards(beam.PTransform):
             compression=None if compression == "none" else compression,
         )
 
-    def expand(self, docs):
+    def expand(self, refs):
         shard_bytes = self._shard_bytes
         by_language = self._partition_by_language
 
-        def partition(doc: Document) -> str:
-            return f"lang={doc.meta.get('lang') or 'und'}" if by_language else ""
+        def partition(ref: DocRef) -> str:
+            return f"lang={ref.lang or 'und'}" if by_language else ""
 
         shard_counts = (
-            docs
-            | "TextBytes" >> beam.Map(lambda d: (partition(d), len(d.text.encode("utf-8"))))
+            refs
+            | "TextBytes" >> beam.Map(lambda r: (partition(r), r.nbytes))
             | "TotalBytes" >> beam.CombinePerKey(sum)
             | "ShardCount" >> beam.Map(lambda kv: (kv[0], max(1, math.ceil(kv[1] / shard_bytes))))
         )  # (partition, shard count)
         counts = beam.pvalue.AsDict(shard_counts)
-        keyed = docs | "AssignShard" >> beam.Map(
-            lambda d, n: ((partition(d), shard_of(d.id, n[partition(d)])), d), n=counts
+        # Only where each document lies and what to add to its meta cross the shuffle.
+        keyed = refs | "AssignShard" >> beam.Map(
+            lambda r, n: ((partition(r), shard_of(r.id, n[partition(r)])), r.placed), n=counts
         )
         # One empty slot per shard, so that every part-i-of-n exists even when no document hashes to it.
         slots = shard_counts | "ShardSlots" >> beam.FlatMap(lambda kv: [((kv[0], i), None) for i in range(kv[1])])
         grouped = (keyed, slots) | "WithSlots" >> beam.Flatten() | "Measure" >> MeasureShuffle(WRITE_STAGE)
         written = (
             grouped.main
-            | "GroupShards" >> beam.GroupByKey()  # ((partition, shard index), [Document | None])
+            | "GroupShards" >> beam.GroupByKey()  # ((partition, shard index), [(location, annotations) | None])
             | "WriteShards" >> beam.ParDo(self._fn, shard_counts=counts).with_outputs(TALLY, main="main")
         )
         return {"main": written.main, TALLY: (grouped[TALLY], written[TALLY]) | "Tallies" >> beam.Flatten()}
