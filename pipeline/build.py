@@ -42,7 +42,7 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
     """Add the whole job to `p`. Matches the inputs now (raising ConfigError if one matches nothing).
 
     Returns the main PCollections, for callers that extend the graph: `kept` (DocRefs of the kept
-    documents, `io.staging.read_documents` reads them back until the run deletes its temporary folder),
+    documents; `io.staging.ReadStagedDocuments` reads them back until the run deletes its temporary folder),
     `rejected` (dead letters), `shards` (file infos) and `stats` (a singleton stats dict).
     """
     started_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")

@@ -13,10 +13,10 @@ from apache_beam.coders import FastPrimitivesCoder
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from corpusforge.pipeline.config import DedupConfig
+from corpusforge.pipeline.config import DedupConfig, MinHashConfig
 from corpusforge.pipeline.manifest import prepare_output_dir
 from corpusforge.transforms.accounting import REJECTED, TALLY, CombineTallies
-from corpusforge.transforms.dedup import DedupKeys, DeduplicateDocuments
+from corpusforge.transforms.dedup import DedupExact, DedupKeys, DeduplicateDocuments, DedupNearDuplicates
 from corpusforge.transforms.document import Document, Verdict, make_doc_id
 from corpusforge.transforms.io import staging
 from corpusforge.transforms.io.staging import (
@@ -132,6 +132,22 @@ def test_a_key_that_fails_dead_letters_the_document_where_the_key_is_needed(shar
             equal_to([[6, 6, 6]]),
             label="Reached",
         )
+
+
+@pytest.mark.parametrize(
+    ("keys", "step"),
+    [
+        (None, DedupExact()),  # no text hash: every document would be one group
+        (DedupConfig(enabled=True, near=MinHashConfig(enabled=False)), DedupNearDuplicates()),  # no signature
+        (DedupConfig(enabled=True, near=MinHashConfig(num_perm=64)), DedupNearDuplicates()),  # 64 values, not 112
+    ],
+)
+def test_refs_staged_without_the_steps_keys_fail_the_run(tmp_path, keys, step):
+    docs = [Document(id=f"d{i}", text=f"Page number {i} of a small test corpus.", source="t") for i in range(3)]
+    with pytest.raises(Exception, match="stage documents with DedupKeys"):
+        with TestPipeline() as p:
+            refs = p | beam.Create(docs) | StageDocuments(str(tmp_path), keys and DedupKeys(keys))
+            _ = refs | step
 
 
 def test_dedup_run_with_lines_is_identical_with_one_or_two_workers_and_shuffles_no_text(
