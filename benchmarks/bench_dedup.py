@@ -26,8 +26,8 @@ pipeline (1,000 documents per element), so no step holds it outside the runner.
 
 `million`: the same generator writes `--docs` documents to JSONL.zst files on disk (10,000 a file, 3 % of
 them also reusing an earlier document's URL with a later date and new text, so URL dedup has work too),
-then `run_configs/dedup.yaml` runs on them as a user would (`corpusforge run`, the DirectRunner with one
-worker process per core, streamed from disk). Prints wall time, documents/s, peak RSS of the whole process
+then `run_configs/dedup.yaml` runs on them as a user would (`corpusforge run`, streamed from disk; the
+recipe's DirectRunner with one worker process per core, or the Beam options given with `--beam-option`). Prints wall time, documents/s, peak RSS of the whole process
 tree (launcher and workers), the drops per step and the shuffle bytes per kept document from stats.json.
 """
 
@@ -295,6 +295,7 @@ def bench_million(args) -> None:
     out = args.workdir / "out"
     command = [str(Path(sys.executable).parent / "corpusforge"), "run", "run_configs/dedup.yaml"]
     command += ["--input", str(args.workdir / "corpus" / "*.jsonl.zst"), "--output", str(out), "--overwrite", "--quiet"]
+    command += ["--", *args.beam_option]
     measured = run_sampled(command)
     stats = json.loads((out / "stats.json").read_text())
     drops = {
@@ -304,7 +305,8 @@ def bench_million(args) -> None:
     shuffle = stats["shuffle"]
     print(
         f"run_configs/dedup.yaml on {stats['records_read']:,} documents ({stats['bytes_read'] / 2**30:.2f} GiB of text, "
-        f"{sum(p.stat().st_size for p in paths) / 2**30:.2f} GiB of JSONL.zst on disk), DirectRunner, one worker per core"
+        f"{sum(p.stat().st_size for p in paths) / 2**30:.2f} GiB of JSONL.zst on disk), "
+        + (" ".join(args.beam_option) or "the recipe's DirectRunner, one worker process per core")
     )
     print(
         f"  wall {measured['secs']:.0f} s, {stats['records_read'] / measured['secs']:.0f} documents/s; "
@@ -333,6 +335,12 @@ def main() -> None:
     million.add_argument("--docs", type=int, default=1_000_000)
     million.add_argument("--workdir", type=Path, default=Path("/tmp/corpusforge-dedup-1m"))
     million.add_argument("--seed", type=int, default=0)
+    million.add_argument(
+        "--beam-option",
+        action="append",
+        default=[],
+        help="a Beam option after the recipe's (repeatable), e.g. --beam-option=--direct_running_mode=in_memory",
+    )
     args = parser.parse_args()
     {"signatures": bench_signatures, "stage": bench_stage, "million": bench_million}[args.command](args)
 

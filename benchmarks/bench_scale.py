@@ -171,11 +171,11 @@ def run_sampled(args: list[str], *, cwd: Path = REPO) -> dict:
     }
 
 
-def run_scale(scale: int, workdir: Path, sample_bytes: int) -> dict:
+def run_scale(scale: int, workdir: Path, sample_bytes: int, corpusforge: Path) -> dict:
     """Runs the recipe on units 0..scale-1."""
     out = workdir / f"out-{scale}x"
     pattern = f"unit[0-{scale - 1}]-part*.warc.gz"
-    args = [str(Path(sys.executable).parent / "corpusforge"), "run", "run_configs/local.yaml"]
+    args = [str(corpusforge), "run", "run_configs/local.yaml"]
     args += ["--input", str(workdir / "warc" / pattern), "--output", str(out), "--overwrite", "--quiet"]
     args += ["--set", f"tokenizer.sample_max_bytes={sample_bytes}", "--set", "tokenizer.vocab_size=8000"]
     measured = run_sampled(args)
@@ -187,8 +187,11 @@ def run_scale(scale: int, workdir: Path, sample_bytes: int) -> dict:
         "kept": stats["kept"],
         "kept_text_mb": stats["kept_text_bytes"] / 2**20,
         **measured,
-        "shuffle_per_doc": stats["shuffle"]["bytes_per_kept_document"],
-        "shuffle_stages": {k: v["bytes_per_kept_document"] for k, v in stats["shuffle"]["stages"].items()},
+        # (an install from before the shuffle figure has none)
+        "shuffle_per_doc": stats.get("shuffle", {}).get("bytes_per_kept_document"),
+        "shuffle_stages": {
+            k: v["bytes_per_kept_document"] for k, v in stats.get("shuffle", {}).get("stages", {}).items()
+        },
     }
 
 
@@ -198,6 +201,12 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=6000, help="pages per scale unit (default 6000, ~125 MB of WARC)")
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 8])
     parser.add_argument("--sample-mb", type=float, default=8.0, help="tokenizer training sample, MB (default 8)")
+    parser.add_argument(
+        "--corpusforge",
+        type=Path,
+        default=Path(sys.executable).parent / "corpusforge",
+        help="the corpusforge command to measure (default: this environment's; another install compares revisions)",
+    )
     args = parser.parse_args()
     folder = args.workdir / "warc"
     folder.mkdir(parents=True, exist_ok=True)
@@ -205,7 +214,7 @@ def main() -> None:
     print("sentence pools: " + ", ".join(f"{lang} {len(p):,}" for lang, p in pools.items()), flush=True)
     for unit in range(max(args.scales)):
         generate_unit(unit, args.pages, folder, pools)
-    rows = [run_scale(scale, args.workdir, int(args.sample_mb * 1e6)) for scale in args.scales]
+    rows = [run_scale(scale, args.workdir, int(args.sample_mb * 1e6), args.corpusforge) for scale in args.scales]
     print(f"run_configs/local.yaml, DirectRunner, {psutil.cpu_count()} cores; RSS of the whole process tree")
     print(
         "| scale | WARC MB | records | kept docs | kept text MB | secs | peak RSS MB | launcher MB | workers MB | shuffle B/kept doc |"
@@ -214,7 +223,7 @@ def main() -> None:
     for r in rows:
         print(
             f"| {r['scale']}× | {r['warc_mb']:.0f} | {r['records']:,} | {r['kept']:,} | {r['kept_text_mb']:.0f} | "
-            f"{r['secs']:.0f} | {r['peak_mb']:.0f} | {r['launcher_mb']:.0f} | {r['workers_mb']:.0f} | {r['shuffle_per_doc']:.0f} |"
+            f"{r['secs']:.0f} | {r['peak_mb']:.0f} | {r['launcher_mb']:.0f} | {r['workers_mb']:.0f} | {r['shuffle_per_doc']} |"
         )
     first, last = rows[0], rows[-1]
     added = last["kept"] - first["kept"]
