@@ -5,11 +5,11 @@
 Texts: the English documents of benchmarks/faithfulness_quality.py (its `load_documents`: AEB article
 pages, c4_demo, every web-archive page; lid.176 `en` >= 0.65), the same texts its faithfulness table scores.
 On one core (the process is pinned to one CPU), best of `--repeat` passes, prints documents/s and MB/s of:
-  ours fineweb        run_steps(text, PRESETS["fineweb"])  (Gopher repetition, Gopher quality, C4, FineWeb)
-  ours multilingual   run_steps(text, PRESETS["multilingual"], lang="en")
+  ours fineweb        run_preset(text, "fineweb")  (Gopher repetition, Gopher quality, C4, FineWeb)
+  ours multilingual   run_preset(text, "multilingual", lang="en")
   datatrove chain     GopherRepetitionFilter -> FineWebQualityFilter -> GopherQualityFilter -> C4QualityFilter
                       (datatrove 0.10.1 in its own virtualenv, benchmarks/bench_quality_runner.py)
-  clean stage, language stage (CleanStage / LanguageStage.apply in batches, as bench_stages.py), raw lid.176
+  clean stage, language stage (the clean and language stages' `apply` in batches, as bench_stages.py), raw lid.176
 and the ratio ours / datatrove, and peak RSS of each process. Our splitters remember the tokens of each
 white-space chunk (bounded memos), so later passes find most chunks known: the "cold" rows are one pass
 with the memos emptied first (a fresh worker), the others warm passes (best of `--repeat` each). spaCy's
@@ -77,25 +77,25 @@ def main() -> None:
 
     from corpusforge.pipeline.config import CleanConfig, LanguageConfig
     from corpusforge.transforms.document import Document
-    from corpusforge.transforms.filters.clean import CleanStage
-    from corpusforge.transforms.filters.language import LanguageModel, LanguageStage
-    from corpusforge.transforms.filters.quality import PRESETS, run_steps
+    from corpusforge.transforms.filters.clean import clean_stage
+    from corpusforge.transforms.filters.language import LanguageModel, language_stage
+    from corpusforge.transforms.filters.quality import run_preset
 
     texts = english_texts()
     megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
-    fineweb, multilingual = PRESETS["fineweb"], PRESETS["multilingual"]
+    fineweb, multilingual = "fineweb", "multilingual"
     docs = [Document(id=str(i), text=t) for i, t in enumerate(texts)]
     batches = [docs[i : i + BATCH] for i in range(0, len(docs), BATCH)]
-    clean = CleanStage(CleanConfig())
-    language = LanguageStage(LanguageConfig())
-    language.setup(Shared())
+    clean = clean_stage(CleanConfig())
+    language = language_stage(LanguageConfig())
+    language.setup([Shared()])
     raw = LanguageModel().fasttext_model
 
     if args.profile:
         prof = cProfile.Profile()
         prof.enable()
         for t in texts:
-            run_steps(t, fineweb)
+            run_preset(t, fineweb)
         prof.disable()
         pstats.Stats(prof).sort_stats("cumulative").print_stats(args.profile)
 
@@ -112,7 +112,7 @@ def main() -> None:
                 memo.clear()
             started = time.perf_counter()
             for t in texts:
-                run_steps(t, preset, **kw)
+                run_preset(t, preset, **kw)
             best = min(best, time.perf_counter() - started)
         return best
 
@@ -120,10 +120,10 @@ def main() -> None:
         "ours fineweb, cold": cold(fineweb),
         "ours multilingual, cold": cold(multilingual, lang="en"),
     }
-    kept = sum(run_steps(t, fineweb).reason is None for t in texts)
+    kept = sum(run_preset(t, fineweb).reason is None for t in texts)
     timings |= {
-        "ours fineweb": best_of(args.repeat, lambda: [run_steps(t, fineweb) for t in texts]),
-        "ours multilingual": best_of(args.repeat, lambda: [run_steps(t, multilingual, lang="en") for t in texts]),
+        "ours fineweb": best_of(args.repeat, lambda: [run_preset(t, fineweb) for t in texts]),
+        "ours multilingual": best_of(args.repeat, lambda: [run_preset(t, multilingual, lang="en") for t in texts]),
         "clean stage": best_of(args.repeat, lambda: [clean.apply(b) for b in batches]),
         "language stage": best_of(args.repeat, lambda: [language.apply(b) for b in batches]),
         "raw lid.176": best_of(args.repeat, lambda: [raw.predict(t.replace("\n", " ")) for t in texts]),

@@ -30,10 +30,10 @@ from safety_data import SHARED, text_documents, web_documents
 
 from corpusforge.pipeline.config import parse_config
 from corpusforge.transforms.filters.language import LanguageModel
-from corpusforge.transforms.safety.opt_out import OptOutStage, opt_out_signals
-from corpusforge.transforms.safety.pii import PiiStage
-from corpusforge.transforms.safety.url_blocklist import UrlBlocklistStage
-from corpusforge.transforms.safety.word_blocklist import WordBlocklistStage
+from corpusforge.transforms.safety.opt_out import opt_out_signals, opt_out_stage
+from corpusforge.transforms.safety.pii import pii_stage
+from corpusforge.transforms.safety.url_blocklist import url_blocklist_stage
+from corpusforge.transforms.safety.word_blocklist import word_blocklist_stage
 
 BATCH = 256
 UT1 = SHARED / "blocklists/datatrove-ut1"
@@ -85,10 +85,10 @@ def main() -> None:
 
     before = rss_mb()
     started = time.perf_counter()
-    url_stage = UrlBlocklistStage(config)
-    url_stage.setup(Shared())
+    url_stage = url_blocklist_stage(config)
+    url_stage.setup([Shared()])
     load_secs = time.perf_counter() - started
-    blocklist = url_stage._blocklist
+    blocklist = url_stage.filters[0]._blocklist
     print(
         f"UT1 load: {load_secs:.2f} s, {len(blocklist.domains):,} domains + {len(blocklist.urls):,} URLs, "
         f"hash arrays {(blocklist.domains.hashes.nbytes + blocklist.urls.hashes.nbytes) / 2**20:.1f} MiB, "
@@ -96,9 +96,9 @@ def main() -> None:
         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB)"
     )
 
-    word_stage, pii_stage, opt_stage = WordBlocklistStage(config), PiiStage(config), OptOutStage(config)
-    for stage in (word_stage, pii_stage, opt_stage):
-        stage.setup(Shared())
+    word_stage, pii, opt_stage = word_blocklist_stage(config), pii_stage(config), opt_out_stage(config)
+    for stage in (word_stage, pii, opt_stage):
+        stage.setup([Shared()])
 
     def consent() -> None:
         for page in html:
@@ -108,9 +108,9 @@ def main() -> None:
     rows = [
         ("url_blocklist (UT1)", lambda: run_batches([url_stage], docs), len(docs)),
         ("word_blocklist (LDNOOBW)", lambda: run_batches([word_stage], docs), len(docs)),
-        ("pii", lambda: run_batches([pii_stage], docs), len(docs)),
+        ("pii", lambda: run_batches([pii], docs), len(docs)),
         ("opt_out + <meta> scan", consent, len(docs)),
-        ("all four", lambda: (consent(), run_batches([url_stage, word_stage, pii_stage], docs)), len(docs)),
+        ("all four", lambda: (consent(), run_batches([url_stage, word_stage, pii], docs)), len(docs)),
     ]
     print(f"{'stage':26} {'docs/s/core':>12} {'MB/s/core':>10}")
     for name, fn, n in rows:

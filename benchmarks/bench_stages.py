@@ -4,7 +4,7 @@
 
 Texts: the main text of the AEB article pages (../shared/data/html/scrapinghub-aeb/, extracted with the
 `fast` extractor) and the C4 documents of ../shared/data/text/llama-factory-web/c4_demo.jsonl. Prints, for
-one core, documents/s and MB/s of: the clean stage, the language stage (`LanguageStage.apply` in batches,
+one core, documents/s and MB/s of: the clean stage, the language stage (`language_stage(...).apply` in batches,
 as the pipeline's DoFn calls it), and raw `lid.176` prediction (`model.predict(text.replace("\\n", " "))`
 in a loop) on the same texts; the ratio of the last two; and peak RSS.
 """
@@ -24,8 +24,8 @@ from corpusforge.pipeline.config import CleanConfig, LanguageConfig
 from corpusforge.transforms.document import Document
 from corpusforge.transforms.extract.boilerplate import extract_main_text
 from corpusforge.transforms.extract.extract import decode_body
-from corpusforge.transforms.filters.clean import CleanStage
-from corpusforge.transforms.filters.language import LanguageModel, LanguageStage
+from corpusforge.transforms.filters.clean import clean_stage
+from corpusforge.transforms.filters.language import LanguageModel, language_stage
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 BATCH = 256
@@ -60,9 +60,9 @@ def main() -> None:
     docs = [Document(id=str(i), text=t) for i, t in enumerate(texts)]
     batches = [docs[i : i + BATCH] for i in range(0, len(docs), BATCH)]
     megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
-    clean = CleanStage(CleanConfig())
-    language = LanguageStage(LanguageConfig())
-    language.setup(Shared())
+    clean = clean_stage(CleanConfig())
+    language = language_stage(LanguageConfig())
+    language.setup([Shared()])
     raw = LanguageModel().fasttext_model
 
     timings = {

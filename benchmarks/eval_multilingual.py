@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 import test_multilingual as corpora  # noqa: E402  (the test suite's loaders of the same real text)
 
-from corpusforge.transforms.filters.quality import PRESETS, run_steps  # noqa: E402
+from corpusforge.transforms.filters.quality import run_preset  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
 UDHR = [
@@ -66,7 +66,7 @@ def main() -> None:
     print(f"{'lang':5s} {'corpus':20s} {'docs':>5s} {'multilingual':>13s} {'fineweb':>8s}")
     for lang, name, docs in sets:
         rates = [
-            sum(run_steps(d, PRESETS[p], lang=lang).reason is None for d in docs) / len(docs)
+            sum(run_preset(d, p, lang=lang).reason is None for d in docs) / len(docs)
             for p in ("multilingual", "fineweb")
         ]
         print(f"{lang:5s} {name:20s} {len(docs):5d} {rates[0]:13.2f} {rates[1]:8.2f}")

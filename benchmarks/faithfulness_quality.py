@@ -20,7 +20,7 @@ Configurations, each with datatrove's defaults on both sides:
   gopher_quality        GopherQualityFilter()              vs PRESETS["gopher_quality"]
   gopher_repetition     GopherRepetitionFilter()           vs PRESETS["gopher_repetition"]
   c4                    C4QualityFilter()                  vs PRESETS["c4_datatrove"]
-  c4_no_terminal_punct  C4QualityFilter(filter_no_terminal_punct=False) vs Step("c4", {... False})
+  c4_no_terminal_punct  C4QualityFilter(filter_no_terminal_punct=False) vs c4_datatrove with filter_no_terminal_punct: false
   fineweb_quality       FineWebQualityFilter()             vs PRESETS["fineweb_quality"]
   fineweb_chain         datatrove examples/fineweb.py order (repetition, quality, C4 no-punct, FineWeb on the
                         rewritten text) vs PRESETS["fineweb"] (informative: it compounds the rows above)
@@ -134,8 +134,8 @@ def load_documents() -> list[tuple[str, str]]:
     from corpusforge.pipeline.config import ExtractConfig, InputConfig
     from corpusforge.transforms.document import Document, SourceFile, WebPage
     from corpusforge.transforms.extract.boilerplate import extract_main_text
-    from corpusforge.transforms.extract.extract import decode_body
-    from corpusforge.transforms.io.read import detect_format, iter_records, page_to_document
+    from corpusforge.transforms.extract.extract import decode_body, page_to_document
+    from corpusforge.transforms.io.read import detect_format, iter_records
 
     docs: list[tuple[str, str]] = []
     for path in sorted((SHARED / "html/scrapinghub-aeb/html").glob("*.html.gz")):
@@ -166,20 +166,23 @@ def load_documents() -> list[tuple[str, str]]:
 
 
 def our_results(text: str) -> dict[str, dict]:
-    from corpusforge.transforms.filters.quality import PRESETS, run_steps
-    from corpusforge.transforms.filters.reference import Step
+    from corpusforge.pipeline.config import QualityConfig
+    from corpusforge.transforms.filters.quality import quality_stage, run_preset
 
-    steps = {
-        "gopher_quality": PRESETS["gopher_quality"],
-        "gopher_repetition": PRESETS["gopher_repetition"],
-        "c4": PRESETS["c4_datatrove"],
-        "c4_no_terminal_punct": (Step("c4", {"filter_no_terminal_punct": False}),),
-        "fineweb_quality": PRESETS["fineweb_quality"],
-        "fineweb_chain": PRESETS["fineweb"],
+    def preset(name: str, **thresholds):
+        return quality_stage(QualityConfig(enabled=True, preset=name, thresholds=thresholds))
+
+    stages = {
+        "gopher_quality": preset("gopher_quality"),
+        "gopher_repetition": preset("gopher_repetition"),
+        "c4": preset("c4_datatrove"),
+        "c4_no_terminal_punct": preset("c4_datatrove", filter_no_terminal_punct=False),
+        "fineweb_quality": preset("fineweb_quality"),
+        "fineweb_chain": preset("fineweb"),
     }
     out = {}
-    for name, st in steps.items():
-        res = run_steps(text, st)
+    for name, stage in stages.items():
+        res = run_preset(text, stage=stage)
         out[name] = {"keep": res.reason is None, "reason": res.reason, "text": res.text if res.reason is None else None}
     return out
 
@@ -188,7 +191,7 @@ def our_results(text: str) -> dict[str, dict]:
 
 
 def _view_with_words(text: str, words: list[str]):
-    from corpusforge.transforms.filters.reference import TextView
+    from corpusforge.transforms.stages import TextView
 
     view = TextView(text)
     view.__dict__["words"] = list(words)  # replace the cached_property: our formulas on datatrove's tokens
@@ -206,12 +209,13 @@ def _token_diff(ours: list[str], theirs: list[str], limit: int) -> str:
 
 
 def _signal_deltas(text: str, dt_words: list[str], names: tuple[str, ...]) -> str:
-    from corpusforge.transforms.filters.reference import TextView
+    from corpusforge.transforms.filters.reference import reference_signal
+    from corpusforge.transforms.stages import TextView
 
     a, b = TextView(text), _view_with_words(text, dt_words)
     diffs = []
     for name in names:
-        x, y = a.signal(name), b.signal(name)
+        x, y = reference_signal(a, name), reference_signal(b, name)
         if abs(x - y) > 1e-12:
             diffs.append(f"{name} ours {x:.4g} vs on spaCy words {y:.4g}")
     return "; ".join(diffs) or "no signal differs"
@@ -225,9 +229,9 @@ def diagnose(config: str, text: str, rec: dict, ours: dict, show_tokens: int) ->
     our_words = w.words(text)
     if config in ("gopher_quality", "gopher_repetition", "fineweb_quality"):
         verdict = {
-            "gopher_quality": q.gopher_quality,
-            "gopher_repetition": q.gopher_repetition,
-            "fineweb_quality": q.fineweb_quality,
+            "gopher_quality": q.GOPHER_QUALITY.decide,
+            "gopher_repetition": q.GOPHER_REPETITION.decide,
+            "fineweb_quality": q.FINEWEB_QUALITY.decide,
         }[config]
         names = {
             "gopher_quality": q.GOPHER_QUALITY_SIGNALS,
@@ -371,7 +375,7 @@ def main() -> int:
         )
     print(f"\ntarget: >= {100 * TARGET:.0f}% keep/drop agreement per rule (fineweb_chain is informative)")
 
-    from corpusforge.transforms.filters.reference import count_sentences, words
+    from corpusforge.transforms.filters.words import count_sentences, words
 
     same_words = sum(words(t) == theirs[i]["words"] for i, t in english)
     line_counts = [

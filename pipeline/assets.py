@@ -19,10 +19,11 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import sys
 import tempfile
 import urllib.request
 from pathlib import Path
+
+from corpusforge.pipeline.config import ConfigError
 
 DEFAULT_CACHE = Path(os.environ.get("CORPUSFORGE_CACHE", Path.home() / ".cache" / "corpusforge")) / "assets"
 _DATATROVE = "https://raw.githubusercontent.com/huggingface/datatrove/v0.10.1/src/datatrove/assets"
@@ -134,15 +135,12 @@ def config_lines(name: str, folder: Path) -> str:
 
 
 def assets_command(names: list[str], cache: Path, mirror: Path | None) -> int:
+    """Fetch and verify `names` (all by default). ConfigError for an unknown name; AssetError when a file
+    cannot be fetched or fails its checksum (the CLI maps them to its exit statuses)."""
     unknown = sorted(set(names) - set(ASSETS))
     if unknown:
-        print(f"corpusforge: error: unknown asset {unknown[0]!r} (expected: {', '.join(ASSETS)})", file=sys.stderr)
-        return 2
-    try:
-        folders = {name: fetch(name, cache, mirror) for name in names or list(ASSETS)}
-    except AssetError as e:
-        print(f"corpusforge: error: {e}", file=sys.stderr)
-        return 1
+        raise ConfigError(f"unknown asset {unknown[0]!r} (expected: {', '.join(ASSETS)})")
+    folders = {name: fetch(name, cache, mirror) for name in names or list(ASSETS)}
     print("verified; use them in a run config:\nsafety:\n  enabled: true")
     for name, folder in folders.items():
         print(config_lines(name, folder))

@@ -1,9 +1,9 @@
 """Pipeline assembly: `build_pipeline(p, config)` wires the stages together; nothing else happens here.
 
-read+extract ─► clean ─► bias tags ─► language ─► quality ─► safety ─► stage ─► dedup ─┬─► write shards ──────┐
-      │                          (documents to _temporary/, DocRefs onward) ─┘         └─► tokenize ─► tokens/ ─┤
-      │ dead letters of every stage ─► rejects/dead_letters.jsonl ─► stats.json, manifest.json, _SUCCESS
-      └ tallies of every stage ──────────────────────────────────────────────────────────────────┘
+read ─► extract ─► clean ─► bias tags ─► language ─► quality ─► safety ─► stage ─► dedup ─┬─► write shards ──────┐
+      │                         (documents to _temporary/, DocRefs onward) ─┘             └─► tokenize ─► tokens/ ─┤
+      │ dead letters of every stage ─► rejects/dead_letters.jsonl ─► stats.json, manifest.json, _SUCCESS         │
+      └ tallies of every stage ──────────────────────────────────────────────────────────────────────────────────┘
 """
 
 from __future__ import annotations
@@ -15,22 +15,23 @@ import apache_beam as beam
 
 from corpusforge.pipeline.config import PipelineConfig
 from corpusforge.pipeline.manifest import WriteRunSummary, build_manifest_base
+from corpusforge.pipeline.output_dir import check_inputs_outside
 from corpusforge.tokenizer.transforms import TokenizeCorpus, check_config, existing_model
 from corpusforge.transforms.accounting import READ_STAGE, REJECTED, TALLY, WRITE_STAGE
 from corpusforge.transforms.dedup import DedupKeys, dedup_stages
 from corpusforge.transforms.document import document_schema
-from corpusforge.transforms.extract.extract import EXTRACT_STAGE
-from corpusforge.transforms.filters.clean import CleanStage
-from corpusforge.transforms.filters.language import LanguageStage
-from corpusforge.transforms.filters.quality import QualityStage
+from corpusforge.transforms.extract.extract import EXTRACT_STAGE, ExtractText, check_extractor
+from corpusforge.transforms.filters.clean import clean_stage
+from corpusforge.transforms.filters.language import language_stage
+from corpusforge.transforms.filters.quality import quality_stage
 from corpusforge.transforms.io.read import ReadDocuments, match_inputs
 from corpusforge.transforms.io.staging import StageDocuments
 from corpusforge.transforms.io.write import WriteArrowShards, WriteDeadLetters
-from corpusforge.transforms.safety.bias import BiasStage
-from corpusforge.transforms.safety.opt_out import OptOutStage
-from corpusforge.transforms.safety.pii import PiiStage
-from corpusforge.transforms.safety.url_blocklist import UrlBlocklistStage
-from corpusforge.transforms.safety.word_blocklist import WordBlocklistStage
+from corpusforge.transforms.safety.bias import bias_stage
+from corpusforge.transforms.safety.opt_out import opt_out_stage
+from corpusforge.transforms.safety.pii import pii_stage
+from corpusforge.transforms.safety.url_blocklist import url_blocklist_stage
+from corpusforge.transforms.safety.word_blocklist import word_blocklist_stage
 from corpusforge.transforms.stages import RunStage, Stage
 
 # Settings that may differ between two runs that must give identical outputs: they go to the
@@ -38,31 +39,38 @@ from corpusforge.transforms.stages import RunStage, Stage
 _VOLATILE_SETTINGS = (("input", "paths"), ("output", "dir"), ("output", "overwrite"), ("beam", "options"))
 
 
-def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
-    """Add the whole job to `p`. Matches the inputs now (raising ConfigError if one matches nothing).
+def build_pipeline(p: beam.Pipeline, config: PipelineConfig, *, out_dir: str | None = None) -> dict[str, Any]:
+    """Add the whole job to `p`. Matches the inputs now (raising ConfigError if one matches nothing, or
+    lies inside `config.output.dir`).
 
+    Writes into `out_dir`, by default `config.output.dir` itself; the CLI passes its staging folder
+    (pipeline/output_dir.py), which replaces the output only once the run has finished.
     Returns the main PCollections, for callers that extend the graph: `kept` (DocRefs of the kept
     documents; `io.staging.ReadStagedDocuments` reads them back until the run deletes its temporary folder),
     `rejected` (dead letters), `shards` (file infos) and `stats` (a singleton stats dict).
     """
     started_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     files = match_inputs(config.input.paths, config.input.format)
-    out_dir = config.output.dir
+    check_inputs_outside(files, config.output.dir)
+    out_dir = out_dir or config.output.dir
+    check_extractor(config.extract)
     stages = document_stages(config)
+    for stage in stages:  # every component loads once before any record is read (ConfigError if not)
+        stage.check()
     promoted = ("lang", "lang_score") if config.language.enabled else ()
     dedup = dedup_stages(config.dedup, out_dir)
     if config.dedup.enabled and config.dedup.near.enabled:
         promoted += ("dup_cluster_id", "dup_cluster_size")
 
     read = p | "ReadDocuments" >> ReadDocuments(
-        files,
-        input_config=config.input,
-        extract_config=config.extract,
-        progress_interval_secs=config.run.progress_interval_secs,
+        files, input_config=config.input, progress_interval_secs=config.run.progress_interval_secs
     )
-    documents, dead_letters, tallies = read.documents, [read[REJECTED]], [read[TALLY]]
+    extracted = read.pages | "ExtractText" >> ExtractText(config.extract)
+    documents = (read.documents, extracted.documents) | "AllDocuments" >> beam.Flatten()
+    dead_letters = [read[REJECTED], extracted[REJECTED]]
+    tallies = [read[TALLY], extracted[TALLY]]
     for stage in stages:
-        result = documents | f"Stage{stage.name.title()}" >> RunStage(stage)
+        result = documents | f"Stage{step_label(stage.name)}" >> RunStage(stage)
         documents = result.documents
         dead_letters.append(result[REJECTED])
         tallies.append(result[TALLY])
@@ -70,7 +78,7 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
     # folder, and read back only where needed (line dedup, tokenizing, the shard that holds it).
     refs = documents | "StageDocuments" >> StageDocuments(out_dir, DedupKeys(config.dedup) if dedup else None)
     for name, dedup_step in dedup:  # each step a few shuffles over all refs
-        result = refs | f"Stage{name.title().replace('_', '')}" >> dedup_step
+        result = refs | f"Stage{step_label(name)}" >> dedup_step
         refs = result["main"]
         dead_letters.append(result[REJECTED])
         tallies.append(result[TALLY])
@@ -110,26 +118,32 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig) -> dict[str, Any]:
     stage_order = [READ_STAGE, EXTRACT_STAGE, *(s.name for s in stages), *(name for name, _ in dedup), WRITE_STAGE]
     all_sections = sections | "FlattenSections" >> beam.Flatten(pipeline=p)
     stats = (written["main"], rejects, all_tallies, all_sections) | "WriteRunSummary" >> WriteRunSummary(
-        out_dir, manifest_base=base, volatile=volatile, stage_order=stage_order
+        out_dir, manifest_base=base, volatile=volatile, stage_order=stage_order, run=config.run
     )
     return {"kept": refs, "rejected": rejected, "shards": written["main"], "stats": stats}
 
 
 def document_stages(config: PipelineConfig) -> list[Stage]:
-    """The document stages between reading and writing that the config switches on, in pipeline order.
+    """The document stages between extraction and dedup that the config switches on, in pipeline order.
 
-    Constructing a stage checks its configuration (a missing list file, an unknown threshold: ConfigError).
+    Building a stage validates its configuration (an unknown threshold, a custom filter that cannot be
+    imported: ConfigError); `Stage.check` then loads what it needs.
     """
     safety = config.safety
     switched = (
-        (config.clean.enabled, lambda: CleanStage(config.clean)),
+        (config.clean.enabled, lambda: clean_stage(config.clean)),
         # Bias tags come before the first filter, so that every stage's drops are counted per group.
-        (safety.enabled and safety.bias.enabled, lambda: BiasStage(safety)),
-        (config.language.enabled, lambda: LanguageStage(config.language)),
-        (config.quality.enabled, lambda: QualityStage(config.quality)),
-        (safety.enabled and safety.opt_out.enabled, lambda: OptOutStage(safety)),
-        (safety.enabled and safety.url_blocklist.enabled, lambda: UrlBlocklistStage(safety)),
-        (safety.enabled and safety.word_blocklist.enabled, lambda: WordBlocklistStage(safety)),
-        (safety.enabled and safety.pii.enabled, lambda: PiiStage(safety)),
+        (safety.enabled and safety.bias.enabled, lambda: bias_stage(safety)),
+        (config.language.enabled, lambda: language_stage(config.language)),
+        (config.quality.enabled, lambda: quality_stage(config.quality)),
+        (safety.enabled and safety.opt_out.enabled, lambda: opt_out_stage(safety)),
+        (safety.enabled and safety.url_blocklist.enabled, lambda: url_blocklist_stage(safety)),
+        (safety.enabled and safety.word_blocklist.enabled, lambda: word_blocklist_stage(safety)),
+        (safety.enabled and safety.pii.enabled, lambda: pii_stage(safety)),
     )
     return [make() for enabled, make in switched if enabled]
+
+
+def step_label(stage: str) -> str:
+    """A stage's Beam step label: `opt_out` → `OptOut`."""
+    return "".join(part.title() for part in stage.split("_"))

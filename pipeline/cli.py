@@ -1,31 +1,57 @@
 """The `corpusforge` command: a thin layer over `build_pipeline`.
 
-    corpusforge run CONFIG [--input GLOB ...] [--output DIR] [--set KEY=VALUE ...] [--overwrite] [-- BEAM_OPTIONS]
+    corpusforge run CONFIG [--input GLOB ...] [--output DIR] [--set KEY=VALUE ...] [--overwrite] [--quiet]
+                           [--verbose] [-- BEAM_OPTIONS]
     corpusforge inspect DIR
+    corpusforge rules [PRESET ...] [--markdown]
     corpusforge assets [ut1] [ldnoobw] [--cache DIR] [--from DIR]
 
 Everything after `--` goes to Beam's PipelineOptions untouched (after the config's `beam.options`);
-corpusforge's own options never reach Beam. Configuration and input errors print one line and exit 2.
+corpusforge's own options never reach Beam. A run is checked at launch, runs in a supervised child process
+(pipeline/supervisor.py) into a staging location, and replaces the output only once it has finished
+(pipeline/output_dir.py). Every way a command can end has its exit status (below), with at most one
+line of error on stderr; `--verbose` shows Beam's and the workers' log, tracebacks included.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
+import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from corpusforge.pipeline.config import ConfigError, PipelineConfig, load_config, parse_override
 
-EXIT_CONFIG_ERROR = 2
-EXIT_RUN_FAILED = 1
+if TYPE_CHECKING:
+    from corpusforge.pipeline.progress import ProgressDisplay
+
+EXIT_OK = 0
+EXIT_RUN_FAILED = 1  # the job ran and failed: a stage's fault, too many dead letters, nothing kept, a dead worker
+EXIT_CONFIG_ERROR = 2  # a bad command line, config, input, output directory or environment, found before the run
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT): nothing written, the previous output intact
+VERBOSE_ENV = "CORPUSFORGE_VERBOSE"  # set (to anything but 0) for --verbose
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, its errors raised as ConfigError: one line and EXIT_CONFIG_ERROR, no usage block."""
+
+    def error(self, message: str):
+        raise ConfigError(f"{message} (see corpusforge --help)")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="corpusforge",
         description="Turn raw web text (WARC/WET/ARC, JSONL, Parquet, text) into LLM training corpora as sharded Arrow files.",
+        epilog="Exit status: 0 done; 1 the run failed; 2 a bad command line, config, input, output directory or "
+        "environment (nothing was run); 130 interrupted.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = commands.add_parser(
@@ -49,16 +75,30 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="KEY=VALUE",
         dest="overrides",
-        help="override one setting by its dotted key, value in YAML (repeatable): --set output.shard_bytes=1000000",
+        help="override one setting by its dotted key, value in YAML (repeatable): --set output.shard_bytes=1000000, "
+        "--set language.keep=[en,fr]",
     )
     run.add_argument("--overwrite", action="store_true", help="replace a finished run in the output directory")
     run.add_argument("--quiet", action="store_true", help="no progress display and no funnel table")
+    run.add_argument(
+        "--verbose",
+        action="store_true",
+        help=f"show Beam's and the workers' log on the terminal instead of the run's log file (or set {VERBOSE_ENV}=1)",
+    )
+    rules = commands.add_parser(
+        "rules",
+        help="list every quality preset's rules, signals, thresholds and defaults",
+        description="Print the rules of the quality presets (all, or those named): each threshold, its default, "
+        "per-language values and the drop reason it decides. Every threshold can be set in config.",
+    )
+    rules.add_argument("presets", nargs="*", metavar="PRESET", help="presets to show (default: all)")
+    rules.add_argument("--markdown", action="store_true", help="print a Markdown table (the README's)")
     inspect = commands.add_parser(
         "inspect",
-        help="summarize a finished run",
-        description="Print shards, rows, bytes, languages and stats of a finished run.",
+        help="summarize a finished (or failed) run",
+        description="Print shards, rows, bytes, languages and stats of a finished run, or why a run failed.",
     )
-    inspect.add_argument("dir", metavar="DIR", help="output directory of a run")
+    inspect.add_argument("dir", metavar="DIR", help="output directory of a run, or the staging folder of a failed one")
     assets = commands.add_parser(
         "assets",
         help="download the third-party safety lists (UT1, LDNOOBW) into a local cache, checksum-verified",
@@ -74,6 +114,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    """corpusforge's arguments, and the Beam options after `--`. ConfigError for anything else, such as a
+    Beam option given before `--`."""
+    beam_args: list[str] = []
+    if "--" in argv:
+        split = argv.index("--")
+        argv, beam_args = argv[:split], argv[split + 1 :]
+    args, unknown = _parser().parse_known_args(argv)
+    if unknown:
+        hint = f"; Beam pipeline options go after `--`: corpusforge run CONFIG -- {' '.join(unknown)}"
+        raise ConfigError(f"unrecognized arguments: {' '.join(unknown)}" + (hint if args.command == "run" else ""))
+    return args, beam_args
+
+
 def resolve_config(args: argparse.Namespace) -> PipelineConfig:
     """The run's configuration: the file, then --set, --input, --output and --overwrite on top."""
     overrides = dict(parse_override(text) for text in args.overrides)
@@ -86,70 +140,165 @@ def resolve_config(args: argparse.Namespace) -> PipelineConfig:
     config = load_config(args.config, overrides=overrides)
     if not config.input.paths:
         raise ConfigError(f"{args.config}: input.paths: no input given; set it or pass --input GLOB")
+    for pattern in config.input.paths:
+        if "://" not in pattern and not any(c in pattern for c in "*?[") and os.path.isdir(pattern):
+            raise ConfigError(
+                f"input {pattern}: is a folder; give a glob of its files, e.g. '{pattern.rstrip('/')}/**' "
+                f"or '{pattern.rstrip('/')}/*.warc.gz'"
+            )
     return config
 
 
-def run_command(args: argparse.Namespace, beam_args: list[str], console: Console) -> int:
-    import apache_beam as beam
-    from apache_beam.io.filesystems import FileSystems
-    from apache_beam.options.pipeline_options import PipelineOptions
-    from apache_beam.runners.runner import PipelineState
+def beam_options(config: PipelineConfig, beam_args: list[str]) -> list[str]:
+    """The Beam options of the run (the config's, then the command line's); ConfigError for a runner that
+    Beam cannot create (a misspelt name, a runner whose extra is not installed)."""
+    import difflib
 
-    from corpusforge.pipeline.build import build_pipeline
-    from corpusforge.pipeline.manifest import STATS, prepare_output_dir, read_json
-    from corpusforge.pipeline.progress import ProgressDisplay, bias_flags, funnel_table
+    from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+    from apache_beam.runners.runner import create_runner
+
+    options = [*config.beam.options, *beam_args]
+    runner = PipelineOptions(options).view_as(StandardOptions).runner
+    if runner:
+        try:
+            create_runner(runner)
+        except (ValueError, ImportError) as e:
+            known = StandardOptions.KNOWN_RUNNER_NAMES
+            close = difflib.get_close_matches(runner, known, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]}?" if close else f"Beam's runners: {', '.join(known)}"
+            reason = "" if isinstance(e, ValueError) else f"{e}; "
+            raise ConfigError(f"--runner={runner}: cannot create this runner; {reason}{hint}") from None
+    return options
+
+
+def run_command(args: argparse.Namespace, beam_args: list[str], console: Console) -> int:
+    """Check, run (supervised, into a staging location), then publish: the exit status of how it ended."""
+    from corpusforge.pipeline.output_dir import abandon, prepare_output, publish
+    from corpusforge.pipeline.progress import ProgressDisplay
+    from corpusforge.pipeline.supervisor import run_in_child
 
     config = resolve_config(args)
-    options = PipelineOptions([*config.beam.options, *beam_args])
-    pipeline = beam.Pipeline(options=options)
-    build_pipeline(pipeline, config)  # matches the inputs: a ConfigError comes before anything is written
-    prepare_output_dir(config.output.dir, overwrite=config.output.overwrite)
-    if args.quiet:
-        pipeline.run().wait_until_finish()
-        return 0
-    with ProgressDisplay(console) as progress:
-        state = pipeline.run().wait_until_finish()
+    options = beam_options(config, beam_args)
+    run = prepare_output(config.output.dir, overwrite=config.output.overwrite)
+    verbose = args.verbose or os.environ.get(VERBOSE_ENV, "0") not in ("", "0")
+    progress = ProgressDisplay(console)
+    try:
+        with progress if not args.quiet else contextlib.nullcontext():
+            outcome = run_in_child(
+                config=config,
+                origin=args.config,
+                beam_options=options,
+                out_dir=run.staging,
+                log_path=run.log_path,
+                verbose=verbose,
+                on_progress=progress.update if not args.quiet else lambda line: None,
+            )
+    except KeyboardInterrupt:
+        abandon(run, None)
+        _error("interrupted; nothing written" + ("; the previous output is intact" if run.replaces else ""))
+        return EXIT_INTERRUPTED
+    if outcome.status == "config_error":
+        abandon(run, None)
+        _error(f"error: {outcome.message}")
+        return EXIT_CONFIG_ERROR
+    if outcome.status != "done":
+        abandon(run, outcome.message)
+        left = "its stats and dead letters if written" + ("" if verbose else ", and its log")
+        where = run.staging if run.local or verbose else f"{run.staging} (log: {run.log_path})"
+        intact = "the previous output is intact; " if run.replaces else ""
+        _error(f"run failed: {outcome.message} ({intact}{left}: {where})")
+        return EXIT_RUN_FAILED
+    try:
+        with _uninterruptible():  # a Ctrl-C now would cut the swap between its two renames
+            publish(run)
+    except (ConfigError, OSError) as e:
+        _error(f"run finished but cannot be published: {e}; it stays in {run.staging}")
+        return EXIT_RUN_FAILED
+    _print_summary(console, run.target, progress, quiet=args.quiet)
+    return EXIT_OK
+
+
+def _print_summary(console: Console, out_dir: str, progress: ProgressDisplay, *, quiet: bool) -> None:
+    """After a published run: the tokenizer's warning (always, on stderr); unless `quiet`, progress, the
+    funnel, the bias audit's flags and where the output is."""
+    from apache_beam.io.filesystems import FileSystems
+
+    from corpusforge.pipeline.manifest import STATS, read_json
+    from corpusforge.pipeline.output_dir import current_run
+    from corpusforge.pipeline.progress import bias_flags, funnel_table
+
+    stats = read_json(FileSystems.join(current_run(out_dir), STATS))
+    note = stats.get("tokenizer", {}).get("training", {}).get("note")
+    if note:
+        _error(f"warning: {note}")
+    if quiet:
+        return
     console.print(progress.summary(), highlight=False)
-    if state != PipelineState.DONE:  # a remote runner may return before the job ends
-        console.print(f"pipeline state: {state}; {config.output.dir} is complete once its _SUCCESS marker appears")
-        return 0
-    stats = read_json(FileSystems.join(config.output.dir, STATS))
     console.print(funnel_table(stats))
     for line in bias_flags(stats):
         console.print(line, style="yellow", highlight=False)
-    console.print(f"output: {config.output.dir}")
-    return 0
+    console.print(f"output: {out_dir}")
+
+
+@contextlib.contextmanager
+def _uninterruptible():
+    """SIGINT held off for the block (in the main thread, where Python receives it)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _error(message: str) -> None:
+    print(f"corpusforge: {message}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    beam_args: list[str] = []
-    if "--" in argv:
-        split = argv.index("--")
-        argv, beam_args = argv[:split], argv[split + 1 :]
-    args = _parser().parse_args(argv)
+    if not logging.getLogger().handlers:
+        # Errors only: importing Beam logs warnings about optional cloud clients (on the root logger, which
+        # would otherwise get a handler printing every later warning); the job's own log is the run's.
+        handler = logging.StreamHandler()
+        handler.setLevel(logging.ERROR)
+        logging.getLogger().addHandler(handler)
     console = Console()
     if not console.is_terminal:  # logs and CI: wide enough for the funnel table
         console.width = 120
     try:
+        args, beam_args = parse_args(argv)
         if args.command == "run":
             return run_command(args, beam_args, console)
         if args.command == "assets":
             from pathlib import Path
 
-            from corpusforge.pipeline.assets import DEFAULT_CACHE, assets_command
+            from corpusforge.pipeline.assets import DEFAULT_CACHE, AssetError, assets_command
 
-            return assets_command(
-                args.names,
-                Path(args.cache) if args.cache else DEFAULT_CACHE,
-                Path(args.mirror) if args.mirror else None,
-            )
+            try:
+                return assets_command(
+                    args.names,
+                    Path(args.cache) if args.cache else DEFAULT_CACHE,
+                    Path(args.mirror) if args.mirror else None,
+                )
+            except AssetError as e:
+                _error(f"error: {e}")
+                return EXIT_RUN_FAILED
+        if args.command == "rules":
+            from corpusforge.pipeline.rules import rules_command
+
+            return rules_command(args.presets, console, markdown=args.markdown)
         from corpusforge.pipeline.inspect import inspect_run
 
         return inspect_run(args.dir, console)
     except ConfigError as e:
-        print(f"corpusforge: error: {e}", file=sys.stderr)
+        _error(f"error: {e}")
         return EXIT_CONFIG_ERROR
+    except KeyboardInterrupt:  # during the launch checks: nothing was written yet
+        _error("interrupted; nothing written")
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

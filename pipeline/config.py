@@ -9,6 +9,7 @@ line with exit status 2. Relative paths resolve against the current working dire
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import types
 import typing
 from collections.abc import Mapping
@@ -31,6 +32,10 @@ class RunConfig:
     name: str = "corpusforge"  # a label, recorded in the manifest
     seed: int = 0  # seeds every sampled or hashed decision of later stages
     progress_interval_secs: float = dataclasses.field(default=5.0, metadata=_limits(min=0.1))  # worker progress lines
+    # The run fails (exit 1, no _SUCCESS, the previous output kept) when it dead-letters more than this
+    # fraction of the records that could have become documents (read minus skipped); 1 never fails.
+    max_dead_letter_fraction: float = dataclasses.field(default=0.5, metadata=_limits(min=0, max=1))
+    allow_empty: bool = False  # a run that keeps no document fails unless this is true
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -71,7 +76,17 @@ class InputConfig:
     text: TextConfig = TextConfig()
 
 
-BoilerplateRule = Literal["captions", "link_lists", "link_feeds", "repeated", "headline", "prose_runs", "context"]
+BoilerplateRule = Literal[
+    "not_body_elements",
+    "components",
+    "link_lists",
+    "link_feeds",
+    "repeated",
+    "headline",
+    "prose_runs",
+    "context",
+    "markup_edges",
+]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -113,10 +128,50 @@ class CleanConfig:
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class LanguageConfig:
     enabled: bool = True
-    keep: tuple[str, ...] = ()  # lid.176 labels to keep (e.g. [en, ja]); empty keeps every language
+    keep: tuple[str, ...] = ()  # lid.176 labels to keep (e.g. [en, ja]); empty keeps every language; checked
     min_score: float = dataclasses.field(default=0.65, metadata=_limits(min=0, max=1))  # FineWeb's threshold
     min_score_by_lang: dict[str, float] = dataclasses.field(default_factory=dict, metadata=_limits(min=0, max=1))
     annotate_only: bool = False  # record lang and lang_score, drop nothing
+
+
+# The 176 labels of fastText's lid.176 model (what the language stage can assign), for checking
+# `language.keep` and `language.min_score_by_lang` at launch; tests/test_exit_codes.py checks them against the model.
+LID176_LANGUAGES = frozenset(
+    """
+    af als am an ar arz as ast av az azb ba bar bcl be bg bh bn bo bpy br bs bxr ca cbk ce ceb ckb co cs cv cy da
+    de diq dsb dty dv el eml en eo es et eu fa fi fr frr fy ga gd gl gn gom gu gv he hi hif hr hsb ht hu hy ia id
+    ie ilo io is it ja jbo jv ka kk km kn ko krc ku kv kw ky la lb lez li lmo lo lrc lt lv mai mg mhr min mk ml mn
+    mr mrj ms mt mwl my myv mzn nah nap nds ne new nl nn no oc or os pa pam pfl pl pms pnb ps pt qu rm ro ru rue
+    sa sah sc scn sco sd sh si sk sl so sq sr su sv sw ta te tg th tk tl tr tt tyv ug uk ur uz vec vep vi vls vo
+    wa war wuu xal xmf yi yo yue zh
+    """.split()
+)
+# Codes people write for a language that lid.176 names otherwise: ISO 639-2/3 codes, country codes and
+# withdrawn ISO 639-1 codes. Only a suggestion in the error message; nothing is rewritten silently.
+_LANGUAGE_ALIASES = {
+    **dict.fromkeys(("eng", "us", "gb"), "en"),
+    **dict.fromkeys(("jpn", "jp"), "ja"),
+    **dict.fromkeys(("zho", "chi", "cmn", "cn", "tw"), "zh"),
+    **dict.fromkeys(("deu", "ger"), "de"),
+    **dict.fromkeys(("fra", "fre"), "fr"),
+    **dict.fromkeys(("spa",), "es"),
+    **dict.fromkeys(("por",), "pt"),
+    **dict.fromkeys(("rus",), "ru"),
+    **dict.fromkeys(("ita",), "it"),
+    **dict.fromkeys(("nld", "dut"), "nl"),
+    **dict.fromkeys(("kor", "kr"), "ko"),
+    **dict.fromkeys(("ara",), "ar"),
+    **dict.fromkeys(("ell", "gre", "gr"), "el"),
+    **dict.fromkeys(("ces", "cze", "cz"), "cs"),
+    **dict.fromkeys(("dan", "dk"), "da"),
+    **dict.fromkeys(("swe", "se"), "sv"),
+    **dict.fromkeys(("ukr", "ua"), "uk"),
+    **dict.fromkeys(("heb", "iw"), "he"),
+    **dict.fromkeys(("ind", "in"), "id"),
+    **dict.fromkeys(("vie", "vn"), "vi"),
+    **dict.fromkeys(("fas", "per"), "fa"),
+    **dict.fromkeys(("ji",), "yi"),
+}
 
 
 QualityPreset = Literal[
@@ -129,13 +184,20 @@ class QualityConfig:
     # The reference presets are English rules (Gopher's stop words, C4's terminal marks), kept exact for
     # English recipes (run_configs/fineweb.yaml, c4.yaml); `multilingual` is the same families made
     # language-aware (CJK/Thai segmentation, per-language stop words and terminal marks).
-    # transforms/filters/reference.py and transforms/filters/multilingual.py document each preset.
+    # transforms/filters/reference.py and multilingual.py document each rule; `corpusforge rules` lists
+    # every threshold of every preset with its default.
     enabled: bool = False
     preset: QualityPreset = "multilingual"  # fineweb: Gopher repetition → Gopher quality → C4 (datatrove) → FineWeb
     annotate_only: bool = False  # store every signal in meta["quality"], drop nothing, change no text
-    # Per-language thresholds for the multilingual preset, over its own (multilingual.MULTILINGUAL_BY_LANG),
-    # as FineWeb-2 tuned them per language: e.g. {ja: {min_stop_words: 3}, de: {line_punct_thr: 0.1}}.
-    by_lang: dict[str, dict[str, float]] = dataclasses.field(default_factory=dict)
+    # Any threshold of the preset's rules (or of `custom` filters), for every language: {min_doc_words: 30}.
+    thresholds: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # Per-language thresholds over the global ones, as FineWeb-2 tunes them per language:
+    # {ja: {min_stop_words: 3}, de: {line_punct_thr: 0.1}}; the multilingual preset has its own, below these.
+    by_lang: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    # A folder of per-language threshold files, <lang>.yaml (FineWeb-2's layout), read at launch; by_lang wins.
+    thresholds_dir: str | None = None
+    # Your own filters, importable names appended to the preset: [mypkg.filters:UppercaseRatio] (README).
+    custom: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -296,9 +358,15 @@ class TokenizerConfig:
     sample_max_sentences: int = dataclasses.field(default=5_000_000, metadata=_limits(min=1))
     sample_max_bytes: int = dataclasses.field(default=500_000_000, metadata=_limits(min=1))
     sampling_alpha: float = dataclasses.field(default=0.3, metadata=_limits(min=0, max=1))  # 1: as found; 0: uniform
+    # When the sample cannot give vocab_size pieces (a small corpus): shrink the vocabulary to the most it can
+    # give (stats.json tokenizer.training says so), skip training and tokenization, or fail the run.
+    too_little_text: Literal["shrink", "skip", "fail"] = "shrink"
     output: Literal["packed", "documents"] = "packed"  # fixed-length sequences, or one row per document
     seq_len: int = dataclasses.field(default=2048, metadata=_limits(min=2))  # tokens per packed sequence
     validation_fraction: float = dataclasses.field(default=0.01, metadata=_limits(min=0, max=1))  # by document-id hash
+    # Other formats written beside each token shard. megatron: Megatron-LM's indexed dataset (.bin/.idx, one
+    # sequence per document) and tokens/megatron_data_args.json for --per-split-data-args-path.
+    export: tuple[Literal["megatron"], ...] = ()
     # Target token bytes per shard; at most 2 GiB, as list offsets are int32.
     shard_bytes: int = dataclasses.field(default=128 * 2**20, metadata=_limits(min=1, max=2**31))
     # Audit: vocabulary pieces produced at most this often on the whole corpus are listed as under-trained
@@ -370,18 +438,61 @@ def load_config(path: str | Path, *, overrides: Mapping[str, Any] | None = None)
 
 def parse_config(raw: Mapping[str, Any], *, origin: str = "<config>") -> PipelineConfig:
     """Validate a plain mapping into a `PipelineConfig`; errors name `origin` and the key path."""
-    return _build(PipelineConfig, raw, origin, "")
+    config = _build(PipelineConfig, raw, origin, "")
+    _check_language_codes(config.language, origin)
+    return config
+
+
+def _check_language_codes(language: LanguageConfig, origin: str) -> None:
+    """Every code in `keep` and `min_score_by_lang` must be a lid.176 label: a code the model never assigns
+    (`jp`, `eng`, `en,fr`) would silently keep nothing."""
+    keyed = [(f"language.keep[{i}]", code) for i, code in enumerate(language.keep)]
+    keyed += [(f"language.min_score_by_lang.{code}", code) for code in language.min_score_by_lang]
+    for key, code in keyed:
+        if code not in LID176_LANGUAGES:
+            raise ConfigError(f"{origin}: {key}: {code!r} is not a lid.176 language code; {_closest_codes(code)}")
+
+
+def _closest_codes(code: str) -> str:
+    parts = [part for part in code.replace(",", " ").split() if part]
+    if len(parts) > 1:  # `keep: en,fr` is one string in YAML
+        return f"several codes are a YAML list: [{', '.join(parts)}]"
+    base = code.strip().lower().replace("_", "-").split("-")[0]  # EN, en-US, zh_TW → en, en, zh
+    exact = base if base in LID176_LANGUAGES else _LANGUAGE_ALIASES.get(base)
+    closest = [exact] if exact else difflib.get_close_matches(base, sorted(LID176_LANGUAGES), n=3, cutoff=0.6)
+    if not closest:
+        return "lid.176 uses ISO 639 codes such as en, ja, zh (pipeline/config.py LID176_LANGUAGES lists them)"
+    return "did you mean " + " or ".join(repr(c) for c in closest) + "?"
 
 
 def parse_override(text: str) -> tuple[str, Any]:
-    """`a.b=value` → ("a.b", value), the value parsed as YAML (so `5`, `true`, `[x, y]` have their types)."""
+    """`a.b=value` → ("a.b", value), the value parsed as YAML (so `5`, `true`, `[x, y]` have their types).
+
+    A list setting given a bare comma-separated string (`language.keep=en,fr`, one string in YAML) is
+    refused with the YAML spelling, rather than becoming a one-element list that matches nothing.
+    """
     key, sep, value = text.partition("=")
-    if not sep or not key.strip():
+    key = key.strip()
+    if not sep or not key:
         raise ConfigError(f"--set {text!r}: expected KEY=VALUE, e.g. output.shard_bytes=1000000")
     try:
-        return key.strip(), yaml.safe_load(value)
+        parsed = yaml.safe_load(value)
     except yaml.YAMLError:
         raise ConfigError(f"--set {text!r}: the value is not valid YAML") from None
+    if isinstance(parsed, str) and "," in parsed and typing.get_origin(_setting_type(key)) is tuple:
+        items = ",".join(part.strip() for part in parsed.split(","))
+        raise ConfigError(f"--set {text!r}: {key} is a list; write it in YAML: --set {key}=[{items}]")
+    return key, parsed
+
+
+def _setting_type(dotted: str) -> Any:
+    """The type hint of the setting at `dotted` (None for an unknown key, reported later by validation)."""
+    hint: Any = PipelineConfig
+    for part in dotted.split("."):
+        if not dataclasses.is_dataclass(hint):
+            return None
+        hint = typing.get_type_hints(hint).get(part)
+    return hint
 
 
 def _set_dotted(raw: dict[str, Any], dotted: str, value: Any, origin: Path) -> None:
@@ -412,6 +523,8 @@ def _coerce(hint: Any, value: Any, origin: str, key: str, limits: Mapping[str, A
     """Check `value` against the type `hint` (and numeric `limits`), returning the typed value."""
     origin_type = typing.get_origin(hint)
     args = typing.get_args(hint)
+    if hint is Any:  # free-form values (thresholds), validated by the stage that owns them
+        return value
     if dataclasses.is_dataclass(hint):
         return _build(hint, value, origin, key + ".")
     if origin_type in (typing.Union, types.UnionType):

@@ -1,4 +1,5 @@
-"""`corpusforge inspect DIR`: a summary of a finished run, from its manifest and shards."""
+"""`corpusforge inspect DIR`: a summary of a finished run, from its manifest and shards, or of a failed run
+(its staging folder: the reason and the funnel of its stats)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from corpusforge.pipeline.config import ConfigError
-from corpusforge.pipeline.manifest import MANIFEST, SUCCESS, read_json
+from corpusforge.pipeline.manifest import MANIFEST, STATS, SUCCESS, read_json
+from corpusforge.pipeline.output_dir import FAILED_MARKER, current_run
 from corpusforge.pipeline.progress import funnel_table
 
 
@@ -29,7 +31,11 @@ def language_counts(out_dir: str, shard_paths: list[str]) -> collections.Counter
 
 
 def inspect_run(out_dir: str, console: Console) -> int:
+    out_dir = current_run(out_dir)  # on an object store, the run that _LATEST names
     manifest_path = FileSystems.join(out_dir, MANIFEST)
+    failed_path = FileSystems.join(out_dir, FAILED_MARKER)
+    if not FileSystems.exists(manifest_path) and FileSystems.exists(failed_path):
+        return _inspect_failed(out_dir, failed_path, console)
     if not FileSystems.exists(manifest_path):
         raise ConfigError(f"{out_dir}: no {MANIFEST}; not a finished corpusforge run")
     manifest = read_json(manifest_path)
@@ -64,4 +70,14 @@ def inspect_run(out_dir: str, console: Console) -> int:
             highlight=False,
         )
     console.print(funnel_table(manifest["stats"]))
+    return 0
+
+
+def _inspect_failed(out_dir: str, failed_path: str, console: Console) -> int:
+    with FileSystems.open(failed_path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        reason = f.read().decode("utf-8", "replace").strip()
+    console.print(f"[bold]{out_dir}[/bold]: FAILED run: {reason}", highlight=False, soft_wrap=True)
+    stats_path = FileSystems.join(out_dir, STATS)
+    if FileSystems.exists(stats_path):
+        console.print(funnel_table(read_json(stats_path)))
     return 0

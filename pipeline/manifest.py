@@ -21,11 +21,9 @@ import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from corpusforge.pipeline.config import ConfigError
-from corpusforge.tokenizer.shards import TOKENIZER_DIR, TOKENS_DIR
+from corpusforge.pipeline.config import RunConfig
 from corpusforge.transforms.accounting import CombineTallies, summarize
-from corpusforge.transforms.io.staging import TEMPORARY_DIR, delete_temporary
-from corpusforge.transforms.io.write import DOCUMENTS_DIR, REJECTS_DIR
+from corpusforge.transforms.io.staging import delete_temporary
 
 MANIFEST = "manifest.json"
 STATS = "stats.json"
@@ -67,65 +65,104 @@ def _write_json(path: str, value: Any) -> None:
         f.write(data)
 
 
-def prepare_output_dir(out_dir: str, *, overwrite: bool) -> None:
-    """Make `out_dir` ready for a run, removing the outputs of an earlier one.
+class RunFailed(RuntimeError):
+    """The run finished but must not be published: its counts do not reconcile, too many records were
+    dead-lettered, or nothing was kept (`run_failure`). stats.json is written before it is raised."""
 
-    A finished run (one with a manifest) is replaced only with `overwrite`, or when it was written as
-    replaceable (the shipped sample recipe); an unfinished one is always cleared, so shards of a dead run
-    never mix with new ones. Raises ConfigError otherwise.
+
+def run_failure(stats: dict[str, Any], run: RunConfig) -> str | None:
+    """Why a finished run must fail, in one line, or None when it may be published.
+
+    Dead letters are counted against the records that could have become documents (read minus skipped):
+    more than `run.max_dead_letter_fraction` of them fails the run, naming the largest reason; a run
+    that keeps no document fails unless `run.allow_empty`, naming where most records went.
     """
-    manifest_path = FileSystems.join(out_dir, MANIFEST)
-    if FileSystems.exists(manifest_path) and not overwrite:
-        try:
-            replaceable = read_json(manifest_path).get("replaceable") is True
-        except (OSError, ValueError):
-            replaceable = False
-        if not replaceable:
-            raise ConfigError(f"output {out_dir}: already holds a finished run; pass --overwrite to replace it")
-    # Files, not folders: object stores (gs://, s3://) have no folders to delete.
-    stale = [FileSystems.join(out_dir, name) for name in (SUCCESS, MANIFEST, STATS)]
-    stale = [path for path in stale if FileSystems.exists(path)]
-    for folder in (DOCUMENTS_DIR, REJECTS_DIR, TOKENS_DIR, TOKENIZER_DIR, TEMPORARY_DIR):
-        stale += [m.path for m in FileSystems.match([FileSystems.join(out_dir, folder, "**")])[0].metadata_list]
-    if stale:
-        FileSystems.delete(stale)
-    if not FileSystems.exists(out_dir):
-        FileSystems.mkdirs(out_dir)
+    if not stats["reconciled"]:
+        accounted = stats["kept"] + stats["dropped"] + stats["skipped"] + stats["dead_lettered"]
+        return (
+            f"accounting does not reconcile: {stats['records_read']:,} records read, but kept + dropped + "
+            f"skipped + dead-lettered = {accounted:,}"
+        )
+    candidates = stats["records_read"] - stats["skipped"]
+    if candidates and stats["dead_lettered"] / candidates > run.max_dead_letter_fraction:
+        return (
+            f"{stats['dead_lettered']:,} of {candidates:,} records dead-lettered "
+            f"({stats['dead_lettered'] / candidates:.1%}, above run.max_dead_letter_fraction "
+            f"{run.max_dead_letter_fraction:g}), most as {_largest_reason(stats, ('dead_letter',))}"
+        )
+    if stats["kept"] == 0 and not run.allow_empty:
+        where = _largest_reason(stats, ("dropped", "dead_letter", "skipped"))
+        return (
+            f"no document kept of {stats['records_read']:,} records read"
+            + (f", most {where}" if where else "")
+            + " (set run.allow_empty: true to accept an empty result)"
+        )
+    return None
+
+
+_VERDICT_WORDS = {"dropped": "dropped", "skipped": "skipped", "dead_letter": "dead-lettered"}
+
+
+def _largest_reason(stats: dict[str, Any], verdicts: tuple[str, ...]) -> str:
+    """`reason` at `stage` (N records) for the largest count among `verdicts`; ties by name, so stable."""
+    counts = [
+        (entry["records"], verdict, stage, reason)
+        for stage, per_stage in stats["stages"].items()
+        for verdict in verdicts
+        for reason, entry in per_stage.get(verdict, {}).items()
+    ]
+    if not counts:
+        return ""
+    records, verdict, stage, reason = min(counts, key=lambda c: (-c[0], c[1], c[2], c[3]))
+    label = reason if verdicts == ("dead_letter",) else f"{_VERDICT_WORDS[verdict]} as {reason}"
+    return f"{label} at {stage} ({records:,})"
 
 
 class WriteRunSummary(beam.PTransform):
     """Gathers shard infos, dead-letter file info and tallies into stats.json, manifest.json and _SUCCESS.
 
-    Fails the run (no manifest, no marker) if the counts do not reconcile. An optional fourth input holds
-    stage sections, `(name, {"manifest": ..., "stats": ...})`, added under `name` to both files. Its inputs
-    are complete only once every shard is written, so it first deletes the run's temporary folder.
+    After stats.json, fails the run with RunFailed (no manifest, no marker) when `run_failure` finds a
+    reason under `run`'s limits: counts that do not reconcile, too many dead letters, nothing kept.
+    An optional fourth input holds stage sections, `(name, {"manifest": ..., "stats": ...})`, added
+    under `name` to both files. Its inputs are complete only once every shard is written, so it first
+    deletes the run's temporary folder (staged documents and tokens).
     """
 
     def __init__(
-        self, out_dir: str, *, manifest_base: dict[str, Any], volatile: dict[str, Any], stage_order: list[str]
+        self,
+        out_dir: str,
+        *,
+        manifest_base: dict[str, Any],
+        volatile: dict[str, Any],
+        stage_order: list[str],
+        run: RunConfig,
     ):
         super().__init__()
         self._out_dir = out_dir
         self._base = manifest_base
         self._volatile = volatile
         self._stage_order = stage_order
+        self._run = run
 
     def expand(self, inputs):
         shards, rejects, tallies, *extra = inputs
         sections = extra[0] if extra else shards.pipeline | "NoSections" >> beam.Create([])
-        out_dir, base, volatile, stage_order = self._out_dir, self._base, self._volatile, self._stage_order
+        out_dir, base, volatile, stage_order, run = (
+            self._out_dir,
+            self._base,
+            self._volatile,
+            self._stage_order,
+            self._run,
+        )
 
         def finish(_, shard_infos, reject_infos, tally_list, section_list):
             delete_temporary(out_dir)
             sections = dict(sorted(section_list))
             stats = {**summarize(tally_list, stage_order), **{k: v["stats"] for k, v in sections.items()}}
             _write_json(FileSystems.join(out_dir, STATS), stats)
-            if not stats["reconciled"]:
-                raise RuntimeError(
-                    f"accounting does not reconcile: {stats['records_read']} records read, but kept + dropped + "
-                    f"skipped + dead-lettered = {stats['kept'] + stats['dropped'] + stats['skipped'] + stats['dead_lettered']}; "
-                    f"see {FileSystems.join(out_dir, STATS)}"
-                )
+            failure = run_failure(stats, run)
+            if failure:
+                raise RunFailed(f"{failure}; see {FileSystems.join(out_dir, STATS)}")
             finished = datetime.datetime.now(datetime.UTC)
             started = datetime.datetime.fromisoformat(volatile["started_at"])
             manifest = {

@@ -2,9 +2,10 @@
 
 The DirectRunner's `run()` blocks and reports metrics only at the end, so progress comes from the
 workers: the reader logs a rate-limited `progress worker=... records=... bytes=...` line, which reaches
-the launcher's logging directly (in-memory mode) or through the Fn API logging service (multi-processing
-mode, as text containing the line). `ProgressDisplay` catches those lines and shows their sum: a live
-line on a terminal, plain log lines otherwise. On other runners the lines land in the runner's logs.
+the runner process's logging directly (in-memory mode) or through the Fn API logging service
+(multi-processing mode, as text containing the line). There `ForwardProgress` passes each line on to the
+launcher (pipeline/supervisor.py), whose `ProgressDisplay` shows their sum: a live line on a terminal,
+plain lines otherwise. On other runners the lines land in the runner's logs.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import re
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
@@ -27,11 +29,42 @@ _PROGRESS_LINE = re.compile(
 )
 
 
-class ProgressDisplay(logging.Handler):
-    """A logging handler that sums the workers' progress lines and shows the total."""
+class ForwardProgress(logging.Handler):
+    """In the process that runs the pipeline: a root logging handler passing each worker progress line to
+    `send`, for the duration of a `with` block."""
+
+    def __init__(self, send: Callable[[str], None]):
+        super().__init__(level=logging.INFO)
+        self._send = send
+
+    def __enter__(self) -> ForwardProgress:
+        logging.getLogger(PROGRESS_LOGGER).setLevel(logging.INFO)
+        root = logging.getLogger()
+        # The Fn API logging service re-logs worker lines at INFO on the root logger, so the root must let
+        # INFO through; its other handlers keep their own levels.
+        self._saved_level = root.level
+        root.setLevel(logging.INFO)
+        root.addHandler(self)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        root = logging.getLogger()
+        root.removeHandler(self)
+        root.setLevel(self._saved_level)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            match = _PROGRESS_LINE.search(record.getMessage())
+        except Exception:  # a malformed third-party record must not break the run
+            return
+        if match is not None:
+            self._send(match.group(0))
+
+
+class ProgressDisplay:
+    """The launcher's progress: the sum of every worker's latest progress line (`update`)."""
 
     def __init__(self, console: Console, *, plain_interval_secs: float = 10.0):
-        super().__init__(level=logging.INFO)
         self._console = console
         self._workers: dict[str, tuple[int, int, int]] = {}
         self._started = time.monotonic()
@@ -40,39 +73,18 @@ class ProgressDisplay(logging.Handler):
         self._last_plain = 0.0
 
     def __enter__(self) -> ProgressDisplay:
-        logging.getLogger(PROGRESS_LOGGER).setLevel(logging.INFO)
-        root = logging.getLogger()
-        # The Fn API logging service re-logs worker lines at INFO on the root logger, so the root must let
-        # INFO through; the handlers already there keep showing warnings only, as before.
-        self._saved = (root.level, [(h, h.level) for h in root.handlers])
-        for handler, level in self._saved[1]:
-            handler.setLevel(max(level, logging.WARNING))
-        self._show_warnings = not root.handlers
-        root.setLevel(logging.INFO)
-        root.addHandler(self)
         if self._live:
             self._live.start()
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        root = logging.getLogger()
-        root.removeHandler(self)
-        level, handlers = self._saved
-        root.setLevel(level)
-        for handler, handler_level in handlers:
-            handler.setLevel(handler_level)
         if self._live:
             self._live.stop()
 
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            message = record.getMessage()
-        except Exception:  # a malformed third-party record must not break the run
-            return
-        match = _PROGRESS_LINE.search(message)
+    def update(self, line: str) -> None:
+        """Take one worker's progress line (`progress worker=... files=... records=... bytes=...`)."""
+        match = _PROGRESS_LINE.search(line)
         if match is None:
-            if self._show_warnings and record.levelno >= logging.WARNING:
-                self._console.print(Text(f"{record.levelname}: {message}"), highlight=False)
             return
         self._workers[match["worker"]] = (int(match["files"]), int(match["records"]), int(match["bytes"]))
         self._show()

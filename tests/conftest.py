@@ -34,6 +34,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_prism_runner():
+    """TestPipeline's DirectRunner on the FnApiRunner, as the CLI runs it (`supervisor.pipeline_runner`):
+    Beam's DirectRunner would first download the Prism runner from GitHub where the network allows it."""
+    from apache_beam.runners.direct.direct_runner import SwitchingDirectRunner
+
+    from corpusforge.pipeline.supervisor import FnApiDirectRunner
+
+    original = SwitchingDirectRunner.run_pipeline
+    SwitchingDirectRunner.run_pipeline = lambda self, pipeline, options: FnApiDirectRunner().run_pipeline(
+        pipeline, options
+    )
+    yield
+    SwitchingDirectRunner.run_pipeline = original
+
+
 def require_module(name: str) -> None:
     """Skip the calling test when an optional module (an extra: torch, dask) is not installed; under CI fail."""
     if importlib.util.find_spec(name) is None:
@@ -72,3 +88,18 @@ def run_with_one_and_two_workers(tmp_path):
         return manifests[0]
 
     return run
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory) -> Path:
+    """The quickstart recipe on the shipped sample (raw WARC and JSONL → token shards, with the Megatron
+    export), run once per session on the in-memory DirectRunner for the training-side tests; the run
+    directory, which those tests only read."""
+    from corpusforge.pipeline.cli import main
+
+    out = tmp_path_factory.mktemp("sample_run") / "sample"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(REPO)  # the recipe's paths are relative to the repository root
+        options = ["--set", "tokenizer.export=[megatron]", "--", "--runner=DirectRunner"]
+        assert main(["run", "run_configs/local.yaml", "--output", str(out), "--quiet", *options]) == 0
+    return out

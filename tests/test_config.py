@@ -54,7 +54,7 @@ def test_defaults_and_types():
         ({"run": []}, "run: expected a mapping, got list []"),
         (
             {"extract": {"fast": {"skip_rules": ["headline", "nope"]}}},
-            "extract.fast.skip_rules[1]: expected one of 'captions',",
+            "extract.fast.skip_rules[1]: expected one of 'not_body_elements',",
         ),
         (
             {"extract": {"fast": {"max_link_density": 1.5}}},

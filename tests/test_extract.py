@@ -2,13 +2,20 @@
 
 import gzip
 import json
+import random
 import time
 
 import pytest
 
 from corpusforge.pipeline.config import ExtractConfig
-from corpusforge.transforms.document import WebPage
-from corpusforge.transforms.extract.extract import decode_body, is_deeper_than, page_text
+from corpusforge.transforms.document import SourceFile, Verdict, WebPage
+from corpusforge.transforms.extract.extract import (
+    decode_body,
+    is_deeper_than,
+    looks_binary,
+    page_text,
+    page_to_document,
+)
 
 
 def page(body: bytes, content_type="text/html", charset=None, is_text=False) -> WebPage:
@@ -81,6 +88,66 @@ def test_charset_from_header_then_meta_then_detection():
     assert decode_body(text.encode("utf-8"), "no-such-charset") == text
     sjis = "吾輩は猫である。名前はまだ無い。どこで生れたかとんと見当がつかぬ。".encode("shift_jis")
     assert "吾輩は猫である" in decode_body(b"<html><body><p>" + sjis + b"</p></body></html>", None)
+
+
+JA = "吾輩は猫である。名前はまだ無い。どこで生れたかとんと見当がつかぬ。"
+PAGE = f"<html><body><p>{JA}</p><p>Grüße aus Köln.</p></body></html>"
+
+
+@pytest.mark.parametrize(
+    "body, charset",
+    [
+        (PAGE.encode("shift_jis", "replace"), "utf-8"),  # Shift-JIS bytes declared UTF-8: they do not decode
+        (PAGE.encode("euc-jp", "replace"), "utf-8"),
+        (PAGE.encode("utf-8"), "utf-16"),  # would decode as UTF-16, into CJK garbage: no NUL, so not UTF-16
+        (PAGE.encode("utf-8"), "utf-32"),  # not a web charset
+        (PAGE.encode("utf-8"), "base64"),  # Python codecs that are not text encodings, or that no browser knows
+        (PAGE.encode("utf-8"), "rot13"),
+        (PAGE.encode("utf-8"), "unicode_escape"),
+        (PAGE.encode("utf-8"), "cp037"),
+        (PAGE.encode("utf-8"), "x" * 5000),
+    ],
+    ids=["sjis-as-utf8", "eucjp-as-utf8", "utf16-lie", "utf32", "base64", "rot13", "unicode_escape", "ebcdic", "5000"],
+)
+def test_charsets_that_lie_are_ignored(body, charset):
+    assert JA in decode_body(body, charset)
+
+
+def test_declared_utf16_with_its_bytes_is_honoured():
+    text = "<html><body><p>Hello, 世界</p></body></html>"
+    assert decode_body(text.encode("utf-16-le"), "utf-16le") == text
+    assert decode_body(text.encode("utf-16"), None).endswith(text)  # BOM
+
+
+def test_binary_bodies_labelled_as_text():
+    rng = random.Random(0)
+    binary = [
+        rng.randbytes(20_000),
+        gzip.compress(b"<html>" * 1000),
+        b"\x89PNG\r\n\x1a\n" + rng.randbytes(100),
+        b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n" * 20,
+        b"\x7fELF\x02\x01\x01" + bytes(100),
+    ]
+    assert all(looks_binary(b) for b in binary)
+    text = [
+        PAGE.encode(),
+        b"<html><body>A stray NUL\x00 and an escape \x1b[0m in a page.</body></html>" + b" text" * 100,
+        PAGE.encode("utf-16"),  # half NUL, but UTF-16 by its BOM
+        PAGE.encode("utf-16-le"),  # and by its label
+        b"",
+    ]
+    assert [looks_binary(b, "utf-16le" if i == 3 else None) for i, b in enumerate(text)] == [False] * 5
+    rejection = page_to_document(page(binary[0]), SourceFile("x", "x", 1), ExtractConfig())
+    assert (rejection.verdict, rejection.stage, rejection.reason) == (Verdict.DROPPED, "extract", "binary_content")
+
+
+@pytest.mark.real_data
+def test_no_real_page_looks_binary(shared_data):
+    files = [
+        *(shared_data / "html/trafilatura-dev/pages").glob("*.gz"),
+        *(shared_data / "html/scrapinghub-aeb/html").glob("*.gz"),
+    ]
+    assert len(files) == 663 and not any(looks_binary(gzip.decompress(f.read_bytes())) for f in files)
 
 
 def test_text_records_are_decoded_not_extracted():

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from corpusforge.pipeline.config import LanguageConfig
 from corpusforge.transforms.filters import language as langid
 from corpusforge.transforms.filters.language import (
     LANGUAGE_NOT_KEPT,
     LANGUAGE_SCORE_TOO_LOW,
     LanguageModel,
-    language_verdict,
     model_path,
 )
 
@@ -124,10 +124,19 @@ def test_language_verdict(lang, score, keep, min_score, by_lang, expected):
     assert language_verdict(lang, score, keep=keep, min_score=min_score, min_score_by_lang=by_lang) == expected
 
 
+def language_verdict(lang, score, *, keep=None, min_score=langid.DEFAULT_MIN_SCORE, min_score_by_lang=None):
+    """The language filter's verdict with the thresholds the language stage builds from its config."""
+    stage = langid.language_stage(
+        LanguageConfig(keep=tuple(keep or ()), min_score=min_score, min_score_by_lang=min_score_by_lang or {})
+    )
+    (language_id,) = stage.filters
+    return language_id.verdict({"lang": lang, "lang_score": score}, stage.thresholds.for_lang(lang)).reason
+
+
 def test_language_verdict_default_is_finewebs():
     assert langid.DEFAULT_MIN_SCORE == 0.65
-    assert language_verdict("en", 0.64, keep=None) == LANGUAGE_SCORE_TOO_LOW
-    assert language_verdict("en", 0.66, keep=None, min_score_by_lang=None) is None
+    assert language_verdict("en", 0.64) == LANGUAGE_SCORE_TOO_LOW
+    assert language_verdict("en", 0.66) is None
 
 
 def test_holder_is_weak_referenceable():

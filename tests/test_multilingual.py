@@ -9,11 +9,10 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from corpusforge.transforms.filters import multilingual as ml
-from corpusforge.transforms.filters import reference as q
-from corpusforge.transforms.filters.quality import PRESETS, RULES, run_steps
-from corpusforge.transforms.filters.reference import Step, TextView
+from corpusforge.transforms.filters.quality import PRESETS, run_preset
+from corpusforge.transforms.stages import Stage, TextView, Thresholds
 
-ML = PRESETS["multilingual"]
+ML = "multilingual"
 
 
 # --- real good text -------------------------------------------------------------------------------------
@@ -70,8 +69,16 @@ def _lingua(shared_data, lang: str) -> list[str]:
     return ["\n".join(lines[i : i + 20]) for i in range(0, len(lines) - 19, 20)]
 
 
-def _pass_rate(docs: list[str], preset, lang: str | None) -> float:
-    return sum(run_steps(d, preset, lang=lang).reason is None for d in docs) / len(docs)
+def _pass_rate(docs: list[str], preset: str, lang: str | None) -> float:
+    return sum(run_preset(d, preset, lang=lang).reason is None for d in docs) / len(docs)
+
+
+def _chain(filters, by_lang=None) -> Stage:
+    """Some of the multilingual preset's rule sets as a quality stage, with its thresholds (or `by_lang`)."""
+    preset = PRESETS["multilingual"]
+    return Stage(
+        "quality", tuple(filters), Thresholds(preset.defaults(), preset.by_lang if by_lang is None else by_lang)
+    )
 
 
 def test_japanese_and_chinese_prose_pass_like_english(shared_data):
@@ -85,7 +92,7 @@ def test_japanese_and_chinese_prose_pass_like_english(shared_data):
     assert ja >= 0.8 * en, (ja, en)
     assert zh >= 0.8 * en, (zh, en)
     # The English reference preset fails them all (one "word" per line, no English stop words).
-    assert _pass_rate(japanese[:20], PRESETS["fineweb"], None) == 0.0
+    assert _pass_rate(japanese[:20], "fineweb", None) == 0.0
     # Without a language (no language stage), the script decides the profile.
     assert _pass_rate(japanese[:20], ML, None) == _pass_rate(japanese[:20], ML, "ja")
 
@@ -152,7 +159,7 @@ def _junk(lang: str) -> dict[str, str]:
 @pytest.mark.parametrize("lang", sorted(_SENTENCES))
 def test_junk_is_dropped_in_every_language(lang):
     for kind, text in _junk(lang).items():
-        outcome = run_steps(text, ML, lang=lang)
+        outcome = run_preset(text, ML, lang=lang)
         assert outcome.reason is not None, (lang, kind)
 
 
@@ -166,8 +173,8 @@ def test_good_prose_is_kept_in_every_language(lang):
         parts = [f"{sentence[:-1]} {p * 10 + i}" + sentence[-1] for i in range(4)]
         paragraphs.append(sep.join(parts))
     # Repetition rules would catch the template; measure only the quality and line rules here.
-    steps = tuple(s for s in ML if s.rule != "ml_gopher_repetition")
-    assert run_steps("\n\n".join(paragraphs), steps, lang=lang).reason is None
+    stage = _chain(f for f in PRESETS[ML].filters if f.name != "ml_gopher_repetition")
+    assert run_preset("\n\n".join(paragraphs), lang=lang, stage=stage).reason is None
 
 
 # --- segmentation and profiles --------------------------------------------------------------------------
@@ -221,17 +228,17 @@ def test_japanese_dialogue_lines_end_sentences():
 
 def test_by_lang_overrides_use_known_parameters_only():
     for lang, params in ml.MULTILINGUAL_BY_LANG.items():
-        assert set(params) <= ml.ML_PARAMS, lang
+        assert set(params) <= set(PRESETS[ML].defaults()), lang
 
 
 def test_by_lang_can_be_replaced_in_step_params():
     text = "\n".join(["委员会在就项目成本进行了长时间的辩论之后，批准了新的预算。"] * 3)
-    strict = (Step("ml_gopher_quality", {"by_lang": {"zh": {"min_doc_words": 1000}}}),)
-    assert run_steps(text, strict, lang="zh").reason == "gopher_too_few_words"
+    strict = _chain([ml.MlGopherQuality()], by_lang={"zh": {"min_doc_words": 1000}})
+    assert run_preset(text, lang="zh", stage=strict).reason == "gopher_too_few_words"
 
 
 def test_annotate_records_language_aware_signals():
-    outcome = run_steps("吾輩は猫である。名前はまだ無い。", ML, lang="ja", annotate=True)
+    outcome = run_preset("吾輩は猫である。名前はまだ無い。", ML, lang="ja", annotate=True)
     assert {"ml_n_words", "ml_stop_words", "ml_top_2_gram_frac", "ml_line_punct_ratio", "c4_sentences"} <= set(
         outcome.signals
     )
@@ -240,14 +247,17 @@ def test_annotate_records_language_aware_signals():
 def test_reference_presets_ignore_lang(shared_data):
     for text in _wiki(shared_data)[:5] + _wagahai(shared_data)[:3]:
         for name in ("fineweb", "c4_tfds"):
-            assert run_steps(text, PRESETS[name], lang="ja") == run_steps(text, PRESETS[name])
+            assert run_preset(text, name, lang="ja") == run_preset(text, name)
 
 
 def test_presets_assemble_both_rule_sets():
-    assert set(ml.RULES) == {"ml_gopher_quality", "ml_gopher_repetition", "ml_c4", "ml_fineweb_quality"}
-    assert set(RULES) == set(q.RULES) | set(ml.RULES) and not set(q.RULES) & set(ml.RULES)
-    assert set(PRESETS) == set(q.PRESETS) | {"multilingual"}
-    assert [s.rule for s in ML] == ["ml_gopher_repetition", "ml_gopher_quality", "ml_c4", "ml_fineweb_quality"]
+    names = [f.name for f in PRESETS[ML].filters]
+    assert names == ["ml_gopher_repetition", "ml_gopher_quality", "ml_c4", "ml_fineweb_quality"]
+    # The same checks and threshold names as the reference rule sets, on language-aware signals.
+    for ml_filter, reference in zip(PRESETS[ML].filters, PRESETS["fineweb"].filters):
+        assert [c.reason for c in ml_filter.checks] == [c.reason for c in reference.checks]
+        assert set(ml_filter.thresholds) <= set(reference.thresholds)
+    assert any(c.signal.startswith("ml_") for f in PRESETS[ML].filters for c in f.checks)
 
 
 def test_units_memo_equals_one_regex_pass():

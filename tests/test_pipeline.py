@@ -116,9 +116,12 @@ def test_cli_run_then_refuse_then_overwrite(shared_data, tmp_path, capsys):
     assert err == f"corpusforge: error: output {out}: already holds a finished run; pass --overwrite to replace it"
     assert (out / "_SUCCESS").exists()  # refused before anything was touched
 
-    (out / "documents" / "part-99999-of-99999.arrow").write_bytes(b"stale")
+    stray = out / "documents" / "part-99999-of-99999.arrow"  # not the run's own: never deleted
+    stray.write_bytes(b"stale")
+    assert run_cli("run", str(config), "--output", str(out), "--overwrite", "--quiet", "--", *IN_MEMORY) == 2
+    assert stray.read_bytes() == b"stale" and "did not write" in capsys.readouterr().err
+    stray.unlink()
     assert run_cli("run", str(config), "--output", str(out), "--overwrite", "--quiet", "--", *IN_MEMORY) == 0
-    assert not (out / "documents" / "part-99999-of-99999.arrow").exists()
 
     assert run_cli("inspect", str(out)) == 0
     assert f"{manifest['stats']['kept']} documents in 1 shards" in capsys.readouterr().out
@@ -216,7 +219,7 @@ def test_same_input_same_bytes_with_one_or_two_workers(shared_data, tmp_path, ru
 
 def test_input_without_documents_finishes_with_no_shards(shared_data, tmp_path):
     """A WAT file holds only metadata records: every record is skipped and the run still completes."""
-    config = config_for([shared_data / "warc/whirlwind/whirlwind.warc.wat.gz"], tmp_path)
+    config = config_for([shared_data / "warc/whirlwind/whirlwind.warc.wat.gz"], tmp_path, run={"allow_empty": True})
     with TestPipeline(options=beam.options.pipeline_options.PipelineOptions(IN_MEMORY)) as p:
         build_pipeline(p, config)
     manifest = json.loads((tmp_path / "manifest.json").read_text())

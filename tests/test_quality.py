@@ -8,8 +8,14 @@ import pytest
 
 from corpusforge.transforms.filters import reference as q
 from corpusforge.transforms.filters import words as w
-from corpusforge.transforms.filters.quality import run_steps
-from corpusforge.transforms.filters.reference import TextView
+from corpusforge.transforms.filters.quality import PRESETS, run_preset
+from corpusforge.transforms.filters.words import PUNCTUATION_SET
+from corpusforge.transforms.stages import TextView
+
+
+def signals(rule, text):
+    """Every signal of a reference rule set on `text`, as annotate mode stores them."""
+    return dict(rule.signals(TextView(text) if isinstance(text, str) else text))
 
 
 def _c4_demo(shared_data) -> list[str]:
@@ -156,9 +162,9 @@ def _prose(n: int) -> str:
 
 def test_gopher_quality_signals_measure_the_text():
     text = "- one line with the words...\n- two #tag and that\nthird line with have"
-    s = q.gopher_quality_signals(text)
+    s = signals(q.GOPHER_QUALITY, text)
     words = w.words(text)
-    assert s["gopher_n_words"] == len([w for w in words if not set(w) <= q.PUNCTUATION_SET])
+    assert s["gopher_n_words"] == len([w for w in words if not set(w) <= PUNCTUATION_SET])
     assert s["gopher_hash_ratio"] == 1 / len(words)
     assert s["gopher_ellipsis_ratio"] == 1 / len(words)
     assert s["gopher_bullet_lines_ratio"] == 2 / 3
@@ -167,14 +173,14 @@ def test_gopher_quality_signals_measure_the_text():
 
 
 def test_gopher_word_count_boundary_on_text():
-    assert q.gopher_quality(_prose(49)) == "gopher_too_few_words"
-    assert q.gopher_quality(_prose(50)) is None
+    assert q.GOPHER_QUALITY.decide(_prose(49)) == "gopher_too_few_words"
+    assert q.GOPHER_QUALITY.decide(_prose(50)) is None
 
 
 def test_gopher_stop_words_are_counted_distinct():
     text = " ".join(["the"] * 10 + ["word"] * 60)
-    assert q.gopher_quality_signals(text)["gopher_stop_words"] == 1
-    assert q.gopher_quality(text) == "gopher_stop_words"
+    assert signals(q.GOPHER_QUALITY, text)["gopher_stop_words"] == 1
+    assert q.GOPHER_QUALITY.decide(text) == "gopher_stop_words"
 
 
 _GOPHER_OK = {
@@ -205,19 +211,19 @@ _GOPHER_OK = {
     ],
 )
 def test_gopher_quality_thresholds(signal, keep, drop, reason, param):
-    assert q.gopher_quality({**_GOPHER_OK, signal: keep}) is None  # at the threshold: kept
-    assert q.gopher_quality({**_GOPHER_OK, signal: drop}) == reason
-    assert q.gopher_quality({**_GOPHER_OK, signal: drop}, **{param: None}) is None  # disabled
+    assert q.GOPHER_QUALITY.decide({**_GOPHER_OK, signal: keep}) is None  # at the threshold: kept
+    assert q.GOPHER_QUALITY.decide({**_GOPHER_OK, signal: drop}) == reason
+    assert q.GOPHER_QUALITY.decide({**_GOPHER_OK, signal: drop}, **{param: None}) is None  # disabled
 
 
 def test_gopher_mean_word_length_disable_both_bounds():
     s = {**_GOPHER_OK, "gopher_mean_word_length": 2.0}
-    assert q.gopher_quality(s, min_avg_word_length=None) is None
+    assert q.GOPHER_QUALITY.decide(s, min_avg_word_length=None) is None
 
 
 def test_gopher_reasons_follow_reference_order():
     both = {**_GOPHER_OK, "gopher_n_words": 10, "gopher_stop_words": 0}
-    assert q.gopher_quality(both) == "gopher_too_few_words"
+    assert q.GOPHER_QUALITY.decide(both) == "gopher_too_few_words"
 
 
 # --- Gopher repetition ----------------------------------------------------------------------------------
@@ -225,7 +231,7 @@ def test_gopher_reasons_follow_reference_order():
 
 def test_repetition_line_and_paragraph_fractions():
     text = "alpha beta\n\nalpha beta\n\ngamma delta\n\nepsilon zeta"
-    s = q.gopher_repetition_signals(text)
+    s = signals(q.GOPHER_REPETITION, text)
     assert s["gopher_dup_para_frac"] == 1 / 4
     assert s["gopher_dup_para_char_frac"] == len("alpha beta") / len(text)
     assert s["gopher_dup_line_frac"] == 1 / 4  # "\n+" split: blank lines vanish
@@ -235,7 +241,7 @@ def test_repetition_line_and_paragraph_fractions():
 
 def test_repetition_top_ngram_counts_spaced_joins():
     text = "aa bb aa bb aa bb cc"
-    s = q.gopher_repetition_signals(text)
+    s = signals(q.GOPHER_REPETITION, text)
     assert s["gopher_top_2_gram_frac"] == len("aa bb") * 3 / len(text)
 
 
@@ -243,11 +249,11 @@ def test_repetition_dup_ngrams_join_without_separator_and_skip():
     # datatrove's find_all_duplicate joins words with "" and, on a repeat, skips n words.
     words = "a b c d e a b c d e a b c d e".split()
     text = " ".join(words)
-    s = q.gopher_repetition_signals(text)
+    s = signals(q.GOPHER_REPETITION, text)
     assert s["gopher_dup_5_gram_frac"] == 2 * len("abcde") / len(text)
     # "ab"+"c..." and "a"+"bc..." collide when joined without a separator: datatrove counts that as a repeat
     quirk = "ab c d e f a bc d e f"
-    assert q.gopher_repetition_signals(quirk)["gopher_dup_5_gram_frac"] == len("abcdef") / len(quirk)
+    assert signals(q.GOPHER_REPETITION, quirk)["gopher_dup_5_gram_frac"] == len("abcdef") / len(quirk)
 
 
 @pytest.mark.parametrize(
@@ -270,13 +276,13 @@ def test_repetition_dup_ngrams_join_without_separator_and_skip():
 )
 def test_gopher_repetition_thresholds(signal, threshold, reason):
     clean = dict.fromkeys(q.GOPHER_REPETITION_SIGNALS, 0.0)
-    assert q.gopher_repetition({**clean, signal: threshold}) is None
-    assert q.gopher_repetition({**clean, signal: threshold + 1e-6}) == reason
+    assert q.GOPHER_REPETITION.decide({**clean, signal: threshold}) is None
+    assert q.GOPHER_REPETITION.decide({**clean, signal: threshold + 1e-6}) == reason
 
 
 def test_repeated_lines_drop_on_text():
     assert (
-        q.gopher_repetition("\n".join(["same line here"] * 4 + ["other one", "third one"]))
+        q.GOPHER_REPETITION.decide("\n".join(["same line here"] * 4 + ["other one", "third one"]))
         == "gopher_dup_line_fraction"
     )
 
@@ -291,27 +297,29 @@ def _lines(n_punct: int, n_plain: int) -> str:
 
 def test_fineweb_line_punct_boundary():
     # 3 of 25 = 0.12 is kept (the reference drops only below); 2 of 25 = 0.08 drops
-    assert q.fineweb_quality_signals(_lines(3, 22))["fineweb_line_punct_ratio"] == 0.12
-    assert q.fineweb_quality(_lines(3, 22)) is None
-    assert q.fineweb_quality(_lines(2, 23)) == "fineweb_line_punct"
-    assert q.fineweb_quality(_lines(0, 25), line_punct_exclude_zero=True) is None
+    assert signals(q.FINEWEB_QUALITY, _lines(3, 22))["fineweb_line_punct_ratio"] == 0.12
+    assert q.FINEWEB_QUALITY.decide(_lines(3, 22)) is None
+    assert q.FINEWEB_QUALITY.decide(_lines(2, 23)) == "fineweb_line_punct"
+    assert q.FINEWEB_QUALITY.decide(_lines(0, 25), line_punct_exclude_zero=True) is None
 
 
 def test_fineweb_terminal_punctuation_excludes_quotes():
     # datatrove 0.10 stop_chars = TERMINAL_PUNCTUATION (no quotes); lines are not stripped
-    assert q.fineweb_quality_signals('a line ending in a quote."\nends with a space. ')["fineweb_line_punct_ratio"] == 0
+    assert (
+        signals(q.FINEWEB_QUALITY, 'a line ending in a quote."\nends with a space. ')["fineweb_line_punct_ratio"] == 0
+    )
 
 
 def test_fineweb_short_lines_and_duplicates_and_newlines():
     short = "\n".join(["short line."] * 0 + [f"tiny {i}." for i in range(7)] + [_lines(3, 0)])
-    assert q.fineweb_quality_signals(short)["fineweb_short_line_ratio"] == 0.7
-    assert q.fineweb_quality(short) == "fineweb_short_lines"
+    assert signals(q.FINEWEB_QUALITY, short)["fineweb_short_line_ratio"] == 0.7
+    assert q.FINEWEB_QUALITY.decide(short) == "fineweb_short_lines"
     dup = _lines(10, 0) + "\n" + _lines(1, 0)  # one duplicated long line among 11
-    s = q.fineweb_quality_signals(dup)
+    s = signals(q.FINEWEB_QUALITY, dup)
     assert s["fineweb_char_dup_ratio"] == len(_lines(1, 0)) / (len(dup) - dup.count("\n"))
-    assert q.fineweb_quality(dup) == "fineweb_char_dup"
-    assert q.fineweb_quality(dup, char_duplicates_ratio=0.1) is None
-    assert q.fineweb_quality("\n \n") == "fineweb_empty"
+    assert q.FINEWEB_QUALITY.decide(dup) == "fineweb_char_dup"
+    assert q.FINEWEB_QUALITY.decide(dup, char_duplicates_ratio=0.1) is None
+    assert q.FINEWEB_QUALITY.decide("\n \n") == "fineweb_empty"
 
 
 @pytest.mark.parametrize(
@@ -331,8 +339,8 @@ def test_fineweb_thresholds(signal, keep, drop, reason):
         "fineweb_char_dup_ratio": 0.0,
         "fineweb_newline_ratio": 0.05,
     }
-    assert q.fineweb_quality({**ok, signal: keep}) is None
-    assert q.fineweb_quality({**ok, signal: drop}) == reason
+    assert q.FINEWEB_QUALITY.decide({**ok, signal: keep}) is None
+    assert q.FINEWEB_QUALITY.decide({**ok, signal: drop}) == reason
 
 
 # --- C4 -------------------------------------------------------------------------------------------------
@@ -412,55 +420,63 @@ def test_c4_tfds_differs_from_datatrove():
 # --- presets on real documents ----------------------------------------------------------------------------
 
 
-def test_presets_are_explicit_steps():
-    assert [s.rule for s in q.PRESETS["fineweb"]] == ["gopher_repetition", "gopher_quality", "c4", "fineweb_quality"]
-    assert q.PRESETS["fineweb"][2].params == {"filter_no_terminal_punct": False}
-    assert set(q.PRESETS) == {
+def test_presets_are_explicit_chains():
+    assert [f.name for f in PRESETS["fineweb"].filters] == [
+        "gopher_repetition",
+        "gopher_quality",
+        "c4",
+        "fineweb_quality",
+    ]
+    assert PRESETS["fineweb"].thresholds == {"filter_no_terminal_punct": False}
+    assert set(PRESETS) == {
+        "multilingual",
         "gopher_quality",
         "gopher_repetition",
         "c4_tfds",
         "c4_datatrove",
         "fineweb_quality",
         "fineweb",
-    }  # the reference presets; presets.PRESETS adds multilingual (tests/test_multilingual.py)
+    }
 
 
 def test_c4_documents_pass_c4_rules(shared_data):
     texts = _c4_demo(shared_data)
-    outcomes = [run_steps(t, q.PRESETS["c4_tfds"]) for t in texts]
+    outcomes = [run_preset(t, "c4_tfds") for t in texts]
     kept = [o for o in outcomes if o.reason is None]
     assert len(kept) >= 0.97 * len(texts)  # C4 was made by these rules (before cross-page line dedup)
     assert sum(o.text == t.strip() for o, t in zip(outcomes, texts) if o.reason is None) >= 0.8 * len(kept)
-    datatrove = [run_steps(t, q.PRESETS["c4_datatrove"]).reason for t in texts]
+    datatrove = [run_preset(t, "c4_datatrove").reason for t in texts]
     assert set(datatrove) <= {None, "c4_too_few_sentences"}  # stricter: 5 sentences instead of 3
     assert datatrove.count(None) >= 0.7 * len(texts)
 
 
 def test_fineweb_preset_on_real_documents(shared_data):
     texts = _c4_demo(shared_data)[:120]
-    outcomes = [run_steps(t, q.PRESETS["fineweb"]) for t in texts]
+    outcomes = [run_preset(t, "fineweb") for t in texts]
     assert sum(o.reason is None for o in outcomes) >= 0.5 * len(texts)
     reasons = {o.reason for o in outcomes} - {None}
     assert all(r.startswith(("gopher_", "c4_", "fineweb_")) for r in reasons)
     for outcome in outcomes:
         if outcome.reason is None:
-            assert q.fineweb_quality(outcome.text) is None  # the last step saw the C4-rewritten text
+            assert q.FINEWEB_QUALITY.decide(outcome.text) is None  # the last step saw the C4-rewritten text
 
 
 def test_annotate_then_rethreshold_gives_the_same_verdicts(shared_data):
     for text in _c4_demo(shared_data)[:60]:
         view = TextView(text)
         stored = {
-            **q.gopher_quality_signals(view),
-            **q.gopher_repetition_signals(view),
-            **q.fineweb_quality_signals(view),
+            **signals(q.GOPHER_QUALITY, view),
+            **signals(q.GOPHER_REPETITION, view),
+            **signals(q.FINEWEB_QUALITY, view),
         }
         assert all(isinstance(v, (int, float)) for v in stored.values())
         stored = json.loads(json.dumps(stored))  # as kept in meta
-        assert q.gopher_quality(stored) == q.gopher_quality(TextView(text))
-        assert q.gopher_repetition(stored) == q.gopher_repetition(TextView(text))
-        assert q.fineweb_quality(stored) == q.fineweb_quality(TextView(text))
-        assert q.gopher_quality(stored, min_stop_words=4) == q.gopher_quality(TextView(text), min_stop_words=4)
-        annotated = run_steps(text, q.PRESETS["fineweb"], annotate=True)
+        assert q.GOPHER_QUALITY.decide(stored) == q.GOPHER_QUALITY.decide(TextView(text))
+        assert q.GOPHER_REPETITION.decide(stored) == q.GOPHER_REPETITION.decide(TextView(text))
+        assert q.FINEWEB_QUALITY.decide(stored) == q.FINEWEB_QUALITY.decide(TextView(text))
+        assert q.GOPHER_QUALITY.decide(stored, min_stop_words=4) == q.GOPHER_QUALITY.decide(
+            TextView(text), min_stop_words=4
+        )
+        annotated = run_preset(text, "fineweb", annotate=True)
         assert set(q.GOPHER_QUALITY_SIGNALS) <= set(annotated.signals)
-        assert annotated.reason == run_steps(text, q.PRESETS["fineweb"]).reason
+        assert annotated.reason == run_preset(text, "fineweb").reason

@@ -27,18 +27,23 @@ from corpusforge.transforms.accounting import TALLY, Tally, drop, summarize
 from corpusforge.transforms.document import Document, SourceFile, Verdict, WebPage
 from corpusforge.transforms.extract.extract import page_to_document
 from corpusforge.transforms.io.read import iter_records
-from corpusforge.transforms.safety.bias import BiasStage, load_lexicon
-from corpusforge.transforms.safety.opt_out import OptOutStage, html_signals, opt_out_signals
-from corpusforge.transforms.safety.pii import PiiStage
+from corpusforge.transforms.safety.bias import bias_stage, load_lexicon
+from corpusforge.transforms.safety.opt_out import html_signals, opt_out_signals, opt_out_stage
+from corpusforge.transforms.safety.pii import pii_stage
 from corpusforge.transforms.safety.url_blocklist import (
     HashSet,
     UrlBlocklist,
-    UrlBlocklistStage,
     normalize_urls,
     parent_domains,
+    url_blocklist_stage,
     url_host,
 )
-from corpusforge.transforms.safety.word_blocklist import WordBlocklistStage, WordList, blocklist_verdict, read_word_list
+from corpusforge.transforms.safety.word_blocklist import (
+    WordList,
+    blocklist_verdict,
+    read_word_list,
+    word_blocklist_stage,
+)
 from corpusforge.transforms.stages import RunStage
 
 UT1 = SHARED_DATA / "blocklists/datatrove-ut1"
@@ -50,7 +55,7 @@ def safety(**sections):
 
 
 def run(stage, docs):
-    stage.setup(Shared())
+    stage.setup([Shared() for _ in stage.filters])
     return stage.apply(docs)
 
 
@@ -133,11 +138,11 @@ def test_url_blocklist_stage_drops_and_annotates(small_blocklist, tmp_path):
     (tmp_path / "d").write_text("example.com\n")
     docs = [Document("1", "text", url="https://www.example.com/a"), Document("2", "text", url="https://ok.test/")]
     config = safety(url_blocklist={"domains": [str(tmp_path / "d")]})
-    dropped, kept = run(UrlBlocklistStage(config), docs)
+    dropped, kept = run(url_blocklist_stage(config), docs)
     assert dropped.verdict is Verdict.DROPPED and (dropped.stage, dropped.reason) == ("url_blocklist", "blocked_domain")
     assert kept is docs[1]
     config = safety(annotate_only=True, url_blocklist={"domains": [str(tmp_path / "d")]})
-    annotated, _ = run(UrlBlocklistStage(config), docs)
+    annotated, _ = run(url_blocklist_stage(config), docs)
     assert annotated.meta["url_blocklist"] == "blocked_domain" and annotated.text == "text"
 
 
@@ -192,10 +197,10 @@ def test_word_blocklist_stage_by_language(tmp_path):
         Document("ja", "無性に食べたくなる。", meta={"lang": "ja"}),  # no ja list: never matched with zh's
         Document("zh", "性价比很高。" + "这款耳机的音质很好。" * 20, meta={"lang": "zh"}),  # 1 in 206 characters
     ]
-    ratio = run(WordBlocklistStage(safety(word_blocklist={"directory": str(tmp_path)})), docs)
+    ratio = run(word_blocklist_stage(safety(word_blocklist={"directory": str(tmp_path)})), docs)
     assert [getattr(r, "reason", None) for r in ratio] == ["blocklisted_word_ratio", None, None, None]
     assert ratio[1].meta["word_blocklist"] == {"matches": 1, "ratio": round(1 / 201, 6)}
-    c4 = run(WordBlocklistStage(safety(word_blocklist={"directory": str(tmp_path), "mode": "c4"})), docs)
+    c4 = run(word_blocklist_stage(safety(word_blocklist={"directory": str(tmp_path), "mode": "c4"})), docs)
     assert [getattr(r, "reason", None) for r in c4] == [
         "blocklisted_word",
         "blocklisted_word",
@@ -263,9 +268,9 @@ def test_consent_signals_from_a_warc_record(tmp_path):
         None,
         None,
     ]
-    results = run(OptOutStage(safety(opt_out={"domains": ["optout.test"]})), docs)
+    results = run(opt_out_stage(safety(opt_out={"domains": ["optout.test"]})), docs)
     assert [getattr(r, "reason", None) for r in results] == ["opt_out"] * 4 + [None]
-    kept = run(OptOutStage(safety(opt_out={"drop": False, "domains": ["optout.test"]})), docs)
+    kept = run(opt_out_stage(safety(opt_out={"drop": False, "domains": ["optout.test"]})), docs)
     assert [d.meta.get("opt_out") for d in kept][3:] == [["domain"], None]
 
 
@@ -289,7 +294,7 @@ def test_lexicon_tags_groups_once_on_words_and_substrings(tmp_path):
     with pytest.raises(ConfigError, match="safety.bias.lexicon"):
         load_lexicon(str(custom))
     with pytest.raises(ConfigError, match="safety.bias.lexicon: no such file"):
-        BiasStage(safety(bias={"lexicon": str(tmp_path / "missing.yaml")}))
+        bias_stage(safety(bias={"lexicon": str(tmp_path / "missing.yaml")})).check()
     assert load_lexicon(str(REPO / "run_configs/demo_lists/lexicon.yaml")).groups("a mother") == ["gender:female"]
 
 
@@ -346,8 +351,8 @@ def test_pipeline_tags_then_filters_and_audits(tmp_path):
         Document(f"o{i}", f"The weather held. {'damn ' if i < 6 else ''}fine.", meta={"lang": "en"}) for i in range(60)
     ]
     with TestPipeline() as p:
-        tagged = p | beam.Create(docs) | "Bias" >> RunStage(BiasStage(config))
-        filtered = tagged.documents | "Words" >> RunStage(WordBlocklistStage(config))
+        tagged = p | beam.Create(docs) | "Bias" >> RunStage(bias_stage(config))
+        filtered = tagged.documents | "Words" >> RunStage(word_blocklist_stage(config))
         kept_groups = filtered.documents | beam.Map(lambda d: (d.id[0], tuple(d.meta["groups"])))
         assert_that(
             kept_groups | "Distinct" >> beam.Distinct(),
@@ -396,7 +401,10 @@ def test_pipeline_tags_then_filters_and_audits(tmp_path):
 
 def test_safety_stage_order_and_missing_lists(tmp_path):
     def stage_names(**config):
-        return [s.name for s in document_stages(parse_config(config))]
+        stages = document_stages(parse_config(config))
+        for stage in stages:  # the launch-time check: settings, lists, models
+            stage.check()
+        return [s.name for s in stages]
 
     assert stage_names(safety={"enabled": True}) == [
         "clean",
@@ -438,14 +446,14 @@ def test_pii_stage_redacts_drops_and_annotates():
     text = "Mail jane.doe@example.com or call +1 202-555-0143."
     many = " ".join(f"user{i}@example.com" for i in range(6))
     docs = [Document("1", text, meta={"groups": ["g"]}), Document("2", many), Document("3", "nothing here")]
-    redacted, dropped, plain = run(PiiStage(safety()), docs)
+    redacted, dropped, plain = run(pii_stage(safety()), docs)
     assert redacted.text == "Mail <EMAIL> or call <PHONE>." and redacted.meta["pii"] == {"email": 1, "phone": 1}
     assert (dropped.reason, dropped.groups) == ("too_much_pii", ()) and plain is docs[2]
-    annotated = run(PiiStage(safety(annotate_only=True)), docs)
+    annotated = run(pii_stage(safety(annotate_only=True)), docs)
     assert annotated[0].text == text and annotated[0].meta["pii_spans"] == [["email", 5, 25], ["phone", 34, 49]]
     assert [text[s:e] for _, s, e in annotated[0].meta["pii_spans"]] == ["jane.doe@example.com", "+1 202-555-0143"]
     assert annotated[1].meta["pii"] == {"email": 6}
-    only_email = run(PiiStage(safety(pii={"types": ["email"]})), docs[:1])
+    only_email = run(pii_stage(safety(pii={"types": ["email"]})), docs[:1])
     assert only_email[0].text == "Mail <EMAIL> or call +1 202-555-0143."
 
 

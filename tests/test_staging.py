@@ -4,6 +4,7 @@ the corpus-wide steps shuffle instead of texts; and a whole run that shuffles no
 from __future__ import annotations
 
 import json
+import os
 import random
 
 import apache_beam as beam
@@ -14,7 +15,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from corpusforge.pipeline.config import DedupConfig, MinHashConfig
-from corpusforge.pipeline.manifest import prepare_output_dir
+from corpusforge.pipeline.output_dir import abandon, prepare_output
 from corpusforge.transforms.accounting import REJECTED, TALLY, CombineTallies
 from corpusforge.transforms.dedup import DedupExact, DedupKeys, DeduplicateDocuments, DedupNearDuplicates
 from corpusforge.transforms.document import Document, Verdict, make_doc_id
@@ -102,10 +103,12 @@ def test_only_the_temporary_folder_is_deleted(tmp_path):
     delete_temporary(str(tmp_path))
     assert not (tmp_path / TEMPORARY_DIR).exists()
     assert (tmp_path / "notes.txt").exists()
-    (tmp_path / TEMPORARY_DIR / "tokens").mkdir(parents=True)  # a dead run's: cleared before the next one
-    (tmp_path / TEMPORARY_DIR / "tokens" / "8899aabbccddeeff.bin").write_bytes(b"z")
-    prepare_output_dir(str(tmp_path), overwrite=False)
-    assert not any((tmp_path / TEMPORARY_DIR).rglob("*.bin")) and (tmp_path / "notes.txt").exists()
+    run = prepare_output(str(tmp_path / "out"), overwrite=False)  # a run that fails keeps no staged documents
+    os.makedirs(os.path.join(run.staging, TEMPORARY_DIR, "tokens"))
+    with open(os.path.join(run.staging, TEMPORARY_DIR, "tokens", "8899aabbccddeeff.bin"), "wb") as f:
+        f.write(b"z")
+    abandon(run, "a reason")
+    assert not os.path.exists(os.path.join(run.staging, TEMPORARY_DIR))
     delete_temporary(str(tmp_path))  # nothing there: nothing to do
     delete_temporary(str(tmp_path / "never-written"))
 

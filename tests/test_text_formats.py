@@ -6,6 +6,7 @@ offset, never an exception on bad data, and bounded memory however long a line i
 
 from __future__ import annotations
 
+import collections
 import gzip
 import io
 import json
@@ -365,6 +366,133 @@ class NonSeekable(io.RawIOBase):
 
     def readinto(self, buffer) -> int:
         return self._data.readinto(buffer)
+
+
+# --- JSON arrays ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.real_data
+@pytest.mark.parametrize("name", ["alpaca_en_demo.json", "alpaca_zh_demo.json", "dpo_en_demo.json"])
+def test_json_array_files_read_as_their_records(name):
+    """LLaMA-Factory's data files are each one pretty-printed JSON array: every element is a record, at the
+    byte offset of its `{`. Alpaca records have a string `instruction`; DPO records have no string field
+    to read as text, so each is a `missing_text` dead letter whose offset and size are its exact bytes."""
+    path = DATA / "sft/llama-factory" / name
+    raw = path.read_bytes()
+    records = json.loads(raw)
+    items = read(iter_jsonl, path, DATA, text_field="instruction")
+    assert len(items) == len(records) > 100
+    for item, record in zip(items, records):
+        if "instruction" in record:
+            assert item.text == record["instruction"] and raw[item.meta["offset"]] == ord("{")
+        else:
+            assert item.reason == "missing_text"
+            assert json.loads(raw[item.offset : item.offset + item.nbytes]) == record
+
+
+ARRAY_RECORDS = [{"text": f"record {i}", "id": i, "url": f"https://example.com/{i}"} for i in range(3)]
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz", ".zst"])
+def test_json_array_and_json_lines_give_the_same_documents(tmp_path, suffix):
+    lines = b"".join(json.dumps(r).encode() + b"\n" for r in ARRAY_RECORDS)
+    array = json.dumps(ARRAY_RECORDS, indent=1).encode()
+    from_lines = read(iter_jsonl, write(tmp_path / f"a.jsonl{suffix}", COMPRESS[suffix](lines)))
+    from_array = read(iter_jsonl, write(tmp_path / f"a.json{suffix}", COMPRESS[suffix](array)))
+    assert [(d.text, d.source_id, d.url) for d in from_array] == [(d.text, d.source_id, d.url) for d in from_lines]
+    assert [d.meta["offset"] for d in from_array] == [array.index(b"{", m.start()) for m in re.finditer(b"\n {", array)]
+
+
+def test_only_a_json_file_is_read_as_an_array(tmp_path):
+    """A .jsonl (.ndjson) file is JSON lines whatever its first line is: an array there is a line without text."""
+    raw = b'[{"text": "a"}]\n{"text": "b"}\n'
+    items = read(iter_jsonl, write(tmp_path / "a.jsonl", raw))
+    assert [outcome(i)[:3] for i in items] == [(DEAD, "missing_text", 0), (DOC, 16, "b")]
+    items = read(iter_jsonl, write(tmp_path / "a.json", raw))
+    assert [outcome(i)[:3] for i in items] == [(DOC, 1, "a"), (DEAD, "invalid_json", 16)]  # data after the array
+
+
+HOSTILE_ARRAY = [  # (bytes, what they give: a text, or the dead letter's reason)
+    (b"\xef\xbb\xbf \n[", None),
+    (b'{"text": "brackets ] } [ { and a comma, in a string"}', "brackets ] } [ { and a comma, in a string"),
+    (b",", None),
+    (b' {"text": "escaped \\" quote \\\\ and backslash"} ', 'escaped " quote \\ and backslash'),
+    (b",", None),
+    (b",", "invalid_json"),  # an empty element
+    (b'{"text": "bad \xff byte"}', "invalid_utf8"),
+    (b",", None),
+    (b'{"text": "a" "b"}', "invalid_json"),
+    (b",", None),
+    (b'{"nested": [[{"text": "]"}]], "text": "nested"}', "nested"),
+    (b",", None),
+    (b"42", "missing_text"),
+    (b",", None),
+    (b'{"text": "' + b"x" * 200 + b'"}', "line_too_long"),
+    (b",\n", None),
+    (b'{"text": "last"}', "last"),
+    (b",\n]\n", None),  # a trailing comma
+]
+
+
+def test_json_array_one_outcome_per_element_at_its_offset(tmp_path):
+    raw = b"".join(part for part, _ in HOSTILE_ARRAY)
+    items = read(iter_jsonl, write(tmp_path / "hostile.json", raw), max_line_bytes=CAP)
+    expected, offset = [], 0
+    for part, what in HOSTILE_ARRAY:
+        if what is not None:
+            start = offset + len(part) - len(part.lstrip())
+            nbytes = len(part.strip()) if what != "invalid_json" or part != b"," else 1
+            expected.append((REASONS[what], what, start, nbytes) if what in REASONS else (DOC, start, what))
+        offset += len(part)
+    assert [outcome(i) for i in items] == expected
+
+
+@pytest.mark.parametrize(
+    "raw, tail",
+    [
+        (b'[{"text": "a"}, {"text": "b"', (DEAD, "invalid_json", 16, 12)),  # cut inside an element
+        (b'[{"text": "a"}, ', (DEAD, "invalid_json", 16, 0)),  # cut between elements
+        (b'[{"text": "a"}] {"text": "b"}\n', (DEAD, "invalid_json", 16, 14)),  # data after the array
+        (b'[{"text": "a"}]  \n', None),
+        (b"[]", None),
+    ],
+    ids=["cut-in-element", "cut-between", "data-after", "white-space-after", "empty"],
+)
+def test_json_array_that_breaks_off_is_one_dead_letter_for_the_rest(tmp_path, raw, tail):
+    items = read(iter_jsonl, write(tmp_path / "a.json", raw))
+    docs = [(DOC, 1, "a")] if b'"a"' in raw else []
+    assert [outcome(i) for i in items] == docs + ([tail] if tail else [])
+
+
+def test_json_array_compressed_and_cut_off(tmp_path):
+    array = json.dumps(ARRAY_RECORDS * 200).encode()
+    items = read(iter_jsonl, write(tmp_path / "a.json.gz", gzip.compress(array)[:-30]))
+    *docs, last = items
+    assert len(docs) > 100 and all(isinstance(d, Document) for d in docs)
+    assert (last.reason, last.offset) == (
+        "truncated_stream",
+        docs[-1].meta["offset"] + len(json.dumps(ARRAY_RECORDS[0])) + 2,
+    )
+
+
+def test_json_array_is_streamed_in_bounded_memory(tmp_path):
+    """A 60 MB array of records and an element of 30 MB (past the cap): memory stays near the read buffer."""
+    record = json.dumps({"text": "w " * 500}).encode()
+    array = b"[" + b",".join([record] * 30_000) + b', {"text": "' + b"x" * 30_000_000 + b'"}, ' + record + b"]"
+    path = write(tmp_path / "big.json", array)
+    tracemalloc.start()
+    try:
+        count = collections.Counter(type(i).__name__ if isinstance(i, Document) else i.reason for i in _stream(path))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert count == {"Document": 30_001, "line_too_long": 1}
+    assert peak < 10_000_000, f"peak {peak} bytes"
+
+
+def _stream(path: Path):
+    with open(path, "rb") as stream:
+        yield from iter_jsonl(stream, source_of(path, path.parent), max_line_bytes=1_000_000)
 
 
 # --- Parquet --------------------------------------------------------------------------------------------

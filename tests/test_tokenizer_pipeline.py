@@ -139,12 +139,14 @@ def test_existing_model_one_row_per_document(shared_data, botchan_model, tmp_pat
 
 def test_empty_corpus_gives_no_model_and_no_shards(tmp_path):
     config = TokenizerConfig(enabled=True, vocab_size=100)
+    note = "tokenizer: no tokenizer trained and no tokens written: no kept text in the train split"
+    skipped = {"status": "skipped", "vocab_size_requested": 100, "vocab_size": 0, "note": note}
     with TestPipeline(options=beam.options.pipeline_options.PipelineOptions(IN_MEMORY)) as p:
         refs = p | beam.Create([]) | StageDocuments(str(tmp_path))
         section = (refs | TokenizeCorpus(config, out_dir=str(tmp_path), seed=0))["main"]
         assert_that(
             section | beam.Map(lambda s: (s[1]["manifest"]["model_sha256"], s[1]["manifest"]["shards"], s[1]["stats"])),
-            equal_to([(None, [], {"sample": {}, "sampling_rates": {}})]),
+            equal_to([(None, [], {"training": skipped, "sample": {}, "sampling_rates": {}})]),
         )
     assert not (tmp_path / "tokenizer").exists()
 

@@ -345,6 +345,30 @@ def test_arc_hostile(tmp_path):
     assert outcomes(read(write_arc(tmp_path, records, gz=True), max_payload_bytes=10))[1:] == ["payload_too_large"] * 3
 
 
+@pytest.mark.parametrize(
+    "length", [b"%d" % 2**63, b"%d" % (2**64 + 5), b"9" * 4301], ids=["2**63", "2**64+5", "4301-digits"]
+)
+@pytest.mark.parametrize("gz", [False, True], ids=["arc", "arc.gz"])
+def test_arc_length_out_of_range(tmp_path, gz, length):
+    """An Archive-length no count of bytes can be (int() refuses 4,301 digits): the record is dead-lettered and
+    reading resumes at the next header line, past the lines of its block."""
+    bad = b"http://example.com/bad 192.0.2.1 20080509190241 text/html %s\n%s\n" % (length, http_response())
+    records = arc_file([arc_record(b"http://example.com/0"), bad, arc_record(b"http://example.com/2")])
+    items = read(write_arc(tmp_path, records, gz))
+    assert outcomes(items) == ["arc_filedesc", "page", "bad_content_length", "page"]
+    assert items[2].offset == offsets(records, gz)[2] and items[2].nbytes == 0
+    assert urls(items) == ["http://example.com/0", "http://example.com/2"]
+
+
+def test_arc_junk_first_member(tmp_path):
+    records = arc_file([arc_record(b"http://example.com/%d" % i) for i in range(2)])
+    junk = gzip.compress(b"junk\n" * 40)
+    (tmp_path / "junk.arc.gz").write_bytes(junk + write_arc(tmp_path, records, gz=True).read_bytes())
+    items = read(tmp_path / "junk.arc.gz")
+    assert outcomes(items) == ["junk_data", "arc_filedesc", "page", "page"]
+    assert (items[0].offset, items[0].nbytes, items[1].offset) == (0, len(junk), len(junk))
+
+
 def test_arc_odd_records_and_version_2(tmp_path):
     records = arc_file(
         [
@@ -380,8 +404,28 @@ def test_truncated_final_record(tmp_path, gz):
 @pytest.mark.parametrize("gz", [False, True], ids=["warc", "warc.gz"])
 @pytest.mark.parametrize(
     "length, reason",
-    [("12x", "malformed_record"), ("", "malformed_record"), (20, "malformed_http"), (100_000, "truncated_record")],
-    ids=["not-a-number", "missing", "too-small", "too-large"],
+    [
+        ("12x", "bad_content_length"),
+        ("", "bad_content_length"),
+        (-5, "bad_content_length"),
+        ("１２", "bad_content_length"),  # fullwidth digits: str.isdigit, not ASCII
+        (2**63, "bad_content_length"),  # past int64: Beam counters could not hold it
+        (2**64 + 5, "bad_content_length"),  # FastWARC cannot parse it either
+        (20, "malformed_http"),
+        (100_000, "truncated_record"),
+        (2**63 - 1, "truncated_record"),
+    ],
+    ids=[
+        "not-a-number",
+        "missing",
+        "negative",
+        "fullwidth",
+        "2**63",
+        "over-2**64",
+        "too-small",
+        "too-large",
+        "int64-max",
+    ],
 )
 def test_bad_content_length_in_the_middle(tmp_path, gz, length, reason):
     records = pages(4)
@@ -495,6 +539,46 @@ def test_truncated_and_corrupt_gzip(tmp_path):
     assert items[1].offset == members[1] and urls(items)[1:] == ["http://example.com/2", "http://example.com/3"]
     (tmp_path / "padded.warc.gz").write_bytes(data + bytes(64))
     assert outcomes(read(tmp_path / "padded.warc.gz")) == ["page"] * 4 + ["truncated_stream"]
+
+
+def test_junk_before_the_first_record_is_passed_over(tmp_path):
+    """A junk first gzip member, or text before the first WARC/ line: one junk_data item, then every record."""
+    records = pages(2)
+    junk = gzip.compress(b"not a WARC record\n" * 50)
+    for name, data, start in [
+        ("member.warc.gz", junk + write(tmp_path, records, gz=True).read_bytes(), len(junk)),
+        ("text.warc", b"garbage\r\n" * 9 + b"".join(records), 9 * len(b"garbage\r\n")),
+        ("text-then-gzip.warc.gz", b"garbage\r\n" * 9 + write(tmp_path, records, gz=True).read_bytes(), 81),
+    ]:
+        (tmp_path / name).write_bytes(data)
+        items = read(tmp_path / name)
+        assert outcomes(items) == ["junk_data", "page", "page"], name
+        assert (items[0].verdict, items[0].offset, items[0].nbytes) == (Verdict.DEAD_LETTER, 0, start)
+        assert items[1].offset == start
+
+
+def test_junk_members_after_the_last_record(tmp_path):
+    records = pages(2)
+    data = write(tmp_path, records, gz=True).read_bytes()
+    junk = gzip.compress(b"trailing junk\n" * 50)
+    (tmp_path / "junk.warc.gz").write_bytes(data + junk + junk)
+    items = read(tmp_path / "junk.warc.gz")
+    assert outcomes(items) == ["page", "page", "junk_data"]
+    assert (items[2].offset, items[2].nbytes) == (len(data), 2 * len(junk))
+    (tmp_path / "junk-cut.warc.gz").write_bytes(data + junk + junk[:20])  # junk, then a member cut off
+    items = read(tmp_path / "junk-cut.warc.gz")
+    assert outcomes(items) == ["page", "page", "truncated_stream"] and items[2].offset == len(data)
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["warc", "warc.gz"])
+def test_truncated_record_counts_the_bytes_it_has(tmp_path, gz):
+    """A Content-Length far past the end of the file is the record's claim, not its size: the dead letter
+    (and the byte tally) count what the file holds."""
+    records = pages(2)
+    records[1] = warc_record(url="http://example.com/huge", length=2**62)
+    (item,) = [i for i in read(write(tmp_path, records, gz)) if isinstance(i, Rejection)]
+    assert item.reason == "truncated_record" and f"of {2**62} bytes" in item.detail
+    assert item.nbytes == len(http_response()) + len(b"\r\n\r\n")  # the block and the record's end
 
 
 def test_record_types(tmp_path):

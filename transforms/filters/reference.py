@@ -1,57 +1,42 @@
-"""Reference quality rule sets (Gopher, C4, FineWeb) as pure functions over a shared `TextView`.
+"""Reference quality rule sets (Gopher, C4, FineWeb), exact, as filters over a shared `TextView`.
 
 Every rule set is faithful to a named reference implementation, with the reference's defaults:
 
-- `gopher_quality`     datatrove 0.10.0 `GopherQualityFilter` (Rae et al. 2021, "Gopher", section A.1.1)
-- `gopher_repetition`  datatrove 0.10.0 `GopherRepetitionFilter` (Gopher table A1)
-- `c4_quality`         datatrove 0.10.0 `C4QualityFilter` (`C4_DATATROVE`) or TFDS `c4_utils.clean_page` +
-                       `is_valid_length` (`C4_TFDS`)
-- `fineweb_quality`    datatrove 0.10.0 `FineWebQualityFilter`
+- `GopherQuality`     datatrove 0.10.0 `GopherQualityFilter` (Rae et al. 2021, "Gopher", section A.1.1)
+- `GopherRepetition`  datatrove 0.10.0 `GopherRepetitionFilter` (Gopher table A1)
+- `C4Lines`           datatrove 0.10.0 `C4QualityFilter` (its defaults) or TFDS `c4_utils.clean_page` +
+                      `is_valid_length` (the `C4_TFDS` thresholds)
+- `FineWebQuality`    datatrove 0.10.0 `FineWebQualityFilter`
 
-"Tag, then threshold": `*_signals(view)` measures a document (a flat `dict[str, float]`, ready for `meta`);
-the verdict functions `gopher_quality`, `gopher_repetition`, `fineweb_quality` take either a `TextView` or
-such a signals mapping (re-thresholding stored signals later needs no text) plus keyword thresholds, and
-return `None` (keep) or a snake_case drop reason. They test the conditions in the reference's order and
-stop at the first failure, computing only the signals they need. A threshold of `None` (or 0, as the
-references test truthiness) disables its condition. C4 rewrites text (removes lines) as well as dropping
-pages, so `c4_quality` returns a `C4Result(reason, text, signals)`.
+Each rule set is a `Filter` (`transforms/stages.py`): named signals measured lazily on the document's
+`TextView` (`SIGNALS`; a verdict pays only for the signals it reads), named thresholds with the reference's
+defaults, and the reference's conditions as `Check`s, tested in the reference's order, the first failure
+dropping. A threshold of None (or 0, as the references test truthiness) disables its condition. `decide`
+applies a filter to a text, a view or stored signals ("tag, then threshold": re-thresholding stored signals
+needs no text). C4 rewrites text (removes lines) as well as dropping pages: `c4_quality` is its pure line loop,
+returning a `C4Result(reason, text, signals)`, and the `C4Lines` filter runs it. Words and sentences are split
+as datatrove splits English (spaCy's blank English, emulated in `words.py`). `quality.py` assembles these and
+the language-aware rule sets (`multilingual.py`) into presets.
 
-`RULES` and `PRESETS` here are the reference rule sets and presets; `quality.py` joins them with the
-language-aware ones (`multilingual.py`) and runs a preset (`quality.run_steps`). Words and sentences are
-split as datatrove splits English (spaCy's blank English, emulated in `words.py`).
-
-Speed (benchmarks/bench_quality.py). Words are split per white-space chunk and memoized (`words.py`). The Gopher duplicate n-grams (5..10, joined with "") come from one
-polynomial hash of the text's characters for every n (numpy), comparing strings only where hashes repeat;
+Speed (benchmarks/bench_quality.py). Words are split per white-space chunk and memoized (`words.py`). The
+Gopher duplicate n-grams (5..10, joined with "") come from one polynomial hash of the text's characters for every n (numpy), comparing strings only where hashes repeat;
 the top n-grams (2..4) from integer word ids counted by numpy. Results are exactly the plain algorithms'.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping
-from functools import cached_property
-from itertools import filterfalse
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from corpusforge.transforms.filters.words import (
-    HAS_ALPHA,
-    TERMINAL_PUNCTUATION,
-    count_sentences,
-    words,
-)
+from corpusforge.transforms.filters.words import HAS_ALPHA, TERMINAL_PUNCTUATION, count_sentences
+from corpusforge.transforms.stages import Check, Filter, LazySignals, Outcome, Signals, TextView, Thresholds, as_view
 
 # --- reference constants --------------------------------------------------------------------------------
 
-# datatrove.utils.text.PUNCTUATION (+ TERMINAL_PUNCTUATION gives PUNCTUATION_SET): a word made only of these
-# is a "symbol" word for Gopher's word count and mean word length. Control characters except \t and \n.
-_DT_PUNCTUATION = "!/—”:％１〈&(、━\\【#%「」，】；+^]~“《„';’{|∶´[=-`*．（–？！：$～«〉,><》)?）。…@_.\"}►»" + "".join(
-    map(chr, (x for a, b in ((0, 9), (11, 13), (13, 32), (127, 160)) for x in range(a, b)))
-)
-PUNCTUATION_SET = frozenset(_DT_PUNCTUATION) | TERMINAL_PUNCTUATION
 _TERMINAL_TUPLE = tuple(TERMINAL_PUNCTUATION)  # str.endswith wants a tuple
 
 GOPHER_STOP_WORDS = frozenset({"the", "be", "to", "of", "and", "that", "have", "with"})
@@ -68,68 +53,6 @@ C4_POLICY_SUBSTRINGS = (
 )
 C4_END_PUNCTUATION_DATATROVE = (".", "?", "!", '"', "'")
 C4_END_PUNCTUATION_TFDS = (".", "?", "!", '"')  # TFDS _END_MARKS: no single quote
-
-
-# --- the shared view ------------------------------------------------------------------------------------
-
-
-class TextView:
-    """One document's text, split once: lines, paragraphs, words, n-grams, and memoized signals.
-
-    Every split is lazy and cached, so a rule set pays only for what it reads, and rule sets run on the
-    same view share the work. The splits follow the references exactly (they differ between rules: Gopher
-    quality uses `str.splitlines`, Gopher repetition `\\n+` and `\\n{2,}`, FineWeb `split("\\n")`).
-    """
-
-    def __init__(self, text: str, lang: str | None = None):
-        self.text = text
-        self.lang = lang  # the document's language (language stage), for language-aware rules
-        self._signals: dict[str, float] = {}
-        self.extra: dict[str, Any] = {}  # splits cached by rules defined elsewhere (multilingual.py)
-
-    def signal(self, name: str) -> float:
-        """The named reference signal (a key of `SIGNALS`), computed once."""
-        return self.measure(name, SIGNALS[name])
-
-    def measure(self, name: str, compute: Callable[[TextView], float]) -> float:
-        """The signal `name`, computed by `compute(self)` once (other rule sets name their own signals)."""
-        try:
-            return self._signals[name]
-        except KeyError:
-            value = self._signals[name] = compute(self)
-            return value
-
-    @cached_property
-    def words(self) -> list[str]:
-        return words(self.text)
-
-    @cached_property
-    def splitlines(self) -> list[str]:
-        return self.text.splitlines()
-
-    @cached_property
-    def nonblank_lines(self) -> list[str]:
-        """`text.split("\\n")` without blank lines (FineWeb)."""
-        return [line for line in self.text.split("\n") if line.strip()]
-
-    @cached_property
-    def repetition_lines(self) -> list[str]:
-        return re.split("\n+", self.text)
-
-    @cached_property
-    def paragraphs(self) -> list[str]:
-        return re.split(r"\n{2,}", self.text.strip())
-
-    @cached_property
-    def non_symbol_words(self) -> list[str]:
-        return list(filterfalse(PUNCTUATION_SET.issuperset, self.words))
-
-    def ngrams(self, n: int) -> list[tuple[str, ...]]:
-        return list(zip(*(self.words[i:] for i in range(n))))
-
-
-def as_view(view_or_text: TextView | str) -> TextView:
-    return view_or_text if isinstance(view_or_text, TextView) else TextView(view_or_text)
 
 
 def _ratio(num: float, den: float) -> float:
@@ -329,48 +252,30 @@ GOPHER_REPETITION_SIGNALS = tuple(k for k in SIGNALS if k.startswith("gopher_") 
 FINEWEB_QUALITY_SIGNALS = tuple(k for k in SIGNALS if k.startswith("fineweb_"))
 
 
-def _signals(view: TextView | str, names: tuple[str, ...]) -> dict[str, float]:
-    v = as_view(view)
-    return {name: v.signal(name) for name in names}
+def reference_signal(view: TextView, name: str) -> float:
+    """The named signal of `SIGNALS`, measured once per view."""
+    return view.measure(name, SIGNALS[name])
 
 
-def gopher_quality_signals(view: TextView | str) -> dict[str, float]:
-    """Gopher quality measurements (datatrove 0.10 `GopherQualityFilter`), for `gopher_quality`."""
-    return _signals(view, GOPHER_QUALITY_SIGNALS)
+# --- the rule sets ------------------------------------------------------------------------------------
 
 
-def gopher_repetition_signals(view: TextView | str) -> dict[str, float]:
-    """Gopher repetition measurements (datatrove 0.10 `GopherRepetitionFilter`), for `gopher_repetition`."""
-    return _signals(view, GOPHER_REPETITION_SIGNALS)
+class _ReferenceFilter(Filter):
+    """A reference rule set: its signals are `SIGNALS` entries, measured lazily on the view."""
+
+    signal_names: tuple[str, ...] = ()
+
+    def signals(self, view: TextView) -> Signals:
+        return LazySignals(view, self.signal_names, reference_signal)
+
+    def decide(self, source: TextView | Signals | str, **thresholds: Any) -> str | None:
+        """The verdict on a text, a view or stored signals (a mapping as annotate mode keeps it in `meta`),
+        with any of the defaults overridden by keyword: None keeps, else the drop reason."""
+        signals = source if isinstance(source, Mapping) else self.signals(as_view(source))
+        return self.verdict(signals, {**self.thresholds, **thresholds}).reason
 
 
-def fineweb_quality_signals(view: TextView | str) -> dict[str, float]:
-    """FineWeb quality measurements (datatrove 0.10 `FineWebQualityFilter`, default `short_line_length`=30)."""
-    return _signals(view, FINEWEB_QUALITY_SIGNALS)
-
-
-def _getter(source: TextView | Mapping[str, float] | str) -> Callable[[str], float]:
-    if isinstance(source, Mapping):
-        return source.__getitem__
-    return as_view(source).signal
-
-
-# --- verdicts -------------------------------------------------------------------------------------------
-
-
-def gopher_quality(
-    source: TextView | Mapping[str, float] | str,
-    *,
-    min_doc_words: int | None = 50,
-    max_doc_words: int | None = 100_000,
-    min_avg_word_length: float | None = 3,
-    max_avg_word_length: float | None = 10,
-    max_symbol_word_ratio: float | None = 0.1,
-    max_bullet_lines_ratio: float | None = 0.9,
-    max_ellipsis_lines_ratio: float | None = 0.3,
-    min_alpha_words_ratio: float | None = 0.8,
-    min_stop_words: int | None = 2,
-) -> str | None:
+class GopherQuality(_ReferenceFilter):
     """Gopher quality rules; datatrove 0.10.0 `GopherQualityFilter` (its defaults, order and comparisons).
 
     Words are the spaCy-split words; "non-symbol" words (not made only of `PUNCTUATION_SET`) are counted
@@ -381,44 +286,35 @@ def gopher_quality(
     Stop words: datatrove 0.10 counts DISTINCT stop words present (`len(stop_words & set(words))`), case
     sensitive, < 2 drops; older datatrove releases counted occurrences.
     """
-    get = _getter(source)
-    if min_doc_words and get("gopher_n_words") < min_doc_words:
-        return "gopher_too_few_words"
-    if max_doc_words and get("gopher_n_words") > max_doc_words:
-        return "gopher_too_many_words"
-    if min_avg_word_length and get("gopher_mean_word_length") < min_avg_word_length:
-        return "gopher_mean_word_length"
-    if max_avg_word_length and get("gopher_mean_word_length") > max_avg_word_length:
-        return "gopher_mean_word_length"
-    if max_symbol_word_ratio and (
-        get("gopher_hash_ratio") > max_symbol_word_ratio or get("gopher_ellipsis_ratio") > max_symbol_word_ratio
-    ):
-        return "gopher_symbol_ratio"
-    if max_bullet_lines_ratio and get("gopher_bullet_lines_ratio") > max_bullet_lines_ratio:
-        return "gopher_bullet_lines"
-    if max_ellipsis_lines_ratio and get("gopher_ellipsis_lines_ratio") > max_ellipsis_lines_ratio:
-        return "gopher_ellipsis_lines"
-    if min_alpha_words_ratio and get("gopher_alpha_words_ratio") < min_alpha_words_ratio:
-        return "gopher_alpha_words"
-    if min_stop_words and get("gopher_stop_words") < min_stop_words:
-        return "gopher_stop_words"
-    return None
+
+    name = "gopher_quality"
+    signal_names = GOPHER_QUALITY_SIGNALS
+    thresholds = {
+        "min_doc_words": 50,
+        "max_doc_words": 100_000,
+        "min_avg_word_length": 3,
+        "max_avg_word_length": 10,
+        "max_symbol_word_ratio": 0.1,
+        "max_bullet_lines_ratio": 0.9,
+        "max_ellipsis_lines_ratio": 0.3,
+        "min_alpha_words_ratio": 0.8,  # datatrove's `max_non_alpha_words_ratio`
+        "min_stop_words": 2,
+    }
+    checks = (
+        Check("gopher_too_few_words", "gopher_n_words", "<", "min_doc_words"),
+        Check("gopher_too_many_words", "gopher_n_words", ">", "max_doc_words"),
+        Check("gopher_mean_word_length", "gopher_mean_word_length", "<", "min_avg_word_length"),
+        Check("gopher_mean_word_length", "gopher_mean_word_length", ">", "max_avg_word_length"),
+        Check("gopher_symbol_ratio", "gopher_hash_ratio", ">", "max_symbol_word_ratio"),
+        Check("gopher_symbol_ratio", "gopher_ellipsis_ratio", ">", "max_symbol_word_ratio"),
+        Check("gopher_bullet_lines", "gopher_bullet_lines_ratio", ">", "max_bullet_lines_ratio"),
+        Check("gopher_ellipsis_lines", "gopher_ellipsis_lines_ratio", ">", "max_ellipsis_lines_ratio"),
+        Check("gopher_alpha_words", "gopher_alpha_words_ratio", "<", "min_alpha_words_ratio"),
+        Check("gopher_stop_words", "gopher_stop_words", "<", "min_stop_words"),
+    )
 
 
-_TOP_NGRAMS = ((2, 0.20), (3, 0.18), (4, 0.16))
-_DUP_NGRAMS = ((5, 0.15), (6, 0.14), (7, 0.13), (8, 0.12), (9, 0.11), (10, 0.10))
-
-
-def gopher_repetition(
-    source: TextView | Mapping[str, float] | str,
-    *,
-    dup_para_frac: float | None = 0.3,
-    dup_para_char_frac: float | None = 0.2,
-    dup_line_frac: float | None = 0.3,
-    dup_line_char_frac: float | None = 0.2,
-    top_n_grams: tuple[tuple[int, float], ...] = _TOP_NGRAMS,
-    dup_n_grams: tuple[tuple[int, float], ...] = _DUP_NGRAMS,
-) -> str | None:
+class GopherRepetition(_ReferenceFilter):
     """Gopher repetition rules; datatrove 0.10.0 `GopherRepetitionFilter` (defaults = Gopher table A1).
 
     Exactly datatrove's accounting, including its quirks: paragraphs are `re.split(r"\\n{2,}",
@@ -431,33 +327,35 @@ def gopher_repetition(
     (paragraphs, lines, top n-grams, duplicate n-grams). n-gram thresholds apply only to the n's present
     in the signals (2, 3, 4 and 5..10).
     """
-    get = _getter(source)
-    if dup_para_frac and get("gopher_dup_para_frac") > dup_para_frac:
-        return "gopher_dup_para_fraction"
-    if dup_para_char_frac and get("gopher_dup_para_char_frac") > dup_para_char_frac:
-        return "gopher_dup_para_chars"
-    if dup_line_frac and get("gopher_dup_line_frac") > dup_line_frac:
-        return "gopher_dup_line_fraction"
-    if dup_line_char_frac and get("gopher_dup_line_char_frac") > dup_line_char_frac:
-        return "gopher_dup_line_chars"
-    for n, frac in top_n_grams:
-        if get(f"gopher_top_{n}_gram_frac") > frac:
-            return f"gopher_top_{n}_gram"
-    for n, frac in dup_n_grams:
-        if get(f"gopher_dup_{n}_gram_frac") > frac:
-            return f"gopher_dup_{n}_gram"
-    return None
+
+    name = "gopher_repetition"
+    signal_names = GOPHER_REPETITION_SIGNALS
+    thresholds = {
+        "dup_para_frac": 0.3,
+        "dup_para_char_frac": 0.2,
+        "dup_line_frac": 0.3,
+        "dup_line_char_frac": 0.2,
+        **{f"top_{n}_gram_frac": frac for n, frac in ((2, 0.20), (3, 0.18), (4, 0.16))},
+        **{f"dup_{n}_gram_frac": frac for n, frac in zip(range(5, 11), (0.15, 0.14, 0.13, 0.12, 0.11, 0.10))},
+    }
+    checks = (
+        Check("gopher_dup_para_fraction", "gopher_dup_para_frac", ">", "dup_para_frac"),
+        Check("gopher_dup_para_chars", "gopher_dup_para_char_frac", ">", "dup_para_char_frac"),
+        Check("gopher_dup_line_fraction", "gopher_dup_line_frac", ">", "dup_line_frac"),
+        Check("gopher_dup_line_chars", "gopher_dup_line_char_frac", ">", "dup_line_char_frac"),
+        # datatrove compares the n-gram fractions without a truthiness test: 0 is a threshold there.
+        *(
+            Check(f"gopher_top_{n}_gram", f"gopher_top_{n}_gram_frac", ">", f"top_{n}_gram_frac", zero_disables=False)
+            for n in (2, 3, 4)
+        ),
+        *(
+            Check(f"gopher_dup_{n}_gram", f"gopher_dup_{n}_gram_frac", ">", f"dup_{n}_gram_frac", zero_disables=False)
+            for n in range(5, 11)
+        ),
+    )
 
 
-def fineweb_quality(
-    source: TextView | Mapping[str, float] | str,
-    *,
-    line_punct_thr: float | None = 0.12,
-    line_punct_exclude_zero: bool = False,
-    short_line_thr: float | None = 0.67,
-    char_duplicates_ratio: float | None = 0.01,
-    new_line_ratio: float | None = 0.3,
-) -> str | None:
+class FineWebQuality(_ReferenceFilter):
     """FineWeb quality rules; datatrove 0.10.0 `FineWebQualityFilter` (defaults, order, comparisons).
 
     Lines: `text.split("\\n")` without blank (whitespace-only) lines; none left drops (`fineweb_empty`).
@@ -467,20 +365,30 @@ def fineweb_quality(
     ≤ 30 characters drops. Characters in duplicated lines over `len(text)` minus its newlines > 0.01
     drops. Newlines over words > 0.3 drops. `short_line_length` is fixed at the default 30 in the signal.
     """
-    get = _getter(source)
-    if not get("fineweb_lines"):
-        return "fineweb_empty"
-    if line_punct_thr:
-        ratio = get("fineweb_line_punct_ratio")
-        if ratio < line_punct_thr and not (ratio == 0 and line_punct_exclude_zero):
-            return "fineweb_line_punct"
-    if short_line_thr and get("fineweb_short_line_ratio") > short_line_thr:
-        return "fineweb_short_lines"
-    if char_duplicates_ratio and get("fineweb_char_dup_ratio") > char_duplicates_ratio:
-        return "fineweb_char_dup"
-    if new_line_ratio and get("fineweb_newline_ratio") > new_line_ratio:
-        return "fineweb_newline_ratio"
-    return None
+
+    name = "fineweb_quality"
+    signal_names = FINEWEB_QUALITY_SIGNALS
+    thresholds = {
+        "line_punct_thr": 0.12,
+        "line_punct_exclude_zero": False,
+        "short_line_thr": 0.67,
+        "char_duplicates_ratio": 0.01,
+        "new_line_ratio": 0.3,
+    }
+    threshold_docs = {"line_punct_exclude_zero": "keep documents where no line ends in a terminal mark"}
+    checks = (
+        Check("fineweb_empty", "fineweb_lines", "<", 1),
+        Check(
+            "fineweb_line_punct",
+            "fineweb_line_punct_ratio",
+            "<",
+            "line_punct_thr",
+            exempt_zero="line_punct_exclude_zero",
+        ),
+        Check("fineweb_short_lines", "fineweb_short_line_ratio", ">", "short_line_thr"),
+        Check("fineweb_char_dup", "fineweb_char_dup_ratio", ">", "char_duplicates_ratio"),
+        Check("fineweb_newline_ratio", "fineweb_newline_ratio", ">", "new_line_ratio"),
+    )
 
 
 # --- C4 -------------------------------------------------------------------------------------------------
@@ -644,8 +552,6 @@ def c4_lines(
     return result(None)
 
 
-# datatrove 0.10 C4QualityFilter defaults.
-C4_DATATROVE: Mapping[str, Any] = {}
 # TFDS c4_utils: clean_page defaults (_MIN_WORDS_PER_LINE 5, _MIN_NUM_SENTENCES 3, _END_MARKS) + is_valid_length.
 C4_TFDS: Mapping[str, Any] = {
     "end_punctuation": C4_END_PUNCTUATION_TFDS,
@@ -655,51 +561,51 @@ C4_TFDS: Mapping[str, Any] = {
     "max_page_chars": 190_000,
 }
 
-# --- presets --------------------------------------------------------------------------------------------
+
+class C4Lines(Filter):
+    """C4's line and page rules (`c4_quality`) as a filter that rewrites: the kept lines become the text."""
+
+    name = "c4"
+    rewrites = True
+    thresholds = {
+        "remove_citations": True,
+        "filter_no_terminal_punct": True,
+        "end_punctuation": C4_END_PUNCTUATION_DATATROVE,
+        "min_num_sentences": 5,
+        "min_words_per_line": 3,
+        "count_words_after_citations": False,
+        "max_word_length": 1000,
+        "filter_lorem_ipsum": True,
+        "filter_javascript": True,
+        "filter_curly_bracket": True,
+        "filter_policy": True,
+        "max_page_chars": None,
+    }
+    threshold_docs = {
+        "remove_citations": "remove `[1]`, `[edit]`, `[citation needed]` markers from lines",
+        "filter_no_terminal_punct": "remove lines not ending in `end_punctuation` (or ending in ...)",
+        "end_punctuation": "the marks that end a sentence line",
+        "min_num_sentences": "fewer sentences in the kept lines drop the page (c4_too_few_sentences; -1: off)",
+        "min_words_per_line": "remove lines with fewer white-space words",
+        "count_words_after_citations": "count a line's words after removing citations (TFDS) or before (datatrove)",
+        "max_word_length": "remove lines with a longer white-space word (-1: off)",
+        "filter_lorem_ipsum": "a line with `lorem ipsum` drops the page (c4_lorem_ipsum)",
+        "filter_javascript": "remove lines mentioning javascript",
+        "filter_curly_bracket": "a line with `{` drops the page (c4_curly_bracket)",
+        "filter_policy": "remove terms-of-use, privacy and cookie policy lines",
+        "max_page_chars": "longer pages are dropped first (c4_too_long; TFDS: 190,000; null: off)",
+    }
+
+    def judge(self, view: TextView, thresholds: Thresholds, annotate: bool) -> Outcome:
+        t = thresholds.for_lang(self.language(view))
+        return c4_outcome(c4_quality(view, **{name: t[name] for name in self.thresholds}))
 
 
-@dataclasses.dataclass(frozen=True)
-class Step:
-    """One rule set with its parameters: `rule` names it in `presets.RULES` (this module's `RULES` or
-    `multilingual.RULES`)."""
-
-    rule: str
-    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+def c4_outcome(result: C4Result) -> Outcome:
+    return Outcome(result.reason, result.signals, text=None if result.reason else result.text)
 
 
-def verdict_rule(verdict: Callable[..., str | None], signals: Callable[[TextView], dict[str, float]]):
-    """A rule (as `RULES` holds) from a verdict function and the function measuring its signals."""
-
-    def rule(view: TextView, params: Mapping[str, Any], annotate: bool) -> C4Result:
-        found = signals(view) if annotate else {}
-        return C4Result(verdict(view, **params), view.text, found)
-
-    return rule
-
-
-def _c4_step(view: TextView, params: Mapping[str, Any], annotate: bool) -> C4Result:
-    return c4_quality(view, **params)
-
-
-RULES: dict[str, Callable[[TextView, Mapping[str, Any], bool], C4Result]] = {
-    "gopher_quality": verdict_rule(gopher_quality, gopher_quality_signals),
-    "gopher_repetition": verdict_rule(gopher_repetition, gopher_repetition_signals),
-    "fineweb_quality": verdict_rule(fineweb_quality, fineweb_quality_signals),
-    "c4": _c4_step,
-}
-
-PRESETS: dict[str, tuple[Step, ...]] = {
-    "gopher_quality": (Step("gopher_quality"),),
-    "gopher_repetition": (Step("gopher_repetition"),),
-    "c4_datatrove": (Step("c4", C4_DATATROVE),),
-    "c4_tfds": (Step("c4", C4_TFDS),),
-    "fineweb_quality": (Step("fineweb_quality"),),
-    # FineWeb English (datatrove examples/fineweb.py): repetition, quality, C4 without the terminal
-    # punctuation line rule, FineWeb quality on the C4-rewritten text.
-    "fineweb": (
-        Step("gopher_repetition"),
-        Step("gopher_quality"),
-        Step("c4", {"filter_no_terminal_punct": False}),
-        Step("fineweb_quality"),
-    ),
-}
+GOPHER_QUALITY = GopherQuality()
+GOPHER_REPETITION = GopherRepetition()
+FINEWEB_QUALITY = FineWebQuality()
+C4_LINES = C4Lines()

@@ -49,6 +49,12 @@ TERMINAL_PUNCTUATION = frozenset(
     "\U00011c41\U00011c42\U00011ef7\U00011ef8\U00011f43\U00011f44\U00016a6e\U00016a6f\U00016af5\U00016b37"
     "\U00016b38\U00016b44\U00016e98\U0001bc9f\U0001da88"
 )
+# datatrove.utils.text.PUNCTUATION (+ TERMINAL_PUNCTUATION gives PUNCTUATION_SET): a word made only of these
+# is a "symbol" word for Gopher's word count and mean word length. Control characters except \t and \n.
+_DT_PUNCTUATION = "!/—”:％１〈&(、━\\【#%「」，】；+^]~“《„';’{|∶´[=-`*．（–？！：$～«〉,><》)?）。…@_.\"}►»" + "".join(
+    map(chr, (x for a, b in ((0, 9), (11, 13), (13, 32), (127, 160)) for x in range(a, b)))
+)
+PUNCTUATION_SET = frozenset(_DT_PUNCTUATION) | TERMINAL_PUNCTUATION
 
 
 _QUOTES = "'\"”“`‘´’‚„»«「」『』（）〔〕【】《》〈〉⟦⟧"

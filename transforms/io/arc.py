@@ -32,7 +32,7 @@ from corpusforge.transforms.io.http import (
     document_payload,
     read_response,
 )
-from corpusforge.transforms.io.warc import next_gzip_member, sniff, unrecognised_file
+from corpusforge.transforms.io.warc import MAX_RECORD_BYTES, junk_data, next_gzip_member, sniff, unrecognised_file
 
 _CHUNK = 1 << 20
 _MAX_LINE = 1 << 20  # longest header line, and HTTP head, accepted
@@ -62,7 +62,9 @@ def parse_header(line: bytes, fields: tuple[str, ...] = _V1_FIELDS) -> _ArcHeade
     date = named.get("archive-date", "")
     if ":" not in url or not (date.isdigit() and len(date) >= 12):
         return None
-    return _ArcHeader(url, date, named.get("content-type", ""), int(parts[-1]))
+    digits = parts[-1].lstrip("0") or "0"
+    length = int(digits) if len(digits) <= 19 else MAX_RECORD_BYTES + 1  # int() refuses 4,301 digits
+    return _ArcHeader(url, date, named.get("content-type", ""), length)
 
 
 def _field_names(version_block: bytes) -> tuple[str, ...]:
@@ -96,14 +98,15 @@ class _Inflated:
     to the next gzip member that starts a record.
     """
 
-    def __init__(self, stream: BinaryIO, gzipped: bool):
+    def __init__(self, stream: BinaryIO, gzipped: bool, start: int = 0):
+        stream.seek(start)
         self._stream = stream
         self._gzipped = gzipped
         self._buf = b""
         self._i = 0  # next unread byte in _buf
         self._base = 0  # uncompressed offset of _buf[0]
         self._input = b""  # compressed bytes not yet inflated
-        self._in_offset = 0  # file offset of _input[0]
+        self._in_offset = start  # file offset of _input[0]
         self._inflater = None  # the zlib decompressobj of the member being inflated
         self._member = 0  # file offset of the current (or last) member
         self._member_starts: list[tuple[int, int]] = []  # (uncompressed offset, file offset) of members begun
@@ -237,16 +240,22 @@ def iter_arc(
     """Yield one `WebPage` or `Rejection` per record of the ARC file open as `stream` (as stored, seekable).
 
     Streams the file; bad data gives DEAD_LETTER items and never raises: an unparseable header line
-    (`malformed_record`, reading resumes at the next line that is a record header), a block cut off by the end
-    of the file (`truncated_record`), corrupt gzip data (`corrupt_stream`, reading resumes at the next gzip
-    member), a gzip stream cut off between records (`truncated_stream`).
+    (`malformed_record`, reading resumes at the next line that is a record header), an Archive-length of
+    2**63 or more (`bad_content_length`, likewise), a block cut off by the end of the file (`truncated_record`,
+    counted by the bytes it has), corrupt gzip data (`corrupt_stream`, reading resumes at the next gzip
+    member), a gzip stream cut off between records (`truncated_stream`), gzip members before the first that
+    holds a record (`junk_data`).
     """
     gzipped = sniff(stream, _starts_like_arc)
+    start = 0
     if gzipped is None:
-        yield unrecognised_file(stream, source, "not_an_arc")
-        return
-    stream.seek(0)
-    data = _Inflated(stream, gzipped)
+        start = next_gzip_member(stream, 1, _starts_like_record)
+        if start is None:
+            yield unrecognised_file(stream, source, "not_an_arc")
+            return
+        gzipped = True
+        yield junk_data(stream, source, 0, start, "before the first record")
+    data = _Inflated(stream, gzipped, start)
     fields = _V1_FIELDS
     resyncing = False
     while True:
@@ -279,6 +288,11 @@ def iter_arc(
             continue
         resyncing = False
         info = RecordInfo(source.relpath, offset, None, header.url, iso_date(header.date), nbytes=header.length)
+        if header.length > MAX_RECORD_BYTES:  # its block cannot be skipped: resume at the next header line
+            detail = "Archive-length is not a byte count below 2**63"
+            yield dataclasses.replace(info, nbytes=0).reject(Verdict.DEAD_LETTER, "bad_content_length", detail)
+            resyncing = True
+            continue
         block = _Block(data, header.length)
         if header.url.startswith("filedesc:"):
             fields = _field_names(block.read(_MAX_LINE))
@@ -294,5 +308,5 @@ def iter_arc(
             if data.resync():
                 continue
         else:
-            yield info.reject(Verdict.DEAD_LETTER, "truncated_record", detail)
+            yield dataclasses.replace(info, nbytes=block.seen).reject(Verdict.DEAD_LETTER, "truncated_record", detail)
         return

@@ -2,8 +2,9 @@
 
 `match_inputs` runs before the pipeline (a glob that matches nothing is a `ConfigError`); `ReadDocuments`
 is the PTransform: one element per input file, fanned out with a Reshuffle, each file streamed by the
-reader for its format (`warc`, `arc`, `jsonl`, `parquet`, `text`). Web pages are turned into text right
-here (charset decoding and main-content extraction, stage `extract`), so raw HTML never crosses a shuffle.
+reader for its format (`warc`, `arc`, `jsonl`, `parquet`, `text`). Web pages go to extraction
+(`transforms/extract/extract.py` `ExtractText`), which the runner fuses with reading: raw HTML never
+crosses a shuffle.
 """
 
 from __future__ import annotations
@@ -20,13 +21,8 @@ import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from corpusforge.pipeline.config import ConfigError, ExtractConfig, InputConfig
-from corpusforge.transforms.accounting import (
-    READ_STAGE,
-    REJECTED,
-    TALLY,
-    AccountingDoFn,
-)
+from corpusforge.pipeline.config import ConfigError, InputConfig
+from corpusforge.transforms.accounting import MACHINE_FAULTS, READ_STAGE, REJECTED, TALLY, AccountingDoFn
 from corpusforge.transforms.document import (
     Document,
     Rejection,
@@ -34,9 +30,9 @@ from corpusforge.transforms.document import (
     Verdict,
     WebPage,
 )
-from corpusforge.transforms.extract.extract import EXTRACT_STAGE, page_to_document
 from corpusforge.transforms.io import arc, text_formats, warc
 
+PAGES = "pages"  # tag of the web pages the reader hands to extraction
 PROGRESS_LOGGER = "corpusforge.progress"
 
 _WILDCARD = re.compile(r"[*?\[]")
@@ -127,11 +123,11 @@ def iter_records(
 
 
 class _ReadFileFn(AccountingDoFn):
-    """SourceFile → Document, tallying every record (stages `read` and `extract`); dead letters on REJECTED."""
+    """SourceFile → Document, or (SourceFile, WebPage) on PAGES for extraction, tallying every record (stage
+    `read`); dead letters on REJECTED."""
 
-    def __init__(self, *, input_config: InputConfig, extract_config: ExtractConfig, progress_interval_secs: float):
+    def __init__(self, *, input_config: InputConfig, progress_interval_secs: float):
         self._input = input_config
-        self._extract = extract_config
         self._interval = progress_interval_secs
 
     def setup(self) -> None:
@@ -143,9 +139,16 @@ class _ReadFileFn(AccountingDoFn):
         fmt = detect_format(source.path, self._input.format)
         self.tally.add(READ_STAGE, "files", source.size)
         try:
-            with FileSystems.open(source.path, compression_type=CompressionTypes.UNCOMPRESSED) as stream:
-                for item in iter_records(stream, source, fmt, self._input):
-                    yield from self._account(item, source)
+            if source.size == 0:  # one record, so that the funnel shows it, whatever the format
+                yield from self._account(
+                    Rejection(Verdict.SKIPPED, READ_STAGE, "empty_file", source.relpath, 0), source
+                )
+            else:
+                with FileSystems.open(source.path, compression_type=CompressionTypes.UNCOMPRESSED) as stream:
+                    for item in iter_records(stream, source, fmt, self._input):
+                        yield from self._account(item, source)
+        except MACHINE_FAULTS:
+            raise
         except Exception as e:  # an unreadable file is one dead letter; the run goes on
             yield from self._account(
                 Rejection(
@@ -167,32 +170,13 @@ class _ReadFileFn(AccountingDoFn):
         self.tally.add(READ_STAGE, "in", nbytes)
         self._records += 1
         self._bytes += nbytes
-        if isinstance(item, WebPage):
-            self.tally.add(READ_STAGE, "out", nbytes)
-            self.tally.add(EXTRACT_STAGE, "in", nbytes)
-            try:
-                item = page_to_document(item, source, self._extract)
-            except Exception as e:  # a page that breaks the extractor is dead-lettered, not fatal
-                item = Rejection(
-                    Verdict.DEAD_LETTER,
-                    EXTRACT_STAGE,
-                    "extraction_error",
-                    source.relpath,
-                    item.offset,
-                    item.record_id,
-                    nbytes,
-                    f"{type(e).__name__}: {e}",
-                )
-            if isinstance(item, Document):
-                self.tally.add(EXTRACT_STAGE, "out", len(item.text.encode("utf-8")))
-        elif isinstance(item, Document):
-            self.tally.add(READ_STAGE, "out", nbytes)
         if isinstance(item, Rejection):
             self.tally.reject(item)
             if item.verdict is Verdict.DEAD_LETTER:
                 yield beam.pvalue.TaggedOutput(REJECTED, item)
         else:
-            yield item
+            self.tally.add(READ_STAGE, "out", nbytes)
+            yield beam.pvalue.TaggedOutput(PAGES, (source, item)) if isinstance(item, WebPage) else item
         if self._records % 256 == 0:
             self._report(final=False)
 
@@ -217,30 +201,22 @@ class _ReadFileFn(AccountingDoFn):
 
 
 class ReadDocuments(beam.PTransform):
-    """Read input files into Documents.
+    """Read input files, one element per file spread over the workers, streamed record by record.
 
-    Output: a tagged result with `documents` (PCollection[Document]), `rejected` (PCollection[Rejection],
-    dead letters) and `tally` (PCollection[TallyItem]).
+    Output: a tagged result with `documents` (PCollection[Document]: records of text formats), `pages`
+    (PCollection[(SourceFile, WebPage)]: web-archive records for `extract.ExtractText`), `rejected`
+    (PCollection[Rejection], dead letters) and `tally` (PCollection[TallyItem]).
     """
 
-    def __init__(
-        self,
-        files: list[SourceFile],
-        *,
-        input_config: InputConfig,
-        extract_config: ExtractConfig,
-        progress_interval_secs: float = 5.0,
-    ):
+    def __init__(self, files: list[SourceFile], *, input_config: InputConfig, progress_interval_secs: float = 5.0):
         super().__init__()
         self._files = files
-        self._fn = _ReadFileFn(
-            input_config=input_config, extract_config=extract_config, progress_interval_secs=progress_interval_secs
-        )
+        self._fn = _ReadFileFn(input_config=input_config, progress_interval_secs=progress_interval_secs)
 
     def expand(self, pbegin):
         return (
             pbegin
             | "ListFiles" >> beam.Create(self._files)  # SourceFile
             | "SpreadFiles" >> beam.Reshuffle()
-            | "ReadFiles" >> beam.ParDo(self._fn).with_outputs(REJECTED, TALLY, main="documents")
+            | "ReadFiles" >> beam.ParDo(self._fn).with_outputs(PAGES, REJECTED, TALLY, main="documents")
         )

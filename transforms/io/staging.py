@@ -13,7 +13,7 @@ of up to `ROLL_BYTES` named by a random token (`_temporary/documents/<token>.bin
 tokenizer likewise under `tokens/`); a retried bundle writes new files and its refs are discarded with
 it, so an orphaned file is never read. A file is only read downstream of a shuffle, after the bundle
 that wrote it has finished (and closed it). `WriteRunSummary` deletes the folder once every shard is written;
-`prepare_output_dir` clears one left by a run that died.
+a run that fails or dies leaves it in its staging location, which `pipeline/output_dir.py` deletes.
 
 Inspect a record: `pickle.loads(open(PATH, 'rb').read()[offset:offset + length])`, with
 `struct.unpack('<8sQQ', location)` giving (file token, offset, length).

@@ -1,4 +1,5 @@
-"""Readers for line-, row- and text-based inputs: JSONL, Parquet, our own Arrow shards and plain text.
+"""Readers for line-, row- and text-based inputs: JSONL (and JSON array files), Parquet, our own Arrow
+shards and plain text.
 
 Each reader is a pure generator over one raw (still compressed) input stream that yields exactly one
 `Document` or `Rejection` per input record (a line, a row, a text block), so that the pipeline can prove that
@@ -18,6 +19,7 @@ import dataclasses
 import gzip
 import io
 import json
+import re
 import shutil
 import tempfile
 import zlib
@@ -252,6 +254,173 @@ def _iter_lines(reader: io.BufferedReader, latch: _ErrorLatch, max_line_bytes: i
         offset += nbytes
 
 
+# --- JSON arrays ----------------------------------------------------------------------------------------
+
+# Outside strings: a run of bytes that neither nest nor end an element, whole strings included (one C call
+# for most of an element); then the byte after it is `[`, `]`, `{`, `}`, `,` or a string's `"` that the data
+# ends inside. Possessive quantifiers: no backtracking whatever the input.
+_PLAIN_RUN = re.compile(rb'(?:[^"\[\]{},]++|"[^"\\]*+(?:\\.[^"\\]*+)*+")*+', re.DOTALL)
+_STRING_BODY = re.compile(rb'[^"\\]*+(?:\\.[^"\\]*+)*+', re.DOTALL)  # a string's bytes up to its closing quote
+_NOT_SPACE = re.compile(rb"[^ \t\r\n]")  # JSON white space (RFC 8259, section 2)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Malformed:
+    """Bytes of a JSON array file that are not an element: `nbytes` from `offset`, and why."""
+
+    offset: int
+    nbytes: int
+    detail: str
+
+
+def _is_json_array(path: str, reader: io.BufferedReader) -> bool:
+    """Whether a file holds one JSON array, not JSON lines: it is named `.json` (a `.jsonl` or `.ndjson` file
+    is lines, whatever its first line is) and its first byte after a BOM and white space is `[`."""
+    name = re.sub(r"\.(gz|zst|zstd)$", "", path.lower())
+    if not name.endswith(".json"):
+        return False
+    head = reader.peek(_READ_BUFFER).removeprefix(_BOM)
+    first = _NOT_SPACE.search(head)
+    return first is not None and head[first.start()] == 0x5B
+
+
+class _ElementEnd:
+    """Finds the `,` or `]` that ends an element of a JSON array, in bytes that arrive in pieces: it follows
+    strings, escapes and nesting, and does not validate (json.loads does, element by element)."""
+
+    def __init__(self) -> None:
+        self._depth = 0
+        self._in_string = False
+        self._escaped = False  # the last byte scanned was a backslash inside a string
+
+    def find(self, data: bytes, pos: int) -> int | None:
+        """The index of the byte that ends the element, scanning `data` from `pos`; None if not there."""
+        while pos < len(data):
+            if self._escaped:
+                self._escaped = False
+                pos += 1
+            elif self._in_string:
+                pos = _STRING_BODY.match(data, pos).end()
+                if pos == len(data):
+                    return None
+                self._escaped = data[pos] == 0x5C  # a backslash that ends `data`; else the closing quote
+                self._in_string = self._escaped
+                pos += 1
+            else:
+                pos = _PLAIN_RUN.match(data, pos).end()
+                if pos == len(data):
+                    return None
+                token = data[pos]
+                if token == 0x22:  # "
+                    self._in_string = True
+                elif token in b"[{":
+                    self._depth += 1
+                elif self._depth == 0 and token in b",]":
+                    return pos
+                elif self._depth and token in b"]}":
+                    self._depth -= 1
+                pos += 1
+        return None
+
+
+class _JsonArrayElements:
+    """The elements of a JSON array document (`[{...}, {...}]`), streamed: each element's bytes are found by
+    `_ElementEnd` and kept only up to `max_bytes`, so memory stays within that plus the read buffer whatever
+    the file's size (json.load would hold the whole file, and its objects, at once).
+
+    Yields a `_Line` per element (its stream offset and size; data None past the cap), then, where the
+    stream does not end the array properly, one `_StreamFailure` (a broken compressed stream) or
+    `_Malformed` (the file ends inside the array, or data follows it) for the rest. An empty element
+    (`[1,,2]`) is `_Malformed`; a trailing comma before `]` is tolerated, as hand-edited files have them.
+    """
+
+    def __init__(self, reader: io.BufferedReader, latch: _ErrorLatch, max_bytes: int) -> None:
+        self._reader = reader
+        self._latch = latch
+        self._max = max_bytes
+        self._buf = b""
+        self._base = 0  # stream offset of _buf[0]
+        self._pos = 0  # next unread byte of _buf
+
+    def _fill(self) -> bool:
+        """Read more, dropping the bytes before `_pos`; False at the end of the stream."""
+        data = self._reader.read(_READ_BUFFER)
+        if not data:
+            return False
+        self._base += self._pos
+        self._buf, self._pos = self._buf[self._pos :] + data, 0
+        return True
+
+    def _skip_bom(self) -> None:
+        if self._fill() and self._buf.startswith(_BOM):
+            self._pos = len(_BOM)
+
+    def _next_byte(self) -> int | None:
+        """Skip white space; the next byte (not consumed), or None at the end of the stream."""
+        while True:
+            found = _NOT_SPACE.search(self._buf, self._pos)
+            if found is not None:
+                self._pos = found.start()
+                return self._buf[self._pos]
+            self._pos = len(self._buf)
+            if not self._fill():
+                return None
+
+    def _broken(self, offset: int, detail: str) -> _Malformed | _StreamFailure:
+        """The rest of the stream from `offset` on, read to its end, where it does not finish the array."""
+        self._pos = len(self._buf)
+        while self._fill():
+            self._pos = len(self._buf)
+        nbytes = self._base + self._pos - offset
+        if self._latch.error is not None:
+            return _StreamFailure(offset, nbytes, self._latch.error)
+        return _Malformed(offset, nbytes, detail)
+
+    def __iter__(self) -> Iterator[_Line | _StreamFailure | _Malformed]:
+        self._skip_bom()
+        self._next_byte()
+        self._pos += 1  # the `[` that _is_json_array saw
+        while True:
+            byte = self._next_byte()
+            start = self._base + self._pos
+            if byte is None:
+                yield self._broken(start, "the file ends inside the JSON array (no closing ])")
+                return
+            if byte == 0x5D:  # `]`: an empty array, or a trailing comma
+                self._pos += 1
+                break
+            if byte == 0x2C:  # `,` where an element should be
+                self._pos += 1
+                yield _Malformed(start, 1, "empty element in the JSON array")
+                continue
+            end, kept = self._element_end()
+            if end is None:
+                yield self._broken(start, "the file ends inside an element of the JSON array")
+                return
+            data = self._buf[self._pos : end].rstrip(b" \t\r\n") if kept else None
+            yield _Line(start, self._base + end - start, data)
+            self._pos = end + 1
+            if self._buf[end] == 0x5D:
+                break
+        if self._next_byte() is not None:
+            yield self._broken(self._base + self._pos, "data after the JSON array")
+
+    def _element_end(self) -> tuple[int | None, bool]:
+        """The buffer index of the `,` or `]` ending the element at `_pos` (None: the stream ends first), and
+        whether the element is still in the buffer from `_pos` (False: past `max_bytes`, streamed past)."""
+        finder = _ElementEnd()
+        scan, kept = self._pos, True
+        while (end := finder.find(self._buf, scan)) is None:
+            kept = kept and len(self._buf) - self._pos <= self._max
+            scanned = self._base + len(self._buf)
+            if not kept:  # count the rest of the element, keep none of it
+                self._pos = len(self._buf)
+            if not self._fill():
+                return None, kept
+            scan = scanned - self._base
+        return end, kept and end - self._pos <= self._max
+
+
 def _failure_rejection(exc: BaseException, source: SourceFile, offset: int, nbytes: int) -> Rejection:
     """The dead letter of a truncated (EOFError) or corrupt compressed stream."""
     reason = "truncated_stream" if isinstance(exc, EOFError) else "corrupt_stream"
@@ -292,25 +461,32 @@ def iter_jsonl(
     date_field: str | None = None,
     max_line_bytes: int = 64_000_000,
 ) -> Iterator[Document | Rejection]:
-    """One `Document` or `Rejection` per line of a JSONL file (optionally .gz / .zst compressed).
+    """One `Document` or `Rejection` per line of a JSONL file (optionally .gz / .zst compressed), or per
+    element of a `.json` file that holds one JSON array of records (its first byte after a BOM and white
+    space is `[`, as `json.dump(records)` writes them, pretty-printed or not; `_JsonArrayElements` streams it).
 
-    Offsets are byte offsets of line starts in the decompressed stream; a rejection's `nbytes` counts the
-    whole line with its terminator. A line may hold `max_line_bytes` bytes before its newline; a longer one
-    is streamed past in chunks and dead-lettered. A UTF-8 BOM at the start of a line is ignored (files
-    concatenated with `cat` carry one per part). The text must be a JSON string; fields other than
-    text/id/url/date are ignored; ids of any scalar type become `source_id` strings, and url and date count
-    only when they are strings. If a compressed stream is truncated or corrupt, one dead letter at the end
-    covers the rest, starting at the first line not yielded.
+    Offsets are byte offsets of line (element) starts in the decompressed stream; a rejection's `nbytes`
+    counts the whole line with its terminator (the element). A line or element may hold `max_line_bytes`
+    bytes; a longer one is streamed past in chunks and dead-lettered. A UTF-8 BOM at the start of a line is
+    ignored (files concatenated with `cat` carry one per part). The text must be a JSON string; fields other
+    than text/id/url/date are ignored; ids of any scalar type become `source_id` strings, and url and date
+    count only when they are strings. If a compressed stream is truncated or corrupt, one dead letter at the
+    end covers the rest, starting at the first line not yielded; so does an array that breaks off or is
+    followed by data (`invalid_json`).
     """
     if max_line_bytes < 1:
         raise ValueError(f"max_line_bytes must be at least 1, not {max_line_bytes}")
     fields = _JsonlFields(text_field, id_field, url_field, date_field)
     reader, latch = _latched_reader(stream, source.path)
-    for line in _iter_lines(reader, latch, max_line_bytes):
+    array = _is_json_array(source.path, reader)
+    records = _JsonArrayElements(reader, latch, max_line_bytes) if array else _iter_lines(reader, latch, max_line_bytes)
+    for line in records:
         if isinstance(line, _StreamFailure):
             yield _failure_rejection(line.error, source, line.offset, line.nbytes)
+        elif isinstance(line, _Malformed):
+            yield _dead_letter(source, "invalid_json", line.offset, line.nbytes, line.detail)
         elif line.data is None:
-            detail = f"line of {line.nbytes} bytes exceeds max_line_bytes={max_line_bytes}"
+            detail = f"{'element' if array else 'line'} of {line.nbytes} bytes exceeds max_line_bytes={max_line_bytes}"
             yield _dead_letter(source, "line_too_long", line.offset, line.nbytes, detail)
         else:
             yield _jsonl_record(line, source, fields)

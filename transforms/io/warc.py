@@ -7,8 +7,9 @@
 - every other record is a `Rejection` of stage `read`: SKIPPED for records that are not documents
   (`warc_<type>`, `non_html_content_type`, `http_status_<n>xx`, `crawler_metadata` for resources
   under non-web URIs, such as wget's `metadata://` logs), DROPPED for `payload_too_large`, DEAD_LETTER for broken records
-  (`truncated_record`, `malformed_record`, `malformed_http`, `header_too_long`, `content_encoding_bomb`,
-  `content_encoding_error`, `corrupt_stream`).
+  (`truncated_record`, `malformed_record`, `bad_content_length`, `malformed_http`, `header_too_long`,
+  `content_encoding_bomb`, `content_encoding_error`, `corrupt_stream`, `truncated_stream`) and for data that
+  is not a record before the first record or in gzip members after the last (`junk_data`).
 
 Records are parsed by FastWARC, which is handed the raw (still compressed) stream: it inflates gzip itself,
 several times faster than a Python gzip stream. It runs in `quirks_mode`, in which it skips whatever is not
@@ -19,7 +20,13 @@ next record: the next gzip member for `.warc.gz` (one record per member, WARC 1.
 the failed `WARC/` line for an uncompressed file. FastWARC passes over a block cut short by the end of the
 file, and a gzip stream that breaks off, in silence: the first is a `truncated_record` (after which the
 block is searched for the records a too large Content-Length may have swallowed), the second a
-`truncated_stream`.
+`truncated_stream`. A file that does not start with a record (a junk first gzip member, text before the
+first `WARC/` line) is read from its first record on, after one `junk_data` item for what precedes it;
+junk between two records is passed over by FastWARC's quirks mode, unreported (it is not a record).
+
+Values read from a record are checked where they are read: a Content-Length that is not a decimal number
+of bytes below 2**63 (what every consumer of the count, Beam's int64 counters included, can hold) is a
+`bad_content_length`; a truncated record counts the bytes it has, not the length it declares.
 
 Offsets are those FastWARC reports: the byte offset of the record in an uncompressed file, and of its gzip
 member in a `.warc.gz` file (as the Common Crawl index gives them). Where one gzip member holds several
@@ -28,6 +35,7 @@ records (not the Annex D layout), FastWARC's offsets for them are approximate an
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import zlib
 from collections.abc import Callable, Generator, Iterator
@@ -50,6 +58,7 @@ _GZIP_MAGIC = b"\x1f\x8b\x08"  # ID1 ID2 CM=deflate (RFC 1952, section 2.3.1)
 _WARC_LINE = re.compile(rb"(?:^|\n)(WARC/\d\.\d+)\r?\n")
 _CONTENT_LENGTH = re.compile(rb"^content-length[ \t]*:[ \t]*(\d+)[ \t]*\r?$", re.IGNORECASE | re.MULTILINE)
 _HEADER_END = re.compile(rb"\n\r?\n")
+MAX_RECORD_BYTES = 2**63 - 1  # a larger declared length is out of range (int64, as counters and Arrow hold sizes)
 
 # Record types that are never documents (WARC 1.1, section 6).
 _NOT_DOCUMENTS = frozenset({"warcinfo", "request", "metadata", "revisit", "continuation"})
@@ -116,6 +125,20 @@ def unrecognised_file(stream: BinaryIO, source: SourceFile, reason: str) -> Reje
         offset=0,
         nbytes=source.size,
         detail=f"file starts with {stream.read(32)!r}",
+    )
+
+
+def junk_data(stream: BinaryIO, source: SourceFile, offset: int, end: int, where: str) -> Rejection:
+    """The one dead letter for the bytes from `offset` to `end` that are not a record (`where`: their place)."""
+    stream.seek(offset)
+    return Rejection(
+        Verdict.DEAD_LETTER,
+        "read",
+        "junk_data",
+        source.relpath,
+        offset=offset,
+        nbytes=end - offset,
+        detail=f"{end - offset} bytes {where} are not a record; they start with {stream.read(32)!r}",
     )
 
 
@@ -208,28 +231,48 @@ def _failure_site(
     return bad, bad + 1  # quirks mode skips the rest up to the next WARC/ line
 
 
-def _broken_tail(stream: BinaryIO, last: int | None, run_start: int) -> int | None:
-    """The offset of a gzip member after the last record that is corrupt or cut off, if any.
+def _bad_tail(stream: BinaryIO, last: int | None, run_start: int) -> tuple[int, int | None] | None:
+    """What follows the last record of a gzipped WARC where that is not records: the offset of the first
+    member that is corrupt, cut off (end None) or does not hold a record (then its end, through the end of
+    the file); None if nothing does.
 
-    FastWARC ends quietly where a gzip stream breaks off; a member that breaks off inside the last record is
-    that record's `truncated_record` already, so only members after it count.
+    FastWARC ends quietly where a gzip stream breaks off and passes over members that hold no record; a
+    member that breaks off inside the last record is that record's `truncated_record` already, so only
+    members after it count.
     """
     pos = run_start if last is None else gzip_member_end(stream, last)
+    junk = None
     while pos is not None:
         end = gzip_member_end(stream, pos)
         if end is None:
-            return pos
+            return (pos if junk is None else junk), None
         if end == pos:
-            return None
+            return None if junk is None else (junk, pos)
+        if junk is None:
+            stream.seek(pos)
+            junk = None if starts_like_warc(_gunzip_start(stream.read(1 << 16)) or b"") else pos
         pos = end
     return None
 
 
+def _first_record(stream: BinaryIO) -> tuple[int, bool] | None:
+    """Where the first record of a file that does not start with one begins, and whether it is gzipped:
+    the first gzip member that inflates to a record or the first `WARC/` line, whichever comes first."""
+    member = next_gzip_member(stream, 1, starts_like_warc)
+    line = _next_warc_line(stream, 1)
+    if member is not None and (line is None or member < line):
+        return member, True
+    return None if line is None else (line, False)
+
+
 def _content_length(value: str | None) -> int | None:
-    """The WARC Content-Length as an int, or None if it is missing or not a decimal number."""
+    """The WARC Content-Length as an int, or None if it is missing, not a decimal number or out of range."""
     if value is None or not (value := value.strip()).isdigit() or not value.isascii():
         return None
-    return int(value)
+    if len(value.lstrip("0")) > 19:  # past int64 for sure (and int() refuses more than 4,300 digits)
+        return None
+    length = int(value)
+    return length if length <= MAX_RECORD_BYTES else None
 
 
 def _bare(value: str | None) -> str | None:
@@ -302,7 +345,8 @@ def _record_item(record: WarcRecord, info: RecordInfo, max_payload_bytes: int, m
     raw_length = headers.get(WarcHeader.CONTENT_LENGTH)
     length = _content_length(raw_length)
     if length is None:
-        return info.reject(Verdict.DEAD_LETTER, "malformed_record", f"invalid Content-Length {raw_length!r}")
+        detail = "no Content-Length" if raw_length is None else f"Content-Length {raw_length[:40]!r}"
+        return info.reject(Verdict.DEAD_LETTER, "bad_content_length", f"{detail}: not a byte count below 2**63")
     if record.content_length != length:  # FastWARC matches the field name case-sensitively; WARC does not
         return info.reject(Verdict.DEAD_LETTER, "malformed_record", "Content-Length field name not as spelled")
     rtype = (headers.get(WarcHeader.WARC_TYPE) or "").strip().lower()
@@ -310,8 +354,9 @@ def _record_item(record: WarcRecord, info: RecordInfo, max_payload_bytes: int, m
         return info.reject(Verdict.DEAD_LETTER, "malformed_record", "no WARC-Type")
     block = _Block(record, length)
     outcome = _classify(rtype, record, info, block, max_payload_bytes, max_header_bytes)
-    if not block.finish():
-        return info.reject(Verdict.DEAD_LETTER, "truncated_record", f"block ends after {block.seen} of {length} bytes")
+    if not block.finish():  # counted by the bytes it has: the declared length may be absurd
+        detail = f"block ends after {block.seen} of {length} bytes"
+        return dataclasses.replace(info, nbytes=block.seen).reject(Verdict.DEAD_LETTER, "truncated_record", detail)
     return info.resolve(outcome, is_text=rtype == "conversion")
 
 
@@ -331,14 +376,16 @@ def _read_run(
         try:
             record = next(records)
         except StopIteration:
-            broken = _broken_tail(stream, last, start) if gzipped else None
-            if broken is not None:
+            tail = _bad_tail(stream, last, start) if gzipped else None
+            if tail is not None and tail[1] is not None:
+                yield junk_data(stream, source, *tail, "in gzip members after the last record")
+            elif tail is not None:
                 yield Rejection(
                     Verdict.DEAD_LETTER,
                     "read",
                     "truncated_stream",
                     source.relpath,
-                    offset=broken,
+                    offset=tail[0],
                     detail="gzip stream is corrupt or cut off",
                 )
             return None
@@ -364,9 +411,10 @@ def _read_run(
             yield info.reject(Verdict.DEAD_LETTER, "corrupt_stream", str(exc))
             return next_gzip_member(stream, last + 1, starts_like_warc) if gzipped else None
         yield item
-        if isinstance(item, Rejection) and item.reason == "truncated_record":
+        if isinstance(item, Rejection) and item.reason in ("truncated_record", "bad_content_length"):
             # The file ended inside the block: it was cut there, or a too large Content-Length swallowed the
-            # records after it. Look for those inside the block.
+            # records after it; or FastWARC skipped a block of a length we refuse. Look for the records
+            # inside the block.
             return next_gzip_member(stream, last + 1, starts_like_warc) if gzipped else last + 1
 
 
@@ -386,9 +434,13 @@ def iter_warc(
     """
     guarded = _Guarded(stream)
     gzipped = sniff(guarded, starts_like_warc)
-    if gzipped is None:
-        yield unrecognised_file(stream, source, "not_a_warc")
-        return
     start: int | None = 0
+    if gzipped is None:
+        first = _first_record(guarded)
+        if first is None:
+            yield unrecognised_file(stream, source, "not_a_warc")
+            return
+        start, gzipped = first
+        yield junk_data(guarded, source, 0, start, "before the first record")
     while start is not None:
         start = yield from _read_run(guarded, gzipped, start, source, max_payload_bytes, max_header_bytes)

@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 import json
 import math
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -44,6 +45,7 @@ DOCUMENTS_DIR = "documents"
 REJECTS_DIR = "rejects"
 DEAD_LETTERS_FILE = f"{REJECTS_DIR}/dead_letters.jsonl"
 
+_PARTITION_LABEL = re.compile(r"[A-Za-z0-9_-]{1,32}")  # what a language label may be to name a folder
 _BATCH_BYTES = 32 * 2**20  # record batches stay far below the 2 GiB offset limit of `string` columns
 
 
@@ -143,9 +145,9 @@ class WriteArrowShards(beam.PTransform):
     """PCollection[DocRef] → Arrow shards under `out_dir/documents/` (or `documents/lang=xx/` per language),
     the documents read back from the staged files under `out_dir` (`staging.StageDocuments`).
 
-    With `partition_by_language`, each language (`meta["lang"]`, `und` when absent) gets its own folder
-    and its own shard count. Output: a dict with `main` (PCollection[dict], one file info per shard: path,
-    rows, bytes, sha256, text_bytes) and `tally`.
+    With `partition_by_language`, each language (`meta["lang"]`; `und` when absent or not a plain label of
+    letters, digits, `_` and `-`) gets its own folder and its own shard count. Output: a tagged result with
+    `main` (PCollection[dict], one file info per shard: path, rows, bytes, sha256, text_bytes) and `tally`.
     """
 
     def __init__(
@@ -171,7 +173,11 @@ class WriteArrowShards(beam.PTransform):
         by_language = self._partition_by_language
 
         def partition(ref: DocRef) -> str:
-            return f"lang={ref.lang or 'und'}" if by_language else ""
+            if not by_language:
+                return ""
+            lang = str(ref.lang or "und")
+            # A folder name from record content (`lang` may come from an input's meta): labels only, never a path.
+            return f"lang={lang if _PARTITION_LABEL.fullmatch(lang) else 'und'}"
 
         shard_counts = (
             refs

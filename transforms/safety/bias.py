@@ -18,8 +18,8 @@ substrings for ja, zh and th.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from typing import Any
 
 import yaml
 from apache_beam.io.filesystem import CompressionTypes
@@ -27,8 +27,8 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.utils.shared import Shared
 
 from corpusforge.pipeline.config import ConfigError, SafetyConfig
-from corpusforge.transforms.document import Document, Rejection
 from corpusforge.transforms.safety.word_blocklist import tokens
+from corpusforge.transforms.stages import Filter, Outcome, Signals, Stage, TextView
 
 SUBSTRING_LANGS = frozenset({"ja", "zh", "th"})
 
@@ -166,18 +166,27 @@ def load_lexicon(path: str | None) -> Lexicon:
 BIAS_STAGE = "bias"
 
 
-@dataclasses.dataclass
-class BiasStage:
-    """Tags `meta["groups"]` with the identity groups a document mentions (transforms/safety/bias.py); drops nothing."""
+class BiasTags(Filter):
+    """Tags `meta["groups"]` with the identity groups a document mentions; drops nothing."""
 
-    config: SafetyConfig
-    name: str = BIAS_STAGE
+    name = "bias"
 
-    def __post_init__(self) -> None:
-        load_lexicon(self.config.bias.lexicon)  # a malformed or missing lexicon fails at launch
+    def __init__(self, lexicon: str | None):
+        self.lexicon = lexicon  # a YAML file, or None for the shipped lexicon
+
+    def check_config(self) -> None:
+        load_lexicon(self.lexicon)  # a malformed or missing lexicon fails at launch
 
     def setup(self, shared: Shared) -> None:
-        self._lexicon = load_lexicon(self.config.bias.lexicon)
+        self._lexicon = load_lexicon(self.lexicon)
 
-    def apply(self, docs: Sequence[Document]) -> list[Document | Rejection]:
-        return [doc.with_meta(groups=self._lexicon.groups(doc.text)) for doc in docs]
+    def signals(self, view: TextView) -> Signals:
+        return {"groups": self._lexicon.groups(view.text)}
+
+    def annotations(self, outcome: Outcome, annotate: bool) -> Mapping[str, Any]:
+        return outcome.signals
+
+
+def bias_stage(config: SafetyConfig) -> Stage:
+    """Right after clean, before the first filter: every later stage's drops are then counted per group."""
+    return Stage(BIAS_STAGE, (BiasTags(config.bias.lexicon),))

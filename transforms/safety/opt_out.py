@@ -11,16 +11,13 @@ Signals (each recorded as a short string in `meta["opt_out"]`):
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from collections.abc import Iterable, Sequence
-
-from apache_beam.utils.shared import Shared
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from corpusforge.pipeline.config import SafetyConfig
-from corpusforge.transforms.accounting import drop
-from corpusforge.transforms.document import Document, Rejection
 from corpusforge.transforms.safety.url_blocklist import parent_domains, url_host
+from corpusforge.transforms.stages import Filter, Outcome, Signals, Stage, TextView
 
 _DIRECTIVES = ("noai", "noimageai")
 _HTML_HEAD_BYTES = 256 * 1024  # <meta> tags belong in <head>; a page's tail is not searched
@@ -71,24 +68,31 @@ def opt_out_signals(headers: Iterable[tuple[str, str]], html: bytes | None) -> l
 OPT_OUT_STAGE = "opt_out"
 
 
-@dataclasses.dataclass
-class OptOutStage:
-    """Drops (`opt_out`) pages with an opt-out signal (transforms/safety/opt_out.py) or on an opted-out domain."""
+class OptOut(Filter):
+    """Drops (`opt_out`) pages with an opt-out signal (found by the extractor with `opt_out_signals`) or
+    on an opted-out domain (`safety.opt_out.domains`: a host matches itself and its parents); with
+    `drop: false` they are only tagged. `meta["opt_out"]` lists the signals."""
 
-    config: SafetyConfig
-    name: str = OPT_OUT_STAGE
+    name = "opt_out"
 
-    def setup(self, shared: Shared) -> None:
-        self._domains = frozenset(d.strip().lower().rstrip(".") for d in self.config.opt_out.domains)
+    def __init__(self, domains: Sequence[str], drop: bool):
+        self.domains = frozenset(d.strip().lower().rstrip(".") for d in domains)
+        self.drop = drop
 
-    def apply(self, docs: Sequence[Document]) -> list[Document | Rejection]:
-        drops = self.config.opt_out.drop and not self.config.annotate_only
-        results: list[Document | Rejection] = []
-        for doc in docs:
-            signals = list(doc.meta.get("opt_out", ()))
-            if self._domains and doc.url and not self._domains.isdisjoint(parent_domains(url_host(doc.url))):
-                signals.append("domain")
-            if signals:
-                doc = doc.with_meta(opt_out=signals)
-            results.append(drop(doc, self.name, "opt_out") if signals and drops else doc)
-        return results
+    def signals(self, view: TextView) -> Signals:
+        doc = view.doc
+        signals = list(doc.meta.get("opt_out", ())) if doc else []
+        if self.domains and doc and doc.url and not self.domains.isdisjoint(parent_domains(url_host(doc.url))):
+            signals.append("domain")
+        return {"opt_out": signals}
+
+    def verdict(self, signals: Signals, thresholds: Mapping[str, Any]) -> Outcome:
+        found = signals["opt_out"]
+        return Outcome("opt_out" if found and self.drop else None, signals, detail=",".join(found))
+
+    def annotations(self, outcome: Outcome, annotate: bool) -> Mapping[str, Any]:
+        return outcome.signals if outcome.signals["opt_out"] else {}
+
+
+def opt_out_stage(config: SafetyConfig) -> Stage:
+    return Stage(OPT_OUT_STAGE, (OptOut(config.opt_out.domains, config.opt_out.drop),), annotate=config.annotate_only)

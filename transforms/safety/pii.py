@@ -2,20 +2,27 @@
 
 Types and their rules (each span is a candidate from a regex, kept only if its validator accepts it):
 - `email` → `<EMAIL>`: local@domain with a dotted domain ending in a letter label (RFC 5321 lengths).
-- `phone` → `<PHONE>`: `+` and a country code with 7-15 digits (E.164), or a national number in a common
-  grouping: NANP `(312) 555-0178` / `312-555-0178` / `312.555.0178`, or a trunk-0 number in 3-5 groups
-  (`020 7946 0958`, `01 23 45 67 89`, `03-1234-5678`). A bare run of digits is never a phone number, and
-  a candidate that reads as a date (`2024-01-15`) or sits inside a longer number is rejected.
+- `phone` → `<PHONE>`: a candidate in a written shape of phone numbers (`_PHONE`: `+` and a country code,
+  NANP `(212) 555-0142` / `1-800-555-0199` / `212 555 0142`, or a national number with a leading 0 in
+  groups: `(0301) 23 45 67 8`, `06.1234.5678`, `030 12345-678`), valid in libphonenumber's numbering plans:
+  its own country's for international numbers, the NANP's, or for national numbers one of the regions
+  `phone_regions(lang, url)` names (the URL's country, the language's countries, a few defaults). A bare
+  run of digits is never a phone number; a date at its start, a ZIP+4 shape, or a place inside a longer
+  number rejects a candidate; a following number is cut off (`_phone_span`).
 - `ip` → `<IP>`: IPv4 / IPv6 addresses (parsed by `ipaddress`) other than private (RFC 1918, ULA),
   loopback, link-local, multicast, unspecified and CGNAT ones; the documentation ranges count as public (they
-  stand for public addresses in text). Dotted runs longer than four parts and `v1.2.3.4`-style version
-  strings are not addresses.
+  stand for public addresses in text). Dotted runs longer than four parts, `v1.2.3.4`, and a dotted quad
+  after a version cue (`version 4.2.1.12`, `Build: 10.0.1.5`) are not addresses.
 - `credit_card` → `<CREDIT_CARD>`: 13-19 digits (optionally in groups split by one space or dash), with
   a card-network prefix (Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay) and a valid Luhn check.
 - `iban` → `<IBAN>`: a country code with its registered IBAN length, and a valid ISO 7064 mod-97 check.
-- `ssn` → `<SSN>`: US SSN `AAA-GG-SSSS` with area not 000/666/9xx, group not 00, serial not 0000.
+- `ssn` → `<SSN>`: US SSN `AAA-GG-SSSS` with area not 000/666/9xx, group not 00, serial not 0000; written
+  with spaces or none only after an SSN cue.
 - `secret` → `<SECRET>`: AWS access key ids, GitHub tokens (`ghp_` ... and `github_pat_`), Slack tokens,
-  Google API keys, JWTs, PEM private-key blocks.
+  Google API keys, JWTs, PEM private-key blocks, and a high-entropy value assigned to a secret-looking name
+  (`aws_secret_access_key = ...`, `"client_secret": "..."`; `_assigned_secret_spans`).
+
+Measured with benchmarks/eval_pii.py (README, PII): recall and look-alikes per type and format.
 
 Linear time on any input: every pattern is a sequence of bounded repetitions of disjoint character classes
 (no nested or overlapping unbounded quantifier can backtrack), and every pattern runs only where a cheap
@@ -25,15 +32,18 @@ scan finds its anchor (`@`, a token prefix; numbers only inside runs of digits a
 from __future__ import annotations
 
 import dataclasses
+import functools
 import ipaddress
+import math
 import re
-from collections.abc import Callable, Iterable, Sequence
-
-from apache_beam.utils.shared import Shared
+import string
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit
 
 from corpusforge.pipeline.config import SafetyConfig
-from corpusforge.transforms.accounting import drop
-from corpusforge.transforms.document import Document, Rejection
+from corpusforge.transforms.stages import Check, Filter, Outcome, Stage, TextView, Thresholds
 
 PLACEHOLDERS = {
     "email": "<EMAIL>",
@@ -71,7 +81,13 @@ def _valid_email(s: str) -> bool:
 
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)")
 _IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
-_VERSION_BEFORE = re.compile(r"(?:\bv|version|ver\.|release|build)\s?$", re.IGNORECASE)
+# A version cue right before a dotted quad makes it a version (`version 4.2.1.12`, `Build: 10.0.1.5`,
+# `v. 2.0.1.3`, `Versionsnummer 1.2.3.4`), not an address.
+_VERSION_BEFORE = re.compile(
+    r"(?:\b(?:v|ver|rev|revision|build|release|firmware|update|patch)|\bversion\w*)\.?"
+    r"(?:\s?(?:no\.?|nr\.?|number|#))?\s?[:=#-]?\s?$",
+    re.IGNORECASE,
+)
 _NOT_PUBLIC = [
     ipaddress.ip_network(n)
     for n in (
@@ -95,7 +111,7 @@ def _public_ip(s: str) -> bool:
 
 
 def _ipv4_ok(text: str, m: re.Match) -> bool:
-    return _public_ip(m.group()) and not _VERSION_BEFORE.search(text, max(0, m.start() - 10), m.start())
+    return _public_ip(m.group()) and not _VERSION_BEFORE.search(text, max(0, m.start() - 24), m.start())
 
 
 def _ipv6_ok(text: str, m: re.Match) -> bool:
@@ -234,30 +250,183 @@ def _iban_spans(text: str) -> Iterable[tuple[int, int]]:
             yield m.start(), end
 
 
-_SSN = re.compile(r"(?<![\w-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w]|-\d)")
+# SSA's rules (since 2011, randomized): area 001-899 but 666, group 01-99, serial 0001-9999. Written with
+# hyphens anywhere; with spaces (`123 45 6789`, a common grouping of other numbers too) or none at all only
+# after a cue (`SSN`, `Social Security number`, `soc. sec. #`) within `_SSN_CUE_CHARS` characters.
+_SSN = re.compile(r"(?<![\w-])(?!000|666|9\d\d)\d{3}([- ]?)(?!00)\d{2}\1(?!0000)\d{4}(?![\w]|\1\d)")
+_SSN_CUE = re.compile(r"\b(?:SSN|SS#|social[\s-]+security|soc\.?\s?sec\b)", re.IGNORECASE)
+_SSN_CUE_CHARS = 40
+
+
+def _ssn_ok(text: str, m: re.Match) -> bool:
+    return m.group(1) == "-" or _SSN_CUE.search(text, max(0, m.start() - _SSN_CUE_CHARS), m.start()) is not None
 
 
 # --- phone ------------------------------------------------------------------------------------------------
 
+# Candidates: the written shapes of phone numbers (ITU-T E.123 and national conventions), each a run of digit
+# groups joined by single separators (so that a run of digits splits one way only: linear time):
+# * international: `+` and a country code (E.164), then groups, an optional `(0)` or `(area)`, or one unbroken
+#   run (`+91-9876543210`, `+44 (0)20 7946 0958`, `+12025550143`);
+# * North American (NANP): `(NXX) NXX-XXXX`, `NXX-NXX-XXXX`, `NXX.NXX.XXXX` (with an optional leading `1-`),
+#   `NXX NXX XXXX`;
+# * national with a leading 0 (the trunk prefix of most numbering plans outside North America, or an `00`
+#   international call prefix): `(0301) 23 45 67 8`, `030 1234567`, `0171/1234567`, `06.1234.5678`,
+#   `01 23 45 67 89`, `03-1234-5678`, `030 - 123 45 67`.
+# A bare run of digits is never a candidate, nor is anything inside a longer number.
+_GROUPS = r"\d{1,12}(?:(?:[ .-]|\s?/\s?|\s-\s)\d{1,12}){0,6}"
 _PHONE = re.compile(
-    r"(?<![\w+(/.,-])(?<!\d[ .-])(?:"  # not inside a longer number (a card, an IBAN, a list of figures)
-    r"\+\d{1,3}(?:[ .-]?\(0?\d{1,4}\)[ .-]?\d{1,8})?(?:[ .-]\d{1,8}){0,5}"  # +CC, (area)?, groups
-    r"|\+\d{8,15}"  # E.164 written without separators
-    r"|\(\d{3}\) ?\d{3}[ .-]\d{4}"  # (312) 555-0178
-    r"|[2-9]\d{2}([.-])[2-9]\d{2}\1\d{4}"  # 312-555-0178, 312.555.0178
-    r"|0[1-9]\d{0,3}([ -])\d{2,4}(?:\2\d{2,4}){1,3}"  # 020 7946 0958, 01 23 45 67 89, 03-1234-5678
-    r"|0[1-9]\d{1,3}[ /-]\d{5,8}"  # 030 1234567, 0171/1234567
-    r")(?![\w]|[.,-]\d)"
+    r"(?<![\w+(/.,:-])(?<!\d[ .-])(?:"
+    r"(?P<intl>\+\d{1,3}(?:(?:[ .-]?\(0?\d{1,5}\))?[ .-]?" + _GROUPS + r"))"
+    r"|(?P<nanp>(?:1[ .-])?(?:\([2-9]\d\d\) ?|[2-9]\d\d[.-])[2-9]\d\d[ .-]\d{4}|[2-9]\d\d [2-9]\d\d \d{4}(?! \d))"
+    r"|(?P<trunk>(?:\(0\d{1,5}\) ?|0\d{1,5}(?:[ .-]|\s?/\s?|\s-\s))" + _GROUPS + r")"
+    r")(?![\w]|[.,:-]\d)"
 )
-_DATE_LIKE = re.compile(r"(?:19|20)\d\d[-.](?:0?[1-9]|1[0-2])[-.](?:0?[1-9]|[12]\d|3[01])$")
+# A date written with dots, dashes or slashes (or spaces, with a four-digit year, in either day-month order) at
+# the start of a candidate ("01.02.2024 12 Gäste", "01 24 2007"), not followed by another group of the same
+# shape (`01.10.35.26.45` is a French number).
+_DATE_START = re.compile(
+    r"(?:(?:0?[1-9]|[12]\d|3[01])[./-](?:0?[1-9]|1[0-2])[./-](?:19|20)?\d\d|(?:19|20)\d\d[./-](?:0?[1-9]|1[0-2])[./-]"
+    r"(?:0?[1-9]|[12]\d|3[01])|(?:0?[1-9]|[12]\d|3[01]) (?:0?[1-9]|[12]\d|3[01]) (?:19|20)\d\d)(?!\d|[./-]\d)"
+)
+_ZIP4 = re.compile(r"\d{5}-\d{4}(?![\d.-])")
+_TIME_RANGE = re.compile(r"(?:[01]\d|2[0-3])[0-5]\d-(?:[01]\d|2[0-3])[0-5]\d(?!\d)")  # 0800-0830: a timetable
+
+# The regions whose national numbering plans a national-format number is checked against (`phone_regions`):
+# the country of the URL's country-code TLD, the countries with the most web pages in the document's
+# language, then these defaults, the countries of the largest languages of the web.
+DEFAULT_PHONE_REGIONS = ("US", "GB", "DE", "FR", "JP", "IN")
+LANGUAGE_PHONE_REGIONS: dict[str, tuple[str, ...]] = {
+    "en": ("US", "GB", "IN", "CA", "AU"),
+    "de": ("DE", "AT", "CH"),
+    "fr": ("FR", "BE", "CH", "CA"),
+    "es": ("ES", "MX", "AR", "CO"),
+    "pt": ("BR", "PT"),
+    "it": ("IT", "CH"),
+    "nl": ("NL", "BE"),
+    "pl": ("PL",),
+    "ru": ("RU", "UA", "BY", "KZ"),
+    "uk": ("UA",),
+    "ja": ("JP",),
+    "zh": ("CN", "TW", "HK", "SG"),
+    "ko": ("KR",),
+    "tr": ("TR",),
+    "sv": ("SE",),
+    "da": ("DK",),
+    "no": ("NO",),
+    "nb": ("NO",),
+    "fi": ("FI",),
+    "cs": ("CZ",),
+    "hu": ("HU",),
+    "ro": ("RO",),
+    "el": ("GR",),
+    "ar": ("SA", "EG", "AE", "MA"),
+    "he": ("IL",),
+    "hi": ("IN",),
+    "id": ("ID",),
+    "vi": ("VN",),
+    "th": ("TH",),
+    "fa": ("IR",),
+}
+_TLD_REGION = {"uk": "GB"}  # country-code TLDs that are not the ISO 3166 code of their country
 
 
-def _phone_ok(text: str, m: re.Match) -> bool:
-    s = m.group()
-    digits = sum(c.isdigit() for c in s)
-    if s.startswith("+"):
-        return 8 <= digits <= 15
-    return 9 <= digits <= 12 and not _DATE_LIKE.match(s)
+@functools.lru_cache(maxsize=4096)
+def _phone_regions(lang: str | None, tld: str | None) -> tuple[str, ...]:
+    import phonenumbers
+
+    regions = []
+    if tld:
+        regions.append(_TLD_REGION.get(tld, tld.upper()))
+    regions += LANGUAGE_PHONE_REGIONS.get((lang or "").split("-")[0].lower(), ())
+    regions += DEFAULT_PHONE_REGIONS
+    return tuple(dict.fromkeys(r for r in regions if r in phonenumbers.SUPPORTED_REGIONS))
+
+
+def phone_regions(lang: str | None = None, url: str | None = None) -> tuple[str, ...]:
+    """The regions whose numbering plans decide whether a national-format number (`0301 2345678`) is a phone
+    number, in order: the country of the URL's two-letter TLD (`.de`, `.co.uk`), then the countries with the
+    most web pages in `lang` (`LANGUAGE_PHONE_REGIONS`), then `DEFAULT_PHONE_REGIONS`.
+
+    Why a policy: a national number is valid or not depending on the region (`(0301) 23 45 67 8` is valid in
+    DE, IN and GB; `(212) 555-0142` in the US and, as 0212, in Germany), and checked against every plan in the
+    world nearly any grouped digits would pass. International numbers (`+49 ...`) carry their country and
+    need no policy.
+    """
+    host = urlsplit(url).hostname if url and "//" in url else None
+    tld = host.rsplit(".", 1)[-1] if host and "." in host else None
+    return _phone_regions(lang, tld if tld and len(tld) == 2 and tld.isalpha() else None)
+
+
+@functools.lru_cache(maxsize=65536)
+def _valid_phone(candidate: str, kind: str, regions: tuple[str, ...]) -> bool:
+    """Whether libphonenumber finds `candidate` a valid number: an international one in its own country's
+    plan, a North American one in the NANP, a national one in one of `regions` (not NANP ones: no trunk 0)."""
+    import phonenumbers
+
+    if kind == "intl":
+        tries: tuple[str | None, ...] = (None,)
+    elif kind == "nanp":
+        tries = ("US",)  # any NANP number parses and validates under US
+    else:
+        tries = tuple(r for r in regions if r not in _NANP)
+    for region in tries:
+        try:
+            if phonenumbers.is_valid_number(phonenumbers.parse(candidate, region)):
+                return True
+        except phonenumbers.NumberParseException:  # e.g. `0011...`, an international prefix in some plans
+            continue
+    return False
+
+
+_NANP = frozenset({"US", "CA", "AG", "AI", "AS", "BB", "BM", "BS", "DM", "DO", "GD", "GU", "JM", "KN", "KY", "LC"})
+
+
+_DIGIT_GROUP = re.compile(r"\d+")
+
+
+def _ends_number(s: str, group: re.Match, following: re.Match) -> bool:
+    """Whether a group of five or more digits ends the number although a shorter group follows: unless a
+    hyphen joins them (DIN 5008's extension, `030 12345-678`)."""
+    return len(group.group()) >= 5 > len(following.group()) and s[group.end() : following.start()] != "-"
+
+
+def _phone_span(m: re.Match, regions: tuple[str, ...]) -> tuple[int, int] | None:
+    """The span of the phone number a candidate holds, or None: the whole candidate, or, where it ran on
+    into a following number ("call 030 1234567 4 times"), its longest valid prefix of whole digit groups.
+
+    A national number's subscriber groups share one separator (`0301 23 45 67 8`, `06.1234.5678`; the one
+    after the area code may differ: `030/123 45 67`), so a change of separator ends the number, and so does
+    a group of five or more digits followed by a shorter one (`030 1234567 4 times`; `+91 98765 43210` is
+    one number, and so is `030 12345-678` with its extension). Not phone numbers: a date at the start
+    (`01.02.2024 12 Gäste`), the shape of a ZIP+4 code (`02134-1234`, USPS; a national number of nine digits
+    written 5-4 with a dash is rare), two 24-hour times joined by a dash (`0800-0830 0830-0900`, a timetable).
+    """
+    s, kind = m.group(), m.lastgroup
+    if kind == "trunk" and (_DATE_START.match(s) or _ZIP4.match(s) or _TIME_RANGE.match(s)):
+        return None
+    groups = list(_DIGIT_GROUP.finditer(s))
+    ends = [g.end() for g in groups]
+    if kind == "trunk":
+        seps = [s[a.end() : b.start()] for a, b in zip(groups[1:], groups[2:])]
+        ends = ends[: 2 + next((i for i, sep in enumerate(seps) if sep != seps[0]), len(seps))]
+    if kind != "nanp":  # a long group followed by a shorter one: the number ended with the long one
+        ends = ends[
+            : next((i + 1 for i in range(1, len(groups) - 1) if _ends_number(s, groups[i], groups[i + 1])), len(ends))
+        ]
+    # an international number may be one unbroken run; a national one is an area code and its groups
+    for end in reversed(ends[-1:] if kind == "nanp" else ends if kind == "intl" else ends[1:]):
+        candidate = s[:end]
+        digits = sum(c.isdigit() for c in candidate)
+        if kind == "intl":
+            digits -= candidate.count("(0)")
+            if not 8 <= digits <= 15:  # E.164: at most 15 digits
+                continue
+        elif not 9 <= digits <= 13:
+            continue
+        if _valid_phone(candidate, kind, regions):
+            return m.start(), m.start() + end
+    return None
 
 
 # --- secrets ----------------------------------------------------------------------------------------------
@@ -277,6 +446,58 @@ _PEM_END = re.compile(r"-----END (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY-----")
 _MAX_PEM_CHARS = 16_384
 
 
+# A high-entropy value assigned to a secret-looking name, as secret scanners find them (detect-secrets'
+# keyword and entropy plugins, gitleaks' generic-api-key rule): `aws_secret_access_key = wJalr...`,
+# `API_TOKEN="..."`, `"client_secret": "..."`, `password: ...`. The name is found first (its keyword), then
+# the assignment after it; the value is the span redacted.
+_SECRET_KEYWORD = re.compile(  # on the lower-cased text: a case-insensitive alternation scans 5x slower
+    r"secret|passw(?:or)?d|pwd|token|(?:api|access|private|auth)[_-]?key|credential"
+)
+_SECRET_WORDS = ("secret", "passw", "pwd", "token", "credential") + tuple(
+    f"{word}{sep}key" for word in ("api", "access", "private", "auth") for sep in ("", "_", "-")
+)
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)  # keeps every offset, slower
+_ASSIGNED_VALUE = re.compile(
+    r"[A-Za-z0-9_.-]{0,40}[\"']?[ \t]{0,3}(?::=|=>|[=:])[ \t]{0,3}[\"']?([^\s\"'`,;<>(){}\[\]$%]{16,256})(?=[\s\"'`,;]|$)"
+)
+_ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")  # a reference, no value
+SECRET_MIN_ENTROPY = 3.5  # bits per character (gitleaks' generic rule); hex values 3.0 (detect-secrets)
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def shannon_entropy(value: str) -> float:
+    """Bits per character of `value`'s character distribution."""
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
+
+
+def _secret_value_ok(value: str) -> bool:
+    """A value that looks random: letters and digits, no identifier or variable reference, high entropy."""
+    if not (any(c.isdigit() for c in value) and any(c.isalpha() for c in value)) or _ENV_NAME.fullmatch(value):
+        return False
+    return shannon_entropy(value) >= (3.0 if _HEX.issuperset(value) else SECRET_MIN_ENTROPY)
+
+
+def _may_assign_secret(text: str) -> bool:
+    """A cheap test (substrings of the lower-cased text, ~100 MB/s) before `_SECRET_KEYWORD`'s scan."""
+    lower = text.lower()
+    return any(word in lower for word in _SECRET_WORDS)
+
+
+def _assigned_secret_spans(text: str) -> Iterable[tuple[int, int]]:
+    end = 0
+    lower = text.lower()
+    if len(lower) != len(text):  # a character whose lower case is longer (`İ`): keep the offsets
+        lower = text.translate(_ASCII_LOWER)
+    for keyword in _SECRET_KEYWORD.finditer(lower):
+        if keyword.start() < end:
+            continue  # inside the value just found
+        m = _ASSIGNED_VALUE.match(text, keyword.end())
+        if m and _secret_value_ok(m.group(1)):
+            end = m.end(1)
+            yield m.span(1)
+
+
 def _pem_spans(text: str) -> Iterable[Span]:
     for begin in _PEM_BEGIN.finditer(text):
         end = _PEM_END.search(text, begin.end(), begin.end() + _MAX_PEM_CHARS)
@@ -286,28 +507,45 @@ def _pem_spans(text: str) -> Iterable[Span]:
 
 # --- detection ----------------------------------------------------------------------------------------------
 
-Finder = Callable[[str, list[tuple[int, int]]], Iterable[tuple[int, int]]]
+
+@dataclasses.dataclass(frozen=True)
+class _Scan:
+    """What the finders of one text share: its numeric windows, and its document's phone regions."""
+
+    windows: list[tuple[int, int]]
+    regions: tuple[str, ...]
+
+
+Finder = Callable[[str, _Scan], Iterable[tuple[int, int]]]
 
 
 def _matches(pattern: re.Pattern, check: Callable[[str, re.Match], bool] | None = None) -> Finder:
-    def find(text: str, windows: list[tuple[int, int]]) -> Iterable[tuple[int, int]]:
+    def find(text: str, scan: _Scan) -> Iterable[tuple[int, int]]:
         return (m.span() for m in pattern.finditer(text) if check is None or check(text, m))
 
     return find
 
 
 def _numeric(pattern: re.Pattern, check: Callable[[str, re.Match], bool] | None = None) -> Finder:
-    """A finder for numbers (phones, cards, SSNs, IPv4), run only inside the text's numeric windows."""
+    """A finder for numbers (cards, SSNs, IPv4), run only inside the text's numeric windows."""
 
-    def find(text: str, windows: list[tuple[int, int]]) -> Iterable[tuple[int, int]]:
+    def find(text: str, scan: _Scan) -> Iterable[tuple[int, int]]:
         return (
             m.span()
-            for pos, endpos in windows
+            for pos, endpos in scan.windows
             for m in pattern.finditer(text, pos, endpos)
             if check is None or check(text, m)
         )
 
     return find
+
+
+def _phones(text: str, scan: _Scan) -> Iterable[tuple[int, int]]:
+    for pos, endpos in scan.windows:
+        for m in _PHONE.finditer(text, pos, endpos):
+            span = _phone_span(m, scan.regions)
+            if span is not None:
+                yield span
 
 
 # Runs of digits and separators, at least 7 characters ("1.2.3.4"), that every number-shaped PII lies in.
@@ -332,26 +570,30 @@ def _always(text: str) -> bool:
 # wins, then the rule listed first (an SSN-shaped `012-34-5678` is an SSN, not a phone number).
 RULES: tuple[tuple[str, Finder, Callable[[str], bool]], ...] = (
     ("secret", _matches(_SECRET), _has(r"AKIA|ASIA|gh[pousr]_|github_pat_|xox[abposr]-|AIza|eyJ")),
-    ("secret", lambda t, w: ((s.start, s.end) for s in _pem_spans(t)), lambda t: "PRIVATE KEY-----" in t),
+    ("secret", lambda t, scan: ((s.start, s.end) for s in _pem_spans(t)), lambda t: "PRIVATE KEY-----" in t),
+    ("secret", lambda t, scan: _assigned_secret_spans(t), _may_assign_secret),
     ("email", _matches(_EMAIL, lambda t, m: _valid_email(m.group())), lambda t: "@" in t),
-    ("iban", lambda t, w: _iban_spans(t), _has(r"[A-Z]{2}\d\d")),
+    ("iban", lambda t, scan: _iban_spans(t), _has(r"[A-Z]{2}\d\d")),
     ("credit_card", _numeric(_CARD, _card_ok), _always),
-    ("ssn", _numeric(_SSN), _always),
+    ("ssn", _numeric(_SSN, _ssn_ok), _always),
     ("ip", _numeric(_IPV4, _ipv4_ok), _always),
     ("ip", _matches(_IPV6, _ipv6_ok), _has(r"[0-9A-Fa-f]?::|[0-9A-Fa-f]:[0-9A-Fa-f]{1,4}:")),
-    ("phone", _numeric(_PHONE, _phone_ok), _always),
+    ("phone", _phones, _always),
 )
 
 
-def find_pii(text: str, types: Iterable[str] = PII_TYPES) -> list[Span]:
-    """The PII spans of `text`, sorted and non-overlapping."""
+def find_pii(
+    text: str, types: Iterable[str] = PII_TYPES, *, lang: str | None = None, url: str | None = None
+) -> list[Span]:
+    """The PII spans of `text`, sorted and non-overlapping. `lang` (the document's language code) and `url`
+    choose the numbering plans national phone numbers are checked against (`phone_regions`)."""
     wanted = frozenset(types)
-    windows = numeric_windows(text)
+    scan = _Scan(numeric_windows(text), phone_regions(lang, url) if "phone" in wanted else ())
     found = [
         Span(start, end, pii_type)
         for pii_type, find, applies in RULES
         if pii_type in wanted and applies(text)
-        for start, end in find(text, windows)
+        for start, end in find(text, scan)
     ]
     return _resolve(found)
 
@@ -386,32 +628,40 @@ def count_types(spans: Iterable[Span]) -> dict[str, int]:
 PII_STAGE = "pii"
 
 
-@dataclasses.dataclass(frozen=True)
-class PiiStage:
-    """Redacts PII with typed placeholders (transforms/safety/pii.py); drops pages with more than `max_spans` spans
-    (`too_much_pii`). `meta["pii"]`: spans per type; annotate-only: `pii_spans`, text unredacted."""
+class PiiRedaction(Filter):
+    """Redacts PII with typed placeholders (a rewriting filter); drops pages with more than `max_spans`
+    spans (`too_much_pii`; Dolma: 5). `meta["pii"]`: spans per type; annotate-only: `pii_spans` too
+    (`[type, start, end]` in the unredacted text)."""
 
-    config: SafetyConfig
-    name: str = PII_STAGE
+    name = "pii"
+    rewrites = True
+    thresholds = {"max_spans": 5}
+    checks = (Check("too_much_pii", "pii_span_count", ">", "max_spans", zero_disables=False),)
 
-    def setup(self, shared: Shared) -> None:
-        pass
+    def __init__(self, types: Sequence[str]):
+        self.types = tuple(types)
 
-    def apply(self, docs: Sequence[Document]) -> list[Document | Rejection]:
-        c = self.config.pii
-        results: list[Document | Rejection] = []
-        for doc in docs:
-            spans = find_pii(doc.text, c.types)
-            if not spans:
-                results.append(doc)
-            elif self.config.annotate_only:
-                results.append(
-                    doc.with_meta(pii=count_types(spans), pii_spans=[[s.type, s.start, s.end] for s in spans])
-                )
-            elif len(spans) > c.max_spans:
-                results.append(drop(doc.with_meta(pii=count_types(spans)), self.name, "too_much_pii"))
-            else:
-                results.append(
-                    dataclasses.replace(doc, text=redact(doc.text, spans), meta={**doc.meta, "pii": count_types(spans)})
-                )
-        return results
+    def judge(self, view: TextView, thresholds: Thresholds, annotate: bool) -> Outcome:
+        spans = find_pii(view.text, self.types, lang=view.lang, url=view.doc.url if view.doc else None)
+        if not spans:
+            return Outcome()
+        signals = {"pii": count_types(spans), "pii_span_count": len(spans), "pii_spans": spans}
+        outcome = self.verdict(signals, thresholds.for_lang(view.lang))
+        return outcome if outcome.reason else dataclasses.replace(outcome, text=redact(view.text, spans))
+
+    def annotations(self, outcome: Outcome, annotate: bool) -> Mapping[str, Any]:
+        if not outcome.signals:
+            return {}
+        if annotate:
+            return {
+                "pii": outcome.signals["pii"],
+                "pii_spans": [[s.type, s.start, s.end] for s in outcome.signals["pii_spans"]],
+            }
+        return {"pii": outcome.signals["pii"]}
+
+
+def pii_stage(config: SafetyConfig) -> Stage:
+    c = config.pii
+    return Stage(
+        PII_STAGE, (PiiRedaction(c.types),), Thresholds({"max_spans": c.max_spans}), annotate=config.annotate_only
+    )

@@ -17,11 +17,11 @@ Lists load from any Beam filesystem path: `.tar.gz` archives in the UT1 layout (
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import re
 import tarfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -30,10 +30,8 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.utils.shared import Shared
 
-from corpusforge.pipeline.config import SafetyConfig
-from corpusforge.transforms.accounting import drop
-from corpusforge.transforms.document import Document, Rejection
-from corpusforge.transforms.stages import require_file
+from corpusforge.pipeline.config import SafetyConfig, UrlBlocklistConfig
+from corpusforge.transforms.stages import Filter, Outcome, Stage, TextView, Thresholds, require_file
 
 _URL_WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 _READ_CHUNK = 8 * 2**20  # lists are hashed chunk by chunk, never held whole in memory
@@ -96,7 +94,7 @@ def _chunks(raw: io.BufferedIOBase) -> Iterator[bytes]:
         yield rest + b"\n"
 
 
-def _open(path: str):
+def _open(path: str) -> BinaryIO:
     return FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
 
 
@@ -208,15 +206,17 @@ def _archive_lists(path: str) -> Iterator[tuple[str, Iterator[list[str]]]]:
 URL_BLOCKLIST_STAGE = "url_blocklist"
 
 
-@dataclasses.dataclass
-class UrlBlocklistStage:
-    """Drops pages whose URL is blocklisted (transforms/safety/url_blocklist.py names the rules and reasons)."""
+class UrlBlocklisted(Filter):
+    """Drops pages whose URL is blocklisted (`UrlBlocklist.reasons` names the rules and reasons);
+    `meta["url_blocklist"]` says which rule matched."""
 
-    config: SafetyConfig
-    name: str = URL_BLOCKLIST_STAGE
+    name = "url_blocklist"
 
-    def __post_init__(self) -> None:
-        c = self.config.url_blocklist
+    def __init__(self, config: UrlBlocklistConfig):
+        self.config = config
+
+    def check_config(self) -> None:
+        c = self.config
         for field in ("archives", "domains", "urls"):
             for i, path in enumerate(getattr(c, field)):
                 require_file(f"safety.url_blocklist.{field}[{i}]", path)
@@ -224,7 +224,7 @@ class UrlBlocklistStage:
         require_file("safety.url_blocklist.soft_banned_words", c.soft_banned_words)
 
     def setup(self, shared: Shared) -> None:
-        c = self.config.url_blocklist
+        c = self.config
         # Once per worker process, shared by its threads: 8 bytes per listed domain (37 MB for UT1).
         self._blocklist = shared.acquire(
             lambda: UrlBlocklist(
@@ -237,13 +237,13 @@ class UrlBlocklistStage:
             )
         )
 
-    def apply(self, docs: Sequence[Document]) -> list[Document | Rejection]:
-        results: list[Document | Rejection] = []
-        for doc, reason in zip(docs, self._blocklist.reasons([d.url for d in docs])):
-            if reason is None:
-                results.append(doc)
-            elif self.config.annotate_only:
-                results.append(doc.with_meta(url_blocklist=reason))
-            else:
-                results.append(drop(doc.with_meta(url_blocklist=reason), self.name, reason))
-        return results
+    def judge_batch(self, views: Sequence[TextView], thresholds: Thresholds, annotate: bool) -> list[Outcome]:
+        urls = [view.doc.url if view.doc else None for view in views]
+        return [Outcome(reason, {"url_blocklist": reason}) for reason in self._blocklist.reasons(urls)]
+
+    def annotations(self, outcome: Outcome, annotate: bool) -> Mapping[str, Any]:
+        return outcome.signals if outcome.reason else {}
+
+
+def url_blocklist_stage(config: SafetyConfig) -> Stage:
+    return Stage(URL_BLOCKLIST_STAGE, (UrlBlocklisted(config.url_blocklist),), annotate=config.annotate_only)

@@ -16,19 +16,17 @@ Two verdicts (`blocklist_verdict`):
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.utils.shared import Shared
 
-from corpusforge.pipeline.config import SafetyConfig
-from corpusforge.transforms.accounting import drop
-from corpusforge.transforms.document import Document, Rejection
-from corpusforge.transforms.stages import require_file
+from corpusforge.pipeline.config import SafetyConfig, WordBlocklistConfig
+from corpusforge.transforms.stages import Check, Filter, Outcome, Signals, Stage, TextView, Thresholds, require_file
 
 _TOKEN = re.compile(r"\w+")
 
@@ -97,23 +95,26 @@ def blocklist_verdict(found: int, words: int, *, mode: str, max_ratio: float) ->
 WORD_BLOCKLIST_STAGE = "word_blocklist"
 
 
-@dataclasses.dataclass
-class WordBlocklistStage:
-    """Drops pages by their language's word list, in `c4` or `ratio` mode (transforms/safety/word_blocklist.py).
+class WordBlocklisted(Filter):
+    """Drops pages by their language's word list, in `c4` mode (any listed word: `blocklisted_word`) or
+    `ratio` mode (listed words per word above `max_ratio`: `blocklisted_word_ratio`); the module docstring
+    says why ratio is the default. A document without `lang` (language stage off) meets every list.
+    `meta["word_blocklist"]` = `{matches, ratio}` when a listed word occurs."""
 
-    A document without `lang` (language stage off) is checked against every list.
-    """
+    name = "word_blocklist"
+    thresholds = {"max_ratio": 0.01}
 
-    config: SafetyConfig
-    name: str = WORD_BLOCKLIST_STAGE
-
-    def __post_init__(self) -> None:
-        for lang, path in self.lists().items():
-            require_file(f"safety.word_blocklist.lists.{lang}", path)
+    def __init__(self, config: WordBlocklistConfig):
+        self.config = config
+        mode_check = {
+            "c4": Check("blocklisted_word", "blocklisted_words", ">", 0, zero_disables=False),
+            "ratio": Check("blocklisted_word_ratio", "blocklisted_ratio", ">", "max_ratio", zero_disables=False),
+        }
+        self.checks = (mode_check[config.mode],)
 
     def lists(self) -> dict[str, str]:
         """Language → list path: the directory's files named by language code, then `lists` over them."""
-        c = self.config.word_blocklist
+        c = self.config
         found: dict[str, str] = {}
         if c.directory is not None:
             require_file("safety.word_blocklist.directory", c.directory)
@@ -124,29 +125,36 @@ class WordBlocklistStage:
                     found[name] = meta.path
         return {**found, **c.lists}
 
-    def setup(self, shared: Shared) -> None:
-        self._lists = load_word_lists(self.lists(), self.config.word_blocklist.substring_langs)
+    def check_config(self) -> None:
+        for lang, path in self.lists().items():
+            require_file(f"safety.word_blocklist.lists.{lang}", path)
 
-    def apply(self, docs: Sequence[Document]) -> list[Document | Rejection]:
-        c = self.config.word_blocklist
-        results: list[Document | Rejection] = []
-        for doc in docs:
-            lang = doc.meta.get("lang")
-            lists = [self._lists[lang]] if lang in self._lists else [] if lang else list(self._lists.values())
-            found = words = 0
-            # split once for all the word-based lists (a document without `lang` meets every list)
-            text_tokens = tokens(doc.text) if any(not wl.substrings for wl in lists) else None
-            for word_list in lists:
-                f, w = word_list.count(doc.text, text_tokens)
-                found, words = found + f, max(words, w)
-            if not found:
-                results.append(doc)
-                continue
-            doc = doc.with_meta(word_blocklist={"matches": found, "ratio": round(found / max(words, 1), 6)})
-            reason = (
-                None
-                if self.config.annotate_only
-                else blocklist_verdict(found, words, mode=c.mode, max_ratio=c.max_ratio)
-            )
-            results.append(doc if reason is None else drop(doc, self.name, reason))
-        return results
+    def setup(self, shared: Shared) -> None:
+        self._lists = load_word_lists(self.lists(), self.config.substring_langs)
+
+    def signals(self, view: TextView) -> Signals:
+        lang = view.lang
+        lists = [self._lists[lang]] if lang in self._lists else [] if lang else list(self._lists.values())
+        found = words = 0
+        # split once for all the word-based lists (a document without `lang` meets every list)
+        text_tokens = tokens(view.text) if any(not wl.substrings for wl in lists) else None
+        for word_list in lists:
+            f, w = word_list.count(view.text, text_tokens)
+            found, words = found + f, max(words, w)
+        return {"blocklisted_words": found, "blocklisted_ratio": found / max(words, 1)}
+
+    def annotations(self, outcome: Outcome, annotate: bool) -> Mapping[str, Any]:
+        found = outcome.signals["blocklisted_words"]
+        if not found:
+            return {}
+        return {"word_blocklist": {"matches": found, "ratio": round(outcome.signals["blocklisted_ratio"], 6)}}
+
+
+def word_blocklist_stage(config: SafetyConfig) -> Stage:
+    c = config.word_blocklist
+    return Stage(
+        WORD_BLOCKLIST_STAGE,
+        (WordBlocklisted(c),),
+        Thresholds({"max_ratio": c.max_ratio}),
+        annotate=config.annotate_only,
+    )

@@ -1,0 +1,275 @@
+"""Running the pipeline in a child process that the launcher supervises.
+
+Why a child process: the launcher must end every run with one line and the right exit status, whatever
+happens to the Beam job, and a job running inside the launcher cannot be stopped. When a DirectRunner
+multi-processing worker dies, Beam waits forever for its bundle (Beam 2.77: the worker's thread raises
+"Worker subprocess exited with return code 137" and the job never ends); on Ctrl-C the terminal's SIGINT
+reaches every worker, and each prints a KeyboardInterrupt traceback. So the job runs in a child process
+in a session of its own (the terminal's Ctrl-C reaches the launcher only), with its output (Beam's logs,
+the workers' stderr) in the run's log file, and:
+
+* the child forwards progress lines and, last, one result line to the launcher on a pipe (one JSON object
+  a line: `{"progress": LINE}`, then `{"status": "done" | "config_error" | "failed", "message": ...}`);
+* when a DirectRunner worker dies, the child reports it and ends its own process group;
+* on Ctrl-C the launcher ends the child's process group (SIGTERM, which also cancels a job submitted to
+  a remote runner, then SIGKILL): no traceback anywhere;
+* when the launcher dies, the pipe on the child's stdin closes and the child ends its process group, so
+  no run outlives its launcher.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.runners import runner as beam_runner
+
+from corpusforge.pipeline.config import ConfigError, PipelineConfig
+from corpusforge.pipeline.progress import ForwardProgress
+
+_STOP_GRACE_SECS = 5.0  # after SIGTERM, before SIGKILL
+_EXIT_GRACE_SECS = 30.0  # after the result line, for the child to exit
+_MAX_MESSAGE_CHARS = 600
+_WORKER_DIED = re.compile(r"Worker subprocess exited with return code (-?\d+)")
+# The last line of a Python traceback: `package.module.SomeError: message`.
+_EXCEPTION_LINE = re.compile(r"(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*): (\S.*)")
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """How the child's run ended: `done`, `config_error` (a bad config, input or environment, found while
+    building the job: nothing ran) or `failed` (while running)."""
+
+    status: str
+    message: str = ""
+
+
+def run_in_child(
+    *,
+    config: PipelineConfig,
+    origin: str,
+    beam_options: list[str],
+    out_dir: str,
+    log_path: str,
+    verbose: bool,
+    on_progress: Callable[[str], None],
+) -> Outcome:
+    """Build and run the job for `config` in a child process, writing into `out_dir`; its output goes to
+    `log_path` (to this process's stderr with `verbose`). KeyboardInterrupt ends the child and re-raises."""
+    plan = {"config": config.to_dict(), "origin": origin, "beam_options": beam_options, "out_dir": out_dir}
+    read_fd, write_fd = os.pipe()
+    log = None if verbose else open(log_path, "ab")
+    try:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "corpusforge.pipeline.supervisor", str(write_fd)],
+            stdin=subprocess.PIPE,
+            stdout=log,
+            stderr=log,
+            pass_fds=(write_fd,),
+            start_new_session=True,
+        )
+    finally:
+        os.close(write_fd)
+        if log is not None:
+            log.close()
+    outcome = None
+    try:
+        child.stdin.write(json.dumps(plan).encode("utf-8") + b"\n")
+        child.stdin.flush()
+        with os.fdopen(read_fd, "rb") as events:
+            for line in events:
+                event = json.loads(line)
+                if "progress" in event:
+                    on_progress(event["progress"])
+                else:
+                    outcome = Outcome(event["status"], event.get("message", ""))
+                    break
+    except BaseException:  # Ctrl-C, or a launcher fault: no run outlives its launcher
+        _stop(child)
+        raise
+    finally:
+        child.stdin.close()  # the child ends its process group when it sees this
+    try:
+        child.wait(_EXIT_GRACE_SECS)
+    except subprocess.TimeoutExpired:
+        _stop(child)
+    if outcome is None:
+        return Outcome("failed", f"the runner process ended without a result ({_exit_status(child.returncode)})")
+    return outcome
+
+
+def _stop(child: subprocess.Popen) -> None:
+    """End the child's process group: SIGTERM (a remote job is cancelled), then SIGKILL."""
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main_thread else None  # a second Ctrl-C waits
+    try:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(child.pid, sig)
+            except ProcessLookupError:  # the whole group is gone
+                break
+            try:
+                child.wait(_STOP_GRACE_SECS)
+            except subprocess.TimeoutExpired:
+                continue
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def root_cause(error: BaseException) -> str:
+    """One line for a failed job: the innermost exception's type and message, not Beam's traceback.
+
+    Beam re-raises a worker's exception in-process with its message augmented by the step
+    (`... [while running 'StageLanguage/...']`); a multi-processing DirectRunner raises a RuntimeError
+    whose message is the worker's whole traceback text, whose last exception line is the one we want.
+    """
+    text = str(error)
+    name = type(error).__name__
+    if "Traceback (most recent call last)" in text:
+        lines = [line for line in text.splitlines() if line and not line[0].isspace()]
+        matches = [m for m in map(_EXCEPTION_LINE.fullmatch, lines) if m and m[1] != "Traceback"]
+        if matches:
+            name, text = matches[-1][1], matches[-1][2]
+    line = f"{name}: {' '.join(text.split())}"
+    return line if len(line) <= _MAX_MESSAGE_CHARS else line[: _MAX_MESSAGE_CHARS - 1] + "…"
+
+
+def _exit_status(returncode: int | None) -> str:
+    if returncode is None:
+        return "still running"
+    if returncode < 0:
+        return f"killed by signal {-returncode}" + (", perhaps for lack of memory" if -returncode == 9 else "")
+    if returncode > 128:  # a shell's report of a signal
+        return f"exit status {returncode}: killed by signal {returncode - 128}"
+    return f"exit status {returncode}"
+
+
+# The child process.
+
+
+def _child_main(event_fd: int) -> None:
+    """`python -m corpusforge.pipeline.supervisor FD`: read the plan from stdin, run it, report on FD."""
+
+    def send(event: dict[str, Any]) -> None:
+        os.write(event_fd, json.dumps(event).encode("utf-8") + b"\n")
+
+    plan = json.loads(sys.stdin.buffer.readline())
+    threading.Thread(target=_end_with_launcher, name="watch-launcher", daemon=True).start()
+    threading.excepthook = lambda args: _on_thread_error(args, send)
+    stderr = logging.StreamHandler(sys.stderr)  # the run's log file, or the terminal with --verbose
+    stderr.setLevel(logging.WARNING)
+    logging.getLogger().addHandler(stderr)
+    with ForwardProgress(lambda line: send({"progress": line})):
+        outcome = _run(plan)
+    send(dataclasses.asdict(outcome))
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # Beam's gRPC threads must not hold the exit up
+
+
+def _run(plan: dict[str, Any]) -> Outcome:
+    """Build and run the plan's job (`run_in_child` writes the plan); how it ended."""
+    import apache_beam as beam
+    from apache_beam.io.filesystems import FileSystems
+    from apache_beam.runners.runner import PipelineState
+
+    from corpusforge.pipeline.build import build_pipeline
+    from corpusforge.pipeline.config import parse_config
+    from corpusforge.pipeline.manifest import STATS, read_json, run_failure
+
+    try:
+        config = parse_config(plan["config"], origin=plan["origin"])
+        options = PipelineOptions(plan["beam_options"])
+        pipeline = beam.Pipeline(runner=pipeline_runner(options), options=options)
+        build_pipeline(pipeline, config, out_dir=plan["out_dir"])
+    except ConfigError as e:
+        return Outcome("config_error", str(e))
+    except Exception as e:  # the environment, found while building the job (a module that cannot load)
+        traceback.print_exc()
+        return Outcome("config_error", root_cause(e))
+    try:
+        result = pipeline.run()  # the DirectRunner returns when the job has ended; remote runners once submitted
+        signal.signal(signal.SIGTERM, lambda *_: _cancel_and_exit(result))
+        state = result.wait_until_finish()
+    except Exception as e:
+        traceback.print_exc()  # into the run's log
+        stats_path = FileSystems.join(plan["out_dir"], STATS)
+        failure = run_failure(read_json(stats_path), config.run) if FileSystems.exists(stats_path) else None
+        return Outcome("failed", failure or root_cause(e))
+    if state != PipelineState.DONE:
+        return Outcome("failed", f"the job ended in state {state}")
+    return Outcome("done")
+
+
+def pipeline_runner(options: PipelineOptions) -> beam_runner.PipelineRunner | None:
+    """The runner for `options`: Beam's, but the DirectRunner's job goes to the FnApiRunner directly.
+
+    Since Beam 2.6x the DirectRunner first tries the Prism runner, downloading its binary from GitHub at
+    the first run: a network access no config asked for, an unpinned binary, and an engine that ignores
+    `direct_running_mode` and `direct_num_workers`. Without network it falls back to the FnApiRunner,
+    which every recipe and test here is written for; this goes there directly, as the DirectRunner's
+    own FnApiRunner branch does. None: Beam creates the runner the options name.
+    """
+    from apache_beam.options.pipeline_options import StandardOptions
+    from apache_beam.runners.direct.direct_runner import SwitchingDirectRunner
+    from apache_beam.runners.runner import create_runner
+
+    name = options.view_as(StandardOptions).runner or StandardOptions.DEFAULT_RUNNER
+    return FnApiDirectRunner() if isinstance(create_runner(name), SwitchingDirectRunner) else None
+
+
+class FnApiDirectRunner(beam_runner.PipelineRunner):
+    """The FnApiRunner with the pipeline options made available to its workers, as the DirectRunner makes it."""
+
+    def run_pipeline(self, pipeline, options):
+        from apache_beam.portability.api import beam_provision_api_pb2
+        from apache_beam.runners.portability.fn_api_runner import fn_runner
+        from apache_beam.runners.portability.portable_runner import JobServiceHandle
+
+        encoded = JobServiceHandle.encode_pipeline_options(options.get_all_options())
+        provision = fn_runner.ExtendedProvisionInfo(beam_provision_api_pb2.ProvisionInfo(pipeline_options=encoded))
+        return fn_runner.FnApiRunner(provision_info=provision).run_pipeline(pipeline, options)
+
+
+def _cancel_and_exit(result: Any) -> None:
+    """SIGTERM from the launcher (Ctrl-C) while a remote runner runs the job: cancel it, then end. (Before
+    then SIGTERM ends the process at once, as its default action does.)"""
+    try:
+        result.cancel()
+    except Exception:  # best effort: a runner may refuse
+        traceback.print_exc()
+    os._exit(128 + signal.SIGTERM)
+
+
+def _end_with_launcher() -> None:
+    sys.stdin.buffer.read()  # returns at EOF: the launcher closed the pipe or died
+    os.killpg(0, signal.SIGKILL)
+
+
+def _on_thread_error(args: threading.ExceptHookArgs, send: Callable[[dict[str, Any]], None]) -> None:
+    threading.__excepthook__(args)  # into the run's log
+    died = _WORKER_DIED.search(str(args.exc_value))
+    if isinstance(args.exc_value, RuntimeError) and died:
+        message = (
+            f"a DirectRunner worker process died ({_exit_status(int(died[1]))}); the DirectRunner cannot "
+            "recover a lost worker, so the run stopped"
+        )
+        send(dataclasses.asdict(Outcome("failed", message)))
+        os.killpg(0, signal.SIGKILL)  # this process and its workers
+
+
+if __name__ == "__main__":
+    _child_main(int(sys.argv[1]))
