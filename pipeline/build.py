@@ -3,7 +3,8 @@
 read ─► extract ─► clean ─► bias tags ─► language ─► quality ─► safety ─► stage ─► dedup ─┬─► write shards ──────┐
       │                         (documents to _temporary/, DocRefs onward) ─┘             └─► tokenize ─► tokens/ ─┤
       │ dead letters of every stage ─► rejects/dead_letters.jsonl ─► stats.json, manifest.json, _SUCCESS         │
-      └ tallies of every stage ──────────────────────────────────────────────────────────────────────────────────┘
+      │ dropped documents (output.write_dropped: all), staged ─► rejects/dropped/ ─────────────────────────────────┤
+      └ tallies and observations of every stage ──────────────────────────────────────────────────────────────────┘
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from corpusforge.pipeline.config import PipelineConfig
 from corpusforge.pipeline.manifest import WriteRunSummary, build_manifest_base
 from corpusforge.pipeline.output_dir import check_inputs_outside
 from corpusforge.tokenizer.transforms import TokenizeCorpus, check_config, existing_model
-from corpusforge.transforms.accounting import READ_STAGE, REJECTED, TALLY, WRITE_STAGE
+from corpusforge.transforms.accounting import DROPPED, READ_STAGE, REJECTED, TALLY, WRITE_STAGE
 from corpusforge.transforms.dedup import DedupKeys, dedup_stages
 from corpusforge.transforms.document import document_schema
 from corpusforge.transforms.extract.extract import EXTRACT_STAGE, ExtractText, check_extractor
@@ -25,8 +26,8 @@ from corpusforge.transforms.filters.clean import clean_stage
 from corpusforge.transforms.filters.language import language_stage
 from corpusforge.transforms.filters.quality import quality_stage
 from corpusforge.transforms.io.read import ReadDocuments, match_inputs
-from corpusforge.transforms.io.staging import StageDocuments
-from corpusforge.transforms.io.write import WriteArrowShards, WriteDeadLetters
+from corpusforge.transforms.io.staging import StageDocuments, StageDropped
+from corpusforge.transforms.io.write import WriteArrowShards, WriteDeadLetters, WriteDroppedDocuments
 from corpusforge.transforms.safety.bias import bias_stage
 from corpusforge.transforms.safety.opt_out import opt_out_stage
 from corpusforge.transforms.safety.pii import pii_stage
@@ -47,7 +48,8 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig, *, out_dir: str | N
     (pipeline/output_dir.py), which replaces the output only once the run has finished.
     Returns the main PCollections, for callers that extend the graph: `kept` (DocRefs of the kept
     documents; `io.staging.ReadStagedDocuments` reads them back until the run deletes its temporary folder),
-    `rejected` (dead letters), `shards` (file infos) and `stats` (a singleton stats dict).
+    `rejected` (dead letters), `shards` (file infos) and `stats` (a singleton stats dict); and `inputs`, the
+    matched input files (their total size is what progress is measured against).
     """
     started_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     files = match_inputs(config.input.paths, config.input.format)
@@ -63,16 +65,22 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig, *, out_dir: str | N
         promoted += ("dup_cluster_id", "dup_cluster_size")
 
     read = p | "ReadDocuments" >> ReadDocuments(
-        files, input_config=config.input, progress_interval_secs=config.run.progress_interval_secs
+        files,
+        input_config=config.input,
+        progress_interval_secs=config.run.progress_interval_secs,
+        pages_with_documents=True,  # one collection into extraction: no Flatten, which the DirectRunner would buffer
     )
-    extracted = read.pages | "ExtractText" >> ExtractText(config.extract)
-    documents = (read.documents, extracted.documents) | "AllDocuments" >> beam.Flatten()
+    extracted = read.documents | "ExtractText" >> ExtractText(config.extract)
+    documents = extracted.documents
     dead_letters = [read[REJECTED], extracted[REJECTED]]
     tallies = [read[TALLY], extracted[TALLY]]
+    dropped = []  # (Rejection, DocRef) of every document a stage dropped, staged (with output.write_dropped: all)
     for stage in stages:
         result = documents | f"Stage{step_label(stage.name)}" >> RunStage(stage)
         documents = result.documents
         dead_letters.append(result[REJECTED])
+        if config.output.write_dropped == "all":
+            dropped.append(result[DROPPED] | f"StageDropped{step_label(stage.name)}" >> StageDropped(out_dir))
         tallies.append(result[TALLY])
     # Corpus-wide steps see compact DocRefs; each document's text is written once, to the run's temporary
     # folder, and read back only where needed (line dedup, tokenizing, the shard that holds it).
@@ -81,6 +89,7 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig, *, out_dir: str | N
         result = refs | f"Stage{step_label(name)}" >> dedup_step
         refs = result["main"]
         dead_letters.append(result[REJECTED])
+        dropped.append(result[DROPPED])
         tallies.append(result[TALLY])
     sections = []  # (name, {"manifest": ..., "stats": ...}) of stages that add their own
     if config.tokenizer.enabled:
@@ -102,7 +111,16 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig, *, out_dir: str | N
         partition_by_language=config.output.partition_by_language,
     )
     rejected = dead_letters | "FlattenDeadLetters" >> beam.Flatten()
-    rejects = rejected | "WriteDeadLetters" >> WriteDeadLetters(out_dir)
+    reject_files = [rejected | "WriteDeadLetters" >> WriteDeadLetters(out_dir)]
+    if config.output.write_dropped == "all":
+        reject_files.append(
+            (dropped | "FlattenDropped" >> beam.Flatten(pipeline=p))
+            | "WriteDroppedDocuments"
+            >> WriteDroppedDocuments(
+                out_dir, shard_bytes=config.output.shard_bytes, compression=config.output.compression, promoted=promoted
+            )
+        )
+    rejects = reject_files | "FlattenRejectFiles" >> beam.Flatten()
     all_tallies = [*tallies, written[TALLY]] | "FlattenTallies" >> beam.Flatten()
 
     config_dict = config.to_dict()
@@ -118,9 +136,15 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig, *, out_dir: str | N
     stage_order = [READ_STAGE, EXTRACT_STAGE, *(s.name for s in stages), *(name for name, _ in dedup), WRITE_STAGE]
     all_sections = sections | "FlattenSections" >> beam.Flatten(pipeline=p)
     stats = (written["main"], rejects, all_tallies, all_sections) | "WriteRunSummary" >> WriteRunSummary(
-        out_dir, manifest_base=base, volatile=volatile, stage_order=stage_order, run=config.run
+        out_dir,
+        manifest_base=base,
+        volatile=volatile,
+        stage_order=stage_order,
+        signal_checks={stage.name: stage.signal_checks() for stage in stages},
+        report=config.report.enabled,
+        run=config.run,
     )
-    return {"kept": refs, "rejected": rejected, "shards": written["main"], "stats": stats}
+    return {"kept": refs, "rejected": rejected, "shards": written["main"], "stats": stats, "inputs": files}
 
 
 def document_stages(config: PipelineConfig) -> list[Stage]:

@@ -1,10 +1,12 @@
 """The `corpusforge` command: a thin layer over `build_pipeline`.
 
-    corpusforge run CONFIG [--input GLOB ...] [--output DIR] [--set KEY=VALUE ...] [--overwrite] [--quiet]
-                           [--verbose] [-- BEAM_OPTIONS]
+    corpusforge run CONFIG [--input GLOB ...] [--output DIR] [--set KEY=VALUE ...] [--overwrite]
+                           [--quiet | --verbose] [-- BEAM_OPTIONS]
     corpusforge inspect DIR
+    corpusforge report DIR [DIR_B] [--output PATH]
     corpusforge rules [PRESET ...] [--markdown]
     corpusforge assets [ut1] [ldnoobw] [--cache DIR] [--from DIR]
+    corpusforge --version
 
 Everything after `--` goes to Beam's PipelineOptions untouched (after the config's `beam.options`);
 corpusforge's own options never reach Beam. A run is checked at launch, runs in a supervised child process
@@ -17,20 +19,18 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import logging
+import importlib.metadata
 import os
+import platform
 import signal
 import sys
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from corpusforge.pipeline.config import ConfigError, PipelineConfig, load_config, parse_override
-
-if TYPE_CHECKING:
-    from corpusforge.pipeline.progress import ProgressDisplay
+from corpusforge.pipeline.console import ConsoleSession
 
 EXIT_OK = 0
 EXIT_RUN_FAILED = 1  # the job ran and failed: a stage's fault, too many dead letters, nothing kept, a dead worker
@@ -53,12 +53,16 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 done; 1 the run failed; 2 a bad command line, config, input, output directory or "
         "environment (nothing was run); 130 interrupted.",
     )
+    parser.add_argument("--version", action="version", version=version_line())
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = commands.add_parser(
         "run",
         help="run a pipeline from a YAML run configuration",
+        usage="corpusforge run CONFIG [options] [-- BEAM_OPTIONS]",
         description="Run the pipeline described by CONFIG. Options after `--` are Beam pipeline options "
         "(e.g. -- --runner=DataflowRunner --project=P), passed to Beam untouched.",
+        epilog="BEAM_OPTIONS: everything after `--` goes to Beam's PipelineOptions, after the config's beam.options, "
+        "e.g. corpusforge run run_configs/local.yaml -- --direct_num_workers=4",
     )
     run.add_argument("config", metavar="CONFIG", help="YAML run configuration, e.g. run_configs/local.yaml")
     run.add_argument(
@@ -79,11 +83,24 @@ def _parser() -> argparse.ArgumentParser:
         "--set language.keep=[en,fr]",
     )
     run.add_argument("--overwrite", action="store_true", help="replace a finished run in the output directory")
-    run.add_argument("--quiet", action="store_true", help="no progress display and no funnel table")
-    run.add_argument(
+    verbosity = run.add_mutually_exclusive_group()
+    verbosity.add_argument("--quiet", action="store_true", help="print only errors and the final summary")
+    verbosity.add_argument(
         "--verbose",
         action="store_true",
-        help=f"show Beam's and the workers' log on the terminal instead of the run's log file (or set {VERBOSE_ENV}=1)",
+        help="also print Beam's own warnings and the workers' log lines (instead of the run's log file), and full "
+        f"tracebacks (or set {VERBOSE_ENV}=1)",
+    )
+    report = commands.add_parser(
+        "report",
+        help="write the HTML report of a finished run, or compare two runs",
+        description="Rewrite DIR/report.html from the run's aggregates (stats.json, manifest.json, timings.json, "
+        "rejects/dropped_sample.jsonl); with DIR_B, write a side-by-side comparison of the two runs instead.",
+    )
+    report.add_argument("dir", metavar="DIR", help="output directory of a finished run")
+    report.add_argument("other", nargs="?", metavar="DIR_B", help="a second run to compare with DIR")
+    report.add_argument(
+        "--output", metavar="PATH", help="where to write (default: DIR/report.html; comparing: ./compare.html)"
     )
     rules = commands.add_parser(
         "rules",
@@ -171,19 +188,36 @@ def beam_options(config: PipelineConfig, beam_args: list[str]) -> list[str]:
     return options
 
 
-def run_command(args: argparse.Namespace, beam_args: list[str], console: Console) -> int:
+def version_line() -> str:
+    beam = importlib.metadata.version("apache-beam")
+    return f"corpusforge {importlib.metadata.version('corpusforge')} (apache-beam {beam}, Python {platform.python_version()})"
+
+
+class CommandFailed(Exception):
+    """A command's end other than success: its exit status and the one line to print once the console is free."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def run_command(args: argparse.Namespace, beam_args: list[str], console: Console, session: ConsoleSession) -> int:
     """Check, run (supervised, into a staging location), then publish: the exit status of how it ended."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from corpusforge.pipeline.console import JobCpu, finish_timings, print_run_summary
     from corpusforge.pipeline.output_dir import abandon, prepare_output, publish
-    from corpusforge.pipeline.progress import ProgressDisplay
+    from corpusforge.pipeline.progress import progress_totals
     from corpusforge.pipeline.supervisor import run_in_child
+    from corpusforge.transforms.io.read import match_inputs
 
     config = resolve_config(args)
     options = beam_options(config, beam_args)
+    session.set_totals(*progress_totals(match_inputs(config.input.paths, config.input.format)))
     run = prepare_output(config.output.dir, overwrite=config.output.overwrite)
     verbose = args.verbose or os.environ.get(VERBOSE_ENV, "0") not in ("", "0")
-    progress = ProgressDisplay(console)
     try:
-        with progress if not args.quiet else contextlib.nullcontext():
+        with JobCpu(PipelineOptions(options)) as job:
             outcome = run_in_child(
                 config=config,
                 origin=args.config,
@@ -191,53 +225,32 @@ def run_command(args: argparse.Namespace, beam_args: list[str], console: Console
                 out_dir=run.staging,
                 log_path=run.log_path,
                 verbose=verbose,
-                on_progress=progress.update if not args.quiet else lambda line: None,
+                on_progress=session.progress_line,
             )
     except KeyboardInterrupt:
         abandon(run, None)
-        _error("interrupted; nothing written" + ("; the previous output is intact" if run.replaces else ""))
-        return EXIT_INTERRUPTED
+        intact = "; the previous output is intact" if run.replaces else ""
+        raise CommandFailed(EXIT_INTERRUPTED, f"interrupted; nothing written{intact}") from None
+    finally:
+        session.end_progress()
     if outcome.status == "config_error":
         abandon(run, None)
-        _error(f"error: {outcome.message}")
-        return EXIT_CONFIG_ERROR
+        raise CommandFailed(EXIT_CONFIG_ERROR, f"error: {outcome.message}")
     if outcome.status != "done":
         abandon(run, outcome.message)
         left = "its stats and dead letters if written" + ("" if verbose else ", and its log")
         where = run.staging if run.local or verbose else f"{run.staging} (log: {run.log_path})"
         intact = "the previous output is intact; " if run.replaces else ""
-        _error(f"run failed: {outcome.message} ({intact}{left}: {where})")
-        return EXIT_RUN_FAILED
+        raise CommandFailed(EXIT_RUN_FAILED, f"run failed: {outcome.message} ({intact}{left}: {where})")
+    finish_timings(run.staging, job_cpu_secs=job.secs, report=config.report.enabled)
     try:
         with _uninterruptible():  # a Ctrl-C now would cut the swap between its two renames
             publish(run)
     except (ConfigError, OSError) as e:
-        _error(f"run finished but cannot be published: {e}; it stays in {run.staging}")
-        return EXIT_RUN_FAILED
-    _print_summary(console, run.target, progress, quiet=args.quiet)
+        message = f"run finished but cannot be published: {e}; it stays in {run.staging}"
+        raise CommandFailed(EXIT_RUN_FAILED, message) from None
+    print_run_summary(console, session, run.target, report=config.report.enabled, job_cpu_secs=job.secs)
     return EXIT_OK
-
-
-def _print_summary(console: Console, out_dir: str, progress: ProgressDisplay, *, quiet: bool) -> None:
-    """After a published run: the tokenizer's warning (always, on stderr); unless `quiet`, progress, the
-    funnel, the bias audit's flags and where the output is."""
-    from apache_beam.io.filesystems import FileSystems
-
-    from corpusforge.pipeline.manifest import STATS, read_json
-    from corpusforge.pipeline.output_dir import current_run
-    from corpusforge.pipeline.progress import bias_flags, funnel_table
-
-    stats = read_json(FileSystems.join(current_run(out_dir), STATS))
-    note = stats.get("tokenizer", {}).get("training", {}).get("note")
-    if note:
-        _error(f"warning: {note}")
-    if quiet:
-        return
-    console.print(progress.summary(), highlight=False)
-    console.print(funnel_table(stats))
-    for line in bias_flags(stats):
-        console.print(line, style="yellow", highlight=False)
-    console.print(f"output: {out_dir}")
 
 
 @contextlib.contextmanager
@@ -259,46 +272,53 @@ def _error(message: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not logging.getLogger().handlers:
-        # Errors only: importing Beam logs warnings about optional cloud clients (on the root logger, which
-        # would otherwise get a handler printing every later warning); the job's own log is the run's.
-        handler = logging.StreamHandler()
-        handler.setLevel(logging.ERROR)
-        logging.getLogger().addHandler(handler)
     console = Console()
     if not console.is_terminal:  # logs and CI: wide enough for the funnel table
         console.width = 120
     try:
         args, beam_args = parse_args(argv)
-        if args.command == "run":
-            return run_command(args, beam_args, console)
-        if args.command == "assets":
-            from pathlib import Path
-
-            from corpusforge.pipeline.assets import DEFAULT_CACHE, AssetError, assets_command
-
-            try:
-                return assets_command(
-                    args.names,
-                    Path(args.cache) if args.cache else DEFAULT_CACHE,
-                    Path(args.mirror) if args.mirror else None,
-                )
-            except AssetError as e:
-                _error(f"error: {e}")
-                return EXIT_RUN_FAILED
-        if args.command == "rules":
-            from corpusforge.pipeline.rules import rules_command
-
-            return rules_command(args.presets, console, markdown=args.markdown)
-        from corpusforge.pipeline.inspect import inspect_run
-
-        return inspect_run(args.dir, console)
+        mode = "quiet" if getattr(args, "quiet", False) else "verbose" if getattr(args, "verbose", False) else "normal"
+        # Before anything imports Beam, so that its import-time warnings are routed too.
+        with ConsoleSession(console, mode, progress=args.command == "run") as session:
+            return _command(args, beam_args, console, session)
+    except CommandFailed as e:
+        _error(str(e))
+        return e.status
     except ConfigError as e:
         _error(f"error: {e}")
         return EXIT_CONFIG_ERROR
     except KeyboardInterrupt:  # during the launch checks: nothing was written yet
         _error("interrupted; nothing written")
         return EXIT_INTERRUPTED
+
+
+def _command(args: argparse.Namespace, beam_args: list[str], console: Console, session: ConsoleSession) -> int:
+    if args.command == "run":
+        return run_command(args, beam_args, console, session)
+    if args.command == "assets":
+        from pathlib import Path
+
+        from corpusforge.pipeline.assets import DEFAULT_CACHE, AssetError, assets_command
+
+        try:
+            return assets_command(
+                args.names,
+                Path(args.cache) if args.cache else DEFAULT_CACHE,
+                Path(args.mirror) if args.mirror else None,
+            )
+        except AssetError as e:
+            raise CommandFailed(EXIT_RUN_FAILED, f"error: {e}") from None
+    if args.command == "report":
+        from corpusforge.pipeline.report import report_command
+
+        return report_command(args.dir, args.other, args.output, console)
+    if args.command == "rules":
+        from corpusforge.pipeline.rules import rules_command
+
+        return rules_command(args.presets, console, markdown=args.markdown)
+    from corpusforge.pipeline.inspect import inspect_run
+
+    return inspect_run(args.dir, console)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Typed, frozen run configuration, parsed and validated once from YAML.
 
 A run configuration is a YAML mapping whose sections mirror the dataclasses below (`run`, `input`,
-`extract`, `output`, `beam`). Every field has a default, documented beside it; unknown keys, wrong types
+`extract`, ..., `output`, `report`, `beam`). Every field has a default, documented beside it; unknown keys, wrong types
 and out-of-range values raise `ConfigError` naming the file and the key path, which the CLI prints as one
 line with exit status 2. Relative paths resolve against the current working directory.
 """
@@ -383,6 +383,41 @@ class OutputConfig:
     overwrite: bool = False  # replace a finished run in `dir` (also `--overwrite`)
     # A run written with replaceable: true (the shipped sample recipe) may be replaced without --overwrite.
     replaceable: bool = False
+    # Dropped documents: `sample` writes rejects/dropped_sample.jsonl (up to 20 per stage and reason, chosen by a
+    # hash of the id); `all` also writes every dropped document as Arrow shards under rejects/dropped/, with
+    # `stage`, `reason` and `detail` columns (for audits and re-thresholding).
+    write_dropped: Literal["sample", "all"] = "sample"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CostConfig:
+    """The assumptions behind the energy, CO2 and money figures of the report (pipeline/report.py prints
+    them beside the numbers); the defaults and their sources are in the README, "What the corpus cost"."""
+
+    # Power per busy core: Green Algorithms' figure for an unknown CPU (12 W of TDP per core; Lannelongue,
+    # Grealey & Inouye 2021, Advanced Science 8(12)). Memory, disks and network are not counted.
+    watts_per_core: float = dataclasses.field(default=12.0, metadata=_limits(min=0))
+    # Data-centre overhead (power usage effectiveness): Green Algorithms' default, the 2019 world average of
+    # the Uptime Institute survey; large cloud data centres report about 1.1.
+    pue: float = dataclasses.field(default=1.67, metadata=_limits(min=1))
+    # Carbon intensity of electricity: the world average of 2019 (IEA, Global Energy & CO2 Status Report),
+    # as Green Algorithms uses it; set your region's (e.g. from electricitymaps.com).
+    grams_co2_per_kwh: float = dataclasses.field(default=475.0, metadata=_limits(min=0))
+    # Price of a core-hour: Google Cloud Dataflow's list price for a batch worker vCPU in us-central1
+    # (memory, disk and shuffle extra); currency as you set it.
+    price_per_core_hour: float = dataclasses.field(default=0.056, metadata=_limits(min=0))
+    currency: str = "USD"
+    # The projection's target, one Common Crawl main crawl: 90,000 WARC files of about 1.1 GB (2023-24 crawls).
+    snapshot_warc_files: int = dataclasses.field(default=90_000, metadata=_limits(min=1))
+    snapshot_bytes: int = dataclasses.field(default=100 * 10**12, metadata=_limits(min=1))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ReportConfig:
+    # report.html beside the shards (pipeline/report.py): funnel, languages, signal histograms, dedup, PII,
+    # bias and tokenizer audits, dropped samples, cost. `corpusforge report DIR` rewrites it.
+    enabled: bool = True
+    cost: CostConfig = CostConfig()
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -403,6 +438,7 @@ class PipelineConfig:
     dedup: DedupConfig = DedupConfig()
     tokenizer: TokenizerConfig = TokenizerConfig()
     output: OutputConfig = OutputConfig()
+    report: ReportConfig = ReportConfig()
     beam: BeamConfig = BeamConfig()
 
     def to_dict(self) -> dict[str, Any]:

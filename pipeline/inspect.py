@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from corpusforge.pipeline.config import ConfigError
-from corpusforge.pipeline.manifest import MANIFEST, STATS, SUCCESS, read_json
+from corpusforge.pipeline.manifest import MANIFEST, STATS, SUCCESS, TIMINGS, read_json
 from corpusforge.pipeline.output_dir import FAILED_MARKER, current_run
 from corpusforge.pipeline.progress import funnel_table
 
@@ -69,7 +69,12 @@ def inspect_run(out_dir: str, console: Console) -> int:
             f"sha256 {tokenizer['model_sha256'][:16]}",
             highlight=False,
         )
-    console.print(funnel_table(manifest["stats"]))
+    timings_path = FileSystems.join(out_dir, TIMINGS)
+    timings = read_json(timings_path) if FileSystems.exists(timings_path) else {}
+    console.print(funnel_table(manifest["stats"], timings.get("stage_cpu_secs")))
+    report = FileSystems.join(out_dir, "report.html")
+    if FileSystems.exists(report):
+        console.print(f"report: {report}", highlight=False)
     return 0
 
 

@@ -44,7 +44,7 @@ from apache_beam.io.filesystem import BeamIOError, CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from corpusforge.pipeline.config import ConfigError
-from corpusforge.pipeline.manifest import MANIFEST, STATS, SUCCESS, read_json
+from corpusforge.pipeline.manifest import MANIFEST, REPORT, STATS, SUCCESS, TIMINGS, read_json
 from corpusforge.tokenizer.shards import TOKENIZER_DIR, TOKENS_DIR
 from corpusforge.transforms.document import SourceFile
 from corpusforge.transforms.io.staging import TEMPORARY_DIR
@@ -59,7 +59,8 @@ _RUN_ID = r"\d{8}T\d{6}Z-[0-9a-f]{6}"
 _RUN_FOLDERS = (DOCUMENTS_DIR, REJECTS_DIR, TOKENS_DIR, TOKENIZER_DIR)
 # What a failed run leaves out: its partial shards, and the documents it staged (transforms/io/staging.py).
 _PARTIAL_FOLDERS = (DOCUMENTS_DIR, TOKENS_DIR, TOKENIZER_DIR, TEMPORARY_DIR)
-_OWN_FILES = (MANIFEST, STATS, SUCCESS, RUN_MARKER)  # beside the listed files in a published run
+# Beside the files its manifest lists, a published run holds these (written around the manifest).
+_OWN_FILES = (MANIFEST, STATS, TIMINGS, REPORT, SUCCESS, RUN_MARKER)
 
 
 @dataclasses.dataclass(frozen=True)

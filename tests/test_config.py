@@ -39,7 +39,7 @@ def test_defaults_and_types():
     [
         (
             {"outptu": {}},
-            "outptu: unknown key (expected one of: beam, clean, dedup, extract, input, language, output, quality, run, safety, tokenizer)",
+            "outptu: unknown key (expected one of: beam, clean, dedup, extract, input, language, output, quality, report, run, safety, tokenizer)",
         ),
         ({"output": {"shard_bytes": "big"}}, "output.shard_bytes: expected an integer, got str 'big'"),
         ({"output": {"shard_bytes": 0}}, "output.shard_bytes: expected a value >= 1, got 0"),

@@ -251,7 +251,7 @@ def run_dedup(transform, docs, expected_kept, expected_tallies=None, expect_meta
 def test_exact_dedup_keeps_the_smallest_id_of_each_normalized_text(tmp_path):
     docs = [doc("b", "Hello, World!"), doc("a", "hello world"), doc("c", "HELLO   WORLD."), doc("d", "Goodbye")]
     run_dedup(
-        DedupExact(),
+        DedupExact(out_dir=str(tmp_path)),
         docs,
         [("a", "hello world"), ("d", "Goodbye")],
         {"exact_dedup/in": 4, "exact_dedup/out": 2, "exact_dedup/dropped:exact_duplicate": 2},
@@ -270,7 +270,7 @@ def test_url_dedup_keeps_the_newest_fetch_then_the_smallest_id(tmp_path):
         doc("g", "no url either"),
     ]
     run_dedup(
-        DedupUrls(),
+        DedupUrls(out_dir=str(tmp_path)),
         docs,
         [("b", "new"), ("d", "tie 2"), ("f", "no url"), ("g", "no url either")],
         {"url_dedup/in": 7, "url_dedup/dropped:duplicate_url": 3},
@@ -287,7 +287,7 @@ def test_near_dedup_clusters_variants_and_keeps_the_smallest_id(shared_data, tmp
     kept = [("n0", variants[0])] + [(f"u{k}", t) for k, t in enumerate(texts[1:])] + [("empty", "... !!!")]
     meta = [("n0", "n0", 3)] + [(f"u{k}", f"u{k}", 1) for k in range(5)] + [("empty", "empty", 1)]
     tallies = {"near_dedup/in": 9, "near_dedup/dropped:near_duplicate": 2}
-    run_dedup(DedupNearDuplicates(), docs, kept, tallies, meta, out_dir=tmp_path)
+    run_dedup(DedupNearDuplicates(out_dir=str(tmp_path)), docs, kept, tallies, meta, out_dir=tmp_path)
 
 
 def test_near_dedup_verification_unlinks_candidates_below_the_threshold(shared_data, tmp_path):
@@ -299,10 +299,11 @@ def test_near_dedup_verification_unlinks_candidates_below_the_threshold(shared_d
     docs = [doc("a", a), doc("m", mixed)]
     unverified = MinHashConfig(num_perm=16, bands=16, rows=1, verify=False)
     config = DedupConfig(enabled=True, near=unverified)
-    run_dedup(DedupNearDuplicates(unverified), docs, [("a", a)], config=config, out_dir=tmp_path / "unverified")
-    verified = dataclasses.replace(unverified, verify=True)
+    out = tmp_path / "unverified"
+    run_dedup(DedupNearDuplicates(unverified, out_dir=str(out)), docs, [("a", a)], config=config, out_dir=out)
+    verified, out = dataclasses.replace(unverified, verify=True), tmp_path / "verified"
     run_dedup(
-        DedupNearDuplicates(verified), docs, [("a", a), ("m", mixed)], config=config, out_dir=tmp_path / "verified"
+        DedupNearDuplicates(verified, out_dir=str(out)), docs, [("a", a), ("m", mixed)], config=config, out_dir=out
     )
 
 
@@ -315,7 +316,7 @@ def test_near_dedup_uses_character_shingles_for_japanese(shared_data, tmp_path):
         doc("j2", a_edit, meta={"lang": "ja"}),
         doc("j3", b, meta={"lang": "ja"}),
     ]
-    run_dedup(DedupNearDuplicates(), docs, [("j1", a), ("j3", b)], out_dir=tmp_path)
+    run_dedup(DedupNearDuplicates(out_dir=str(tmp_path)), docs, [("j1", a), ("j3", b)], out_dir=tmp_path)
 
 
 def test_line_dedup_matches_cs336_fixture_but_keeps_one_owner(shared_data, tmp_path):

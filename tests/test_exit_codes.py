@@ -25,7 +25,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from corpusforge.pipeline.build import build_pipeline
 from corpusforge.pipeline.cli import EXIT_CONFIG_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, main
 from corpusforge.pipeline.config import LID176_LANGUAGES, ConfigError, TokenizerConfig, load_config, parse_config
-from corpusforge.pipeline.supervisor import pipeline_runner, root_cause
+from corpusforge.pipeline.supervisor import pipeline_runner
 from corpusforge.tokenizer.train import train_to_fit
 
 REPO = Path(__file__).resolve().parents[1]
@@ -152,7 +152,7 @@ def test_a_tokenizer_that_cannot_be_trained_fails_the_run_in_one_line(tmp_path, 
     assert "Vocabulary size is smaller than required_chars" in err
 
 
-def test_the_default_recipe_succeeds_on_one_small_japanese_article(tmp_path, shared_data, monkeypatch, capsys):
+def test_the_default_recipe_succeeds_on_one_small_japanese_article(tmp_path, shared_data, monkeypatch, capfd):
     """17 KB of a Japanese novel, alone: too little text for the recipe's 2,000 pieces; the vocabulary
     shrinks, stats.json and a warning say so, and the run succeeds."""
     article = tmp_path / "in" / "neko.txt"
@@ -166,7 +166,7 @@ def test_the_default_recipe_succeeds_on_one_small_japanese_article(tmp_path, sha
     training = json.loads((out / "stats.json").read_text())["tokenizer"]["training"]
     assert training["status"] == "shrunk" and training["vocab_size_requested"] == 2000
     assert 256 < training["vocab_size"] < 2000
-    assert f"vocabulary shrunk from 2,000 to {training['vocab_size']:,} pieces" in one_line(capsys)
+    assert f"vocabulary shrunk from 2,000 to {training['vocab_size']:,} pieces" in one_line(capfd)
     manifest = json.loads((out / "manifest.json").read_text())["tokenizer"]
     assert manifest["vocab_size"] == training["vocab_size"] and manifest["shards"]
 
@@ -185,17 +185,35 @@ def test_too_little_text_shrinks_skips_or_fails_as_configured(shared_data):
         train_to_fit(sentences, TokenizerConfig(vocab_size=8000, num_threads=2, too_little_text="fail"), seed=0)
 
 
+# A job whose stage needs a module that is not installed, run as the supervisor's child runs a job: in a
+# fresh process (nothing left by other tests' pipelines), which ends without waiting for Beam's threads.
+FAULTY_JOB = """
+import os, sys
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+from corpusforge.pipeline.supervisor import pipeline_runner, root_cause
+
+def needs_a_missing_module(x):
+    import corpusforge_module_that_is_not_installed
+
+options = PipelineOptions(sys.argv[1:])
+try:
+    with beam.Pipeline(runner=pipeline_runner(options), options=options) as p:
+        p | beam.Create([1]) | "NeedsModule" >> beam.Map(needs_a_missing_module)
+except Exception as e:
+    print(root_cause(e), flush=True)
+os._exit(0)
+"""
+
+
 @pytest.mark.parametrize("options", [IN_MEMORY, TWO_WORKERS], ids=["in_memory", "multi_processing"])
 def test_a_stage_fault_is_reported_by_its_root_cause(options):
-    def needs_a_missing_module(x):
-        import corpusforge_module_that_is_not_installed  # noqa: F401
-
-    with pytest.raises(Exception) as failure:
-        with beam.Pipeline(options=PipelineOptions(options)) as p:
-            p | beam.Create([1]) | "NeedsModule" >> beam.Map(needs_a_missing_module)
-    assert root_cause(failure.value).startswith(
-        "ModuleNotFoundError: No module named 'corpusforge_module_that_is_not_installed' [while running 'NeedsModule"
+    job = subprocess.run(
+        [sys.executable, "-c", FAULTY_JOB, *options], capture_output=True, text=True, timeout=300, check=True
     )
+    assert job.stdout.startswith(
+        "ModuleNotFoundError: No module named 'corpusforge_module_that_is_not_installed' [while running 'NeedsModule"
+    ), job.stderr[-2000:]
 
 
 def test_no_stage_opens_a_network_connection(tmp_path, monkeypatch):

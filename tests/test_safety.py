@@ -23,7 +23,7 @@ from corpusforge.pipeline.build import document_stages
 from corpusforge.pipeline.cli import EXIT_CONFIG_ERROR, main
 from corpusforge.pipeline.config import ConfigError, parse_config
 from corpusforge.pipeline.progress import bias_flags
-from corpusforge.transforms.accounting import TALLY, Tally, drop, summarize
+from corpusforge.transforms.accounting import TALLY, CombineTallies, Tally, drop, summarize
 from corpusforge.transforms.document import Document, SourceFile, Verdict, WebPage
 from corpusforge.transforms.extract.extract import page_to_document
 from corpusforge.transforms.io.read import iter_records
@@ -360,9 +360,7 @@ def test_pipeline_tags_then_filters_and_audits(tmp_path):
             label="TagsTravel",
         )
         tallies = (
-            (tagged[TALLY], filtered[TALLY])
-            | beam.Flatten()
-            | beam.CombinePerKey(lambda pairs: tuple(map(sum, zip(*pairs))))
+            (tagged[TALLY], filtered[TALLY]) | beam.Flatten() | CombineTallies() | beam.FlatMap(lambda items: items)
         )
         read = p | "Read" >> beam.Create([(("read", "in"), (100, 0)), (("write", "out"), (74, 0))])
         stats = (

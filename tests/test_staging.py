@@ -140,9 +140,9 @@ def test_a_key_that_fails_dead_letters_the_document_where_the_key_is_needed(shar
 @pytest.mark.parametrize(
     ("keys", "step"),
     [
-        (None, DedupExact()),  # no text hash: every document would be one group
-        (DedupConfig(enabled=True, near=MinHashConfig(enabled=False)), DedupNearDuplicates()),  # no signature
-        (DedupConfig(enabled=True, near=MinHashConfig(num_perm=64)), DedupNearDuplicates()),  # 64 values, not 112
+        (None, DedupExact),  # no text hash: every document would be one group
+        (DedupConfig(enabled=True, near=MinHashConfig(enabled=False)), DedupNearDuplicates),  # no signature
+        (DedupConfig(enabled=True, near=MinHashConfig(num_perm=64)), DedupNearDuplicates),  # 64 values, not 112
     ],
 )
 def test_refs_staged_without_the_steps_keys_fail_the_run(tmp_path, keys, step):
@@ -150,7 +150,7 @@ def test_refs_staged_without_the_steps_keys_fail_the_run(tmp_path, keys, step):
     with pytest.raises(Exception, match="stage documents with DedupKeys"):
         with TestPipeline() as p:
             refs = p | beam.Create(docs) | StageDocuments(str(tmp_path), keys and DedupKeys(keys))
-            _ = refs | step
+            _ = refs | step(out_dir=str(tmp_path))
 
 
 def test_dedup_run_with_lines_is_identical_with_one_or_two_workers_and_shuffles_no_text(

@@ -16,12 +16,20 @@ sizes is the figure `stats.json` gives (`shuffle`: bytes per stage and per kept 
 Bias audit: documents tagged with the groups they mention (`meta["groups"]`, transforms/safety/bias.py) are also
 counted per group, as `group_in:<group>` where they reach a stage, `group_dropped:<group>` where it drops
 them and `group_kept:<group>` at the write stage; `bias_audit` turns these into drop-rate ratios.
+
+The same items carry what the run observes beyond counts (`transforms/observations.py`): the length of every
+document leaving or dropped by a stage, its language, a deterministic sample of dropped documents per reason,
+the signals filters measured and the CPU time of each stage's own work. `CombineTallies` keeps the counts;
+`observations.CombineObservations` merges the rest. Dropped documents themselves go out on the `DROPPED`
+output of the stages that drop whole documents, for `output.write_dropped: all`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Any
+import itertools
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
 import apache_beam as beam
 from apache_beam.coders import FastPrimitivesCoder
@@ -30,9 +38,19 @@ from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
 from corpusforge.transforms.document import Document, Rejection, Verdict
+from corpusforge.transforms.observations import (
+    EXCERPT_CHARS,
+    Categories,
+    CpuTime,
+    DropSample,
+    Histogram,
+    Observation,
+    is_observation,
+)
 
 TALLY = "tally"  # tag of the tally output of every accounting DoFn
 REJECTED = "rejected"  # tag of the dead-letter output: `Rejection`s written under rejects/
+DROPPED = "dropped"  # tag of the dropped documents of a stage: (Rejection, Document), for output.write_dropped
 SHUFFLE = "shuffle"  # tally name of the elements (and their encoded bytes) entering a stage's shuffles
 READ_STAGE = "read"  # records enter here: its `in` count is the number of input records
 WRITE_STAGE = "write"  # records leave here: its `out` count is the number of kept documents
@@ -43,9 +61,12 @@ FLAG_RATIO = 2.0  # a stage drops a group's documents more than twice as often a
 FLAG_MIN_DOCS = 30  # ... with at least this many of them reaching the stage: flagged in the summary
 
 _INT64_MAX = 2**63 - 1  # Beam counters hold int64
+KEPT, DROPPED_OUTCOME = "kept", "dropped"  # the two sides of every histogram and language count
+LENGTH_SIGNAL = "length_chars"  # document length, observed at every stage a document leaves or is dropped by
 
 TallyKey = tuple[str, str]  # (stage, name)
-TallyItem = tuple[TallyKey, tuple[int, int]]  # ((stage, name), (records, bytes))
+TallyItem = tuple[TallyKey, tuple[int, int] | Observation]  # ((stage, name), (records, bytes) or an observation)
+T = TypeVar("T")
 
 
 def drop(doc: Document, stage: str, reason: str) -> Rejection:
@@ -88,10 +109,11 @@ def stage_error(doc: Document, stage: str, error: Exception) -> Rejection:
 
 
 class Tally:
-    """Records and bytes per (stage, name), accumulated in memory for one bundle."""
+    """Records and bytes per (stage, name), and the observations of the stages, accumulated for one bundle."""
 
     def __init__(self) -> None:
         self._counts: dict[TallyKey, list[int]] = {}
+        self._observed: dict[TallyKey, Observation] = {}
 
     def add(self, stage: str, name: str, nbytes: int = 0, records: int = 1) -> None:
         counts = self._counts.get((stage, name))
@@ -111,28 +133,134 @@ class Tally:
             self.add(stage, f"{kind}:{group}")
 
     def leave(self, stage: str, doc: Document) -> None:
-        """`doc` leaves `stage` kept (its `out` count)."""
-        self.add(stage, "out", len(doc.text.encode("utf-8")))
+        """`doc` leaves `stage` kept (its `out` count, its length and language)."""
+        nbytes = len(doc.text.encode("utf-8"))
+        self.add(stage, "out", nbytes)
+        self.describe(stage, KEPT, doc, nbytes)
 
-    def reject(self, rejection: Rejection) -> None:
+    def reject(self, rejection: Rejection, doc: Document | None = None) -> None:
+        """A record `rejection.stage` did not keep. For a dropped document, pass `doc` as it reached the stage:
+        its length and language are observed and it is offered to the stage's sample of drops."""
         self.add(rejection.stage, f"{rejection.verdict.value}:{rejection.reason}", rejection.nbytes)
         if rejection.verdict is Verdict.DROPPED:
             self.groups(rejection.stage, GROUP_DROPPED, rejection.groups)
+            if doc is not None:
+                self.describe(rejection.stage, DROPPED_OUTCOME, doc, rejection.nbytes)
+                self.sample(rejection, doc)
+
+    def describe(self, stage: str, outcome: str, doc: Document, nbytes: int) -> None:
+        """The length and language of a document `stage` kept or dropped."""
+        self.describe_length(stage, outcome, len(doc.text), doc.meta.get("lang"), nbytes)
+
+    def describe_length(self, stage: str, outcome: str, chars: int, lang: Any, nbytes: int) -> None:
+        """`describe` from a document's length in characters and language (a staged document's ref)."""
+        self.observe(stage, outcome, LENGTH_SIGNAL, chars)
+        if lang and isinstance(lang, str):  # an input's meta may hold anything under "lang": never a crash
+            self.categorize(stage, f"lang:{outcome}", lang, nbytes)
+
+    def observe(self, stage: str, outcome: str, signal: str, value: float) -> None:
+        """One value of a numeric signal, on the `outcome` side (kept or dropped) of its histogram."""
+        key = (stage, f"hist:{outcome}:{signal}")
+        histogram = self._observed.get(key)
+        if histogram is None:
+            histogram = self._observed[key] = Histogram()
+        histogram.add(value)
+
+    def categorize(self, stage: str, name: str, category: str, nbytes: int) -> None:
+        key = (stage, name)
+        categories = self._observed.get(key)
+        if categories is None:
+            categories = self._observed[key] = Categories()
+        categories.add(category, nbytes)
+
+    def cpu(self, stage: str, ns: int) -> None:
+        """CPU nanoseconds `stage` spent on its own work."""
+        key = (stage, "cpu")
+        spent = self._observed.get(key)
+        if spent is None:
+            self._observed[key] = CpuTime(ns)
+        else:
+            spent.ns += ns
+
+    def sample(self, rejection: Rejection, doc: Document | None = None) -> None:
+        """Offers a drop to its stage and reason's sample (observations.DropSample); without a document (a
+        record dropped by the reader or the extractor) the entry has no text."""
+        record_id = doc.id if doc else rejection.record_id or f"{rejection.source}@{rejection.offset}"
+        self._sample(rejection.stage, rejection.reason).offer(record_id, lambda: drop_record(rejection, doc, record_id))
+
+    def sample_lazily(
+        self, stage: str, reason: str, record_id: str, read_back: Callable[[], tuple[Rejection, Document]]
+    ) -> None:
+        """`sample` for a dropped document whose text is elsewhere (a staged document): `read_back` gives its
+        rejection and document, called only if it may enter the sample (a few times per bundle)."""
+        self._sample(stage, reason).offer(record_id, lambda: drop_record(*read_back(), record_id))
+
+    def _sample(self, stage: str, reason: str) -> DropSample:
+        key = (stage, f"sample:{reason}")
+        sample = self._observed.get(key)
+        if sample is None:
+            sample = self._observed[key] = DropSample()
+        return sample
 
     def drain(self) -> list[TallyItem]:
-        """The accumulated counts, which are then reset; also added to the Beam counters.
+        """The accumulated counts and observations, which are then reset; counts and CPU time also go to the
+        Beam counters.
 
         The counts are Python ints and stay exact; Beam counters are int64 and raise OverflowError on a
         larger increment, so each increment is clamped to the int64 range (the live metric then reads
         low, stats.json does not): a record that declares an absurd size must not fail its bundle.
         """
-        items = [(key, (records, nbytes)) for key, (records, nbytes) in self._counts.items()]
-        self._counts = {}
+        items: list[TallyItem] = [(key, (records, nbytes)) for key, (records, nbytes) in self._counts.items()]
         for (stage, name), (records, nbytes) in items:
             beam.metrics.Metrics.counter(f"corpus.{stage}", name).inc(_int64(records))
             if nbytes:
                 beam.metrics.Metrics.counter(f"corpus.{stage}", f"{name}_bytes").inc(_int64(nbytes))
+        for (stage, _), value in self._observed.items():
+            if isinstance(value, CpuTime):
+                beam.metrics.Metrics.counter(f"corpus.{stage}", "cpu_ms").inc(_int64(value.ns // 1_000_000))
+        items += self._observed.items()
+        self._counts, self._observed = {}, {}
         return items
+
+
+def drop_record(rejection: Rejection, doc: Document | None, record_id: str) -> dict[str, Any]:
+    """A dropped document as its stage's sample lists it (rejects/dropped_sample.jsonl): where it came from, why
+    it was dropped (`detail`: the signal and threshold that decided, or the keeper of a duplicate) and the
+    start of its text."""
+    return {
+        "stage": rejection.stage,
+        "reason": rejection.reason,
+        "detail": rejection.detail,
+        "id": record_id,
+        "url": doc.url if doc else None,
+        "source": rejection.source,
+        "offset": rejection.offset,
+        "bytes": rejection.nbytes,
+        "lang": doc.meta.get("lang") if doc else None,
+        "excerpt": doc.text[:EXCERPT_CHARS] if doc else None,
+    }
+
+
+def timed(items: Iterable[T], tally: Tally, stage: str, *, chunk: int = 16) -> Iterator[T]:
+    """The items of `items`, pulled `chunk` at a time with the thread's CPU clock read around each pull, so
+    that `stage` is charged for producing them (a reader) and not for what consumers downstream do with them
+    (a fused runner runs those while this generator is suspended); reading the clock per item would cost
+    more than some items. An error is raised after the items pulled before it."""
+    items = iter(items)
+    while True:
+        block: list[T] = []
+        error: Exception | None = None
+        started = time.thread_time_ns()
+        try:
+            block.extend(itertools.islice(items, chunk))
+        except Exception as e:  # re-raised below, once the items before it have gone on
+            error = e
+        tally.cpu(stage, time.thread_time_ns() - started)
+        yield from block
+        if error is not None:
+            raise error
+        if len(block) < chunk:
+            return
 
 
 class AccountingDoFn(beam.DoFn):
@@ -185,11 +313,13 @@ def _add_pairs(pairs: Iterable[tuple[int, int]]) -> tuple[int, int]:
 
 
 class CombineTallies(beam.PTransform):
-    """PCollection[TallyItem] → a singleton list of TallyItem, one per key, sorted."""
+    """PCollection[TallyItem] → a singleton list of the counts, one `((stage, name), (records, bytes))` per key,
+    sorted (observations are left to `observations.CombineObservations`)."""
 
     def expand(self, tallies: beam.PCollection) -> beam.PCollection:
         return (
             tallies
+            | "Counts" >> beam.Filter(lambda item: not is_observation(item))
             | "SumPerKey" >> beam.CombinePerKey(_add_pairs)
             | "ToList" >> beam.combiners.ToList()
             | "Sort" >> beam.Map(sorted)

@@ -36,6 +36,7 @@ import dataclasses
 import difflib
 import importlib
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cached_property
 from itertools import filterfalse
@@ -46,9 +47,20 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.utils.shared import Shared
 
 from corpusforge.pipeline.config import ConfigError
-from corpusforge.transforms.accounting import REJECTED, TALLY, AccountingDoFn, drop, is_environment_fault, stage_error
+from corpusforge.transforms.accounting import (
+    DROPPED,
+    DROPPED_OUTCOME,
+    KEPT,
+    REJECTED,
+    TALLY,
+    AccountingDoFn,
+    drop,
+    is_environment_fault,
+    stage_error,
+)
 from corpusforge.transforms.document import Document, Rejection, Verdict
 from corpusforge.transforms.filters.words import PUNCTUATION_SET, words
+from corpusforge.transforms.observations import numeric_signals
 
 _MAX_BATCH = 256  # documents per stage call; batches model calls without holding much in memory
 Signals = Mapping[str, Any]
@@ -112,13 +124,22 @@ def as_view(view_or_text: TextView | str) -> TextView:
 
 
 class LazySignals(Mapping[str, Any]):
-    """Named signals of one view, each measured on first access (and memoized on the view)."""
+    """Named signals of one view, each measured on first access (and memoized)."""
 
     def __init__(self, view: TextView, names: Sequence[str], measure: Callable[[TextView, str], Any]):
         self._view, self._names, self._measure = view, names, measure
+        self._values: dict[str, Any] = {}
 
     def __getitem__(self, name: str) -> Any:
-        return self._measure(self._view, name)
+        try:
+            return self._values[name]
+        except KeyError:
+            value = self._values[name] = self._measure(self._view, name)
+            return value
+
+    def measured(self) -> dict[str, Any]:
+        """The signals measured so far (those a verdict read): what the run's histograms see of them."""
+        return dict(self._values)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)
@@ -353,6 +374,11 @@ class Stage:
 
     def apply(self, docs: Sequence[Document]) -> list[Document | Rejection]:
         """One result per document: the (maybe rewritten, annotated) document, or its drop."""
+        return [judgement.result for judgement in self.judge_documents(docs)]
+
+    def judge_documents(self, docs: Sequence[Document]) -> list[Judgement]:
+        """`apply`, with what the runner observes of each document: the signals measured, the would-be verdict
+        in annotate mode, and a dropped document as it reached the stage."""
         views = [TextView(doc.text, doc.meta.get("lang"), doc) for doc in docs]
         reasons: list[str | None] = [None] * len(docs)
         details = [""] * len(docs)
@@ -365,16 +391,16 @@ class Stage:
             outcomes = f.judge_batch([views[i] for i in live], self.thresholds, self.annotate)
             for i, outcome in zip(live, outcomes):
                 meta[i].update(f.annotations(outcome, self.annotate))
-                if self.annotate and self.record:
-                    signals[i].update(outcome.signals)
+                found = outcome.signals  # filter mode: only what the verdict read (a lazy mapping measures no more)
+                signals[i].update(found.measured() if isinstance(found, LazySignals) and not self.annotate else found)
                 if outcome.reason is not None:
                     if reasons[i] is None:
                         reasons[i], details[i] = outcome.reason, outcome.detail
                 elif f.rewrites and outcome.text is not None and outcome.text != views[i].text:
                     views[i] = TextView(outcome.text, views[i].lang, docs[i])
-        return [self._result(*item) for item in zip(docs, views, reasons, details, meta, signals)]
+        return [self._judgement(*item) for item in zip(docs, views, reasons, details, meta, signals)]
 
-    def _result(
+    def _judgement(
         self,
         doc: Document,
         view: TextView,
@@ -382,7 +408,7 @@ class Stage:
         detail: str,
         meta: dict[str, Any],
         signals: dict[str, Any],
-    ) -> Document | Rejection:
+    ) -> Judgement:
         if self.annotate:
             if self.record:
                 meta[self.record] = {
@@ -391,12 +417,49 @@ class Stage:
                     "would_drop": reason,
                     "signals": signals,
                 }
-            return doc.with_meta(**meta) if meta else doc
+            return Judgement(doc.with_meta(**meta) if meta else doc, signals, reason is not None)
         if reason is not None:
-            return dataclasses.replace(drop(doc.with_meta(**meta) if meta else doc, self.name, reason), detail=detail)
+            dropped = doc.with_meta(**meta) if meta else doc
+            return Judgement(
+                dataclasses.replace(drop(dropped, self.name, reason), detail=detail), signals, True, dropped
+            )
         if view.text != doc.text:
             doc = dataclasses.replace(doc, text=view.text)
-        return doc.with_meta(**meta) if meta else doc
+        return Judgement(doc.with_meta(**meta) if meta else doc, signals, False)
+
+    def signal_checks(self) -> dict[str, list[dict[str, Any]]]:
+        """Signal → the checks that threshold it, with the stage's values: `reason`, `op`, `threshold` (its
+        name), `value` (for every language) and `by_lang` (where a language's value differs). What the run's
+        histograms draw as thresholds."""
+        found: dict[str, list[dict[str, Any]]] = {}
+
+        def limit(values: Mapping[str, Any], check: Check) -> Any:
+            return values.get(check.threshold) if isinstance(check.threshold, str) else check.threshold
+
+        for f in self.filters:
+            for check in f.checks:
+                value = limit(self.thresholds.base, check)
+                by_lang = {
+                    lang: own
+                    for lang in sorted(self.thresholds.by_lang)
+                    if (own := limit(self.thresholds.for_lang(lang), check)) != value
+                }
+                entry = {"reason": check.reason, "op": check.op, "threshold": str(check.threshold), "value": value}
+                found.setdefault(check.signal, []).append({**entry, "by_lang": by_lang})
+        return found
+
+
+@dataclasses.dataclass(frozen=True)
+class Judgement:
+    """A stage's result for one document (`result`: the document or its drop), with what the runner observes:
+    the `signals` its filters measured (in annotate mode all of them), whether it was (or, in annotate mode,
+    would have been) dropped, and for a drop the document as it reached the stage, with the stage's
+    annotations (`dropped`)."""
+
+    result: Document | Rejection
+    signals: Mapping[str, Any]
+    drops: bool
+    dropped: Document | None = None
 
 
 def require_file(key: str, path: str | None) -> None:
@@ -409,7 +472,9 @@ def require_file(key: str, path: str | None) -> None:
 
 
 class _StageFn(AccountingDoFn):
-    """list[Document] → Document, tallying the stage; dead letters (documents a filter raised on) on REJECTED."""
+    """list[Document] → Document, tallying the stage; dead letters (documents a filter raised on) on REJECTED,
+    dropped documents on DROPPED. Observes the signals the filters measured (histograms, kept vs dropped) and
+    the CPU time of the stage's own work (the filters, not the runner around them)."""
 
     def __init__(self, stage: Stage):
         self._stage = stage
@@ -423,33 +488,42 @@ class _StageFn(AccountingDoFn):
         name = self._stage.name
         for doc in batch:
             self.tally.enter(name, doc)
+        started = time.thread_time_ns()
         try:
-            results = self._stage.apply(batch)
+            judgements = self._stage.judge_documents(batch)
         except Exception as e:  # find the documents that break the stage, one by one; the rest go on
             if is_environment_fault(e):
                 raise
-            results = [self._apply_one(doc) for doc in batch]
-        for result in results:
+            judgements = [self._judge_one(doc) for doc in batch]
+        self.tally.cpu(name, time.thread_time_ns() - started)
+        for judgement in judgements:
+            outcome = DROPPED_OUTCOME if judgement.drops else KEPT
+            for signal, value in numeric_signals(judgement.signals):
+                self.tally.observe(name, outcome, signal, value)
+            result = judgement.result
             if isinstance(result, Rejection):
-                self.tally.reject(result)
+                self.tally.reject(result, judgement.dropped)
                 if result.verdict is Verdict.DEAD_LETTER:
                     yield beam.pvalue.TaggedOutput(REJECTED, result)
+                else:
+                    yield beam.pvalue.TaggedOutput(DROPPED, (result, judgement.dropped))
             else:
                 self.tally.leave(name, result)
                 yield result
 
-    def _apply_one(self, doc: Document) -> Document | Rejection:
+    def _judge_one(self, doc: Document) -> Judgement:
         try:
-            (result,) = self._stage.apply([doc])
-            return result
+            (judgement,) = self._stage.judge_documents([doc])
+            return judgement
         except Exception as e:
             if is_environment_fault(e):
                 raise
-            return stage_error(doc, self._stage.name, e)
+            return Judgement(stage_error(doc, self._stage.name, e), {}, False)
 
 
 class RunStage(beam.PTransform):
-    """PCollection[Document] → a tagged result: `documents`, `rejected` (dead letters) and `tally`."""
+    """PCollection[Document] → a tagged result: `documents`, `rejected` (dead letters), `dropped` ((Rejection,
+    Document) of every document the stage dropped) and `tally` (counts and observations)."""
 
     def __init__(self, stage: Stage):
         super().__init__()
@@ -459,5 +533,5 @@ class RunStage(beam.PTransform):
         return (
             docs
             | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=_MAX_BATCH)  # [Document]
-            | "Apply" >> beam.ParDo(_StageFn(self._stage)).with_outputs(REJECTED, TALLY, main="documents")
+            | "Apply" >> beam.ParDo(_StageFn(self._stage)).with_outputs(REJECTED, DROPPED, TALLY, main="documents")
         )

@@ -62,10 +62,11 @@ def read_file(path: Path, relpath: str) -> tuple[list[Document], list[Rejection]
         else:
             outputs.append(item)
     tally = {
-        key: records
+        key: counts[0]  # (records, bytes)
         for fn in (read, extract)
         for tagged in fn.finish_bundle()
-        for key, (records, _) in [tagged.value.value]
+        for key, counts in [tagged.value.value]
+        if isinstance(counts, tuple)  # not the report's observations (CPU time)
     }
     docs = [o for o in outputs if isinstance(o, Document)]
     dead = [o.value for o in outputs if not isinstance(o, Document) and o.tag == REJECTED]

@@ -2,10 +2,12 @@
 
 Each takes a PCollection[DocRef] (staged documents: `io.staging.StageDocuments` with `keys.DedupKeys`) and
 returns a dict: `main` (the refs it keeps, with its annotations), `rejected` (dead letters: documents whose
-key could not be computed) and `tally` (its accounting: every document that enters leaves or is dropped,
-with the keeper's id in the drop's `detail`; and the bytes entering its shuffles). Keepers never depend on
-arrival order: the smallest `ref_order` wins (the smallest id), or for URLs the newest fetch. Nothing holds
-all refs, signatures or edges on one worker: every decision is made per group after a GroupByKey on a hash
+key could not be computed), `dropped` ((Rejection, DocRef) of each duplicate) and `tally` (its accounting:
+every document that enters leaves or is dropped, with the keeper's id in the drop's `detail`; the bytes
+entering its shuffles; and its observations: duplicate group and cluster sizes, lengths and languages, a
+sample of drops whose texts are read back only for the few it keeps). Keepers never depend on arrival
+order: the smallest `ref_order` wins (the smallest id), or for URLs the newest fetch. Nothing holds all
+refs, signatures or edges on one worker: every decision is made per group after a GroupByKey on a hash
 (text, URL, LSH band, line) or a document id. Texts never cross a shuffle: line dedup, the one step that
 needs them, reads them back from the staged files, one file per element.
 
@@ -20,6 +22,7 @@ needs them, reads them back from the staged files, one file per element.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -34,7 +37,11 @@ from corpusforge.pipeline.config import (
     NormalizeConfig,
 )
 from corpusforge.transforms.accounting import (
+    DROPPED,
+    DROPPED_OUTCOME,
+    GROUP_DROPPED,
     GROUP_IN,
+    KEPT,
     REJECTED,
     TALLY,
     AccountingDoFn,
@@ -52,7 +59,7 @@ from corpusforge.transforms.dedup.minhash import (
     verify_threshold,
 )
 from corpusforge.transforms.dedup.normalize import normalize_text, normalize_url
-from corpusforge.transforms.document import Rejection, Verdict
+from corpusforge.transforms.document import Document, Rejection, Verdict
 from corpusforge.transforms.io.staging import (
     DOCUMENTS,
     DocRef,
@@ -80,10 +87,29 @@ def _enter(tally: Tally, stage: str, ref: DocRef) -> None:
     tally.groups(stage, GROUP_IN, ref.groups)
 
 
-def _duplicate(ref: DocRef, stage: str, reason: str, keeper_id: str) -> Rejection:
-    """A drop as the tallies count it (the record's input offset and id are not in the ref: drops are only
-    counted, never written)."""
-    return Rejection(Verdict.DROPPED, stage, reason, ref.source, nbytes=ref.nbytes, detail=keeper_id, groups=ref.groups)
+def _leave(tally: Tally, stage: str, ref: DocRef) -> None:
+    """`Tally.leave` for a ref: its `out` count, length and language."""
+    tally.add(stage, "out", ref.nbytes)
+    tally.describe_length(stage, KEPT, ref.nchars, ref.lang, ref.nbytes)
+
+
+def _drop_duplicate(tally: Tally, ref: DocRef, out_dir: str, stage: str, reason: str, keeper_id: str) -> Rejection:
+    """Tallies `ref` dropped as `keeper_id`'s duplicate, as `Tally.reject` does a document (counts, groups,
+    length, language, the sample of drops: its text read back from `out_dir` only if it enters the sample),
+    and returns the drop (the record's input offset and id are not in the ref; the sample's entry has them)."""
+    rejection = Rejection(
+        Verdict.DROPPED, stage, reason, ref.source, nbytes=ref.nbytes, detail=keeper_id, groups=ref.groups
+    )
+    tally.add(stage, f"{Verdict.DROPPED.value}:{reason}", ref.nbytes)
+    tally.groups(stage, GROUP_DROPPED, ref.groups)
+    tally.describe_length(stage, DROPPED_OUTCOME, ref.nchars, ref.lang, ref.nbytes)
+
+    def read_back() -> tuple[Rejection, Document]:
+        ((_, doc),) = read_refs(out_dir, [ref])
+        return dataclasses.replace(drop(doc, stage, reason), detail=keeper_id), doc
+
+    tally.sample_lazily(stage, reason, ref.id, read_back)
+    return rejection
 
 
 def _key_failed(ref: DocRef, stage: str) -> Rejection | None:
@@ -119,10 +145,11 @@ class _KeyFn(AccountingDoFn):
 
 
 class _KeepOneFn(AccountingDoFn):
-    """(key, [DocRef]) → the first ref by `order`; the others are dropped as its duplicates."""
+    """(key, [DocRef]) → the first ref by `order`; the others are dropped as its duplicates (on DROPPED too).
+    Observes each group's size (`duplicate_group_size`, on the kept side)."""
 
-    def __init__(self, *, stage: str, reason: str, order: Callable[[DocRef], Any]):
-        self._stage, self._reason, self._order = stage, reason, order
+    def __init__(self, *, stage: str, reason: str, order: Callable[[DocRef], Any], out_dir: str):
+        self._stage, self._reason, self._order, self._out_dir = stage, reason, order, out_dir
         self._group_sizes = beam.metrics.Metrics.distribution(f"corpus.{stage}", "group_size")
 
     def process(self, element: tuple[Any, Iterable[DocRef]]) -> Iterator[DocRef]:
@@ -134,23 +161,30 @@ class _KeepOneFn(AccountingDoFn):
             _enter(self.tally, self._stage, ref)
             if not kept and self._order(ref) == best:
                 kept = True
-                self.tally.add(self._stage, "out", ref.nbytes)
+                _leave(self.tally, self._stage, ref)
                 yield ref
             else:
-                self.tally.reject(_duplicate(ref, self._stage, self._reason, keeper.id))
+                duplicate = _drop_duplicate(self.tally, ref, self._out_dir, self._stage, self._reason, keeper.id)
+                yield beam.pvalue.TaggedOutput(DROPPED, (duplicate, ref))
         self._group_sizes.update(size)
+        self.tally.observe(self._stage, KEPT, "duplicate_group_size", size)
 
 
-def _keep_one(refs, key: Callable[[DocRef], Any], *, stage: str, reason: str, order: Callable[[DocRef], Any]):
+def _keep_one(
+    refs, key: Callable[[DocRef], Any], *, stage: str, reason: str, order: Callable[[DocRef], Any], out_dir: str
+):
     keyed = refs | "Key" >> beam.ParDo(_KeyFn(stage=stage, key=key)).with_outputs(REJECTED, TALLY, main="main")
     measured = keyed.main | "Measure" >> MeasureShuffle(stage)
     result = (
         measured.main
         | "Group" >> beam.GroupByKey()  # (key, [DocRef])
-        | "KeepOne" >> beam.ParDo(_KeepOneFn(stage=stage, reason=reason, order=order)).with_outputs(TALLY, main="main")
+        | "KeepOne"
+        >> beam.ParDo(_KeepOneFn(stage=stage, reason=reason, order=order, out_dir=out_dir)).with_outputs(
+            DROPPED, TALLY, main="main"
+        )
     )
     tallies = (keyed[TALLY], measured[TALLY], result[TALLY]) | "Tallies" >> beam.Flatten()
-    return {"main": result.main, REJECTED: keyed[REJECTED], TALLY: tallies}
+    return {"main": result.main, REJECTED: keyed[REJECTED], DROPPED: result[DROPPED], TALLY: tallies}
 
 
 def _text_hash(ref: DocRef) -> bytes:
@@ -162,15 +196,27 @@ def _text_hash(ref: DocRef) -> bytes:
 class DedupExact(beam.PTransform):
     """Exact duplicates: one document per xxh3-128 hash of its normalized text (stage `exact_dedup`,
     reason `exact_duplicate`), the smallest id kept. The hash is the ref's `text_hash`, computed at staging
-    with `dedup.exact.normalize`."""
+    with `dedup.exact.normalize`. `out_dir`: where the documents are staged (the sample of drops reads a few
+    back)."""
+
+    def __init__(self, *, out_dir: str):
+        super().__init__()
+        self._out_dir = out_dir
 
     def expand(self, refs):
-        return _keep_one(refs, _text_hash, stage=EXACT_STAGE, reason="exact_duplicate", order=ref_order)
+        return _keep_one(
+            refs, _text_hash, stage=EXACT_STAGE, reason="exact_duplicate", order=ref_order, out_dir=self._out_dir
+        )
 
 
 class DedupUrls(beam.PTransform):
     """One document per normalized URL (`normalize.normalize_url`), the newest fetch kept (stage
-    `url_dedup`, reason `duplicate_url`). Documents without a URL pass, each its own group."""
+    `url_dedup`, reason `duplicate_url`). Documents without a URL pass, each its own group. `out_dir`: where
+    the documents are staged."""
+
+    def __init__(self, *, out_dir: str):
+        super().__init__()
+        self._out_dir = out_dir
 
     def expand(self, refs):
         return _keep_one(
@@ -179,6 +225,7 @@ class DedupUrls(beam.PTransform):
             stage=URL_STAGE,
             reason="duplicate_url",
             order=newest_first,
+            out_dir=self._out_dir,
         )
 
 
@@ -257,17 +304,23 @@ def _bucket_signatures(element: tuple[str, dict[str, list[Any]]]) -> Iterator[tu
 
 class _ResolveClustersFn(AccountingDoFn):
     """(id, {refs, cluster}) → the ref annotated with `dup_cluster_id`/`dup_cluster_size` if it is its
-    cluster's root (or alone); dropped as `near_duplicate` of the root otherwise. Documents sharing an id
-    are one node, kept or dropped together."""
+    cluster's root (or alone); dropped as `near_duplicate` of the root otherwise (on DROPPED too). Documents
+    sharing an id are one node, kept or dropped together. Observes the kept documents' cluster sizes.
+    `out_dir`: where the documents are staged (the sample of drops reads a few back)."""
+
+    def __init__(self, out_dir: str):
+        self._out_dir = out_dir
 
     def process(self, element: tuple[str, dict[str, list[Any]]]) -> Iterator[DocRef]:
         doc_id, joined = element
         root, size = joined["cluster"][0] if joined["cluster"] else (doc_id, 1)
         for ref in joined["refs"]:
             if root != doc_id:
-                self.tally.reject(_duplicate(ref, NEAR_STAGE, "near_duplicate", root))
+                duplicate = _drop_duplicate(self.tally, ref, self._out_dir, NEAR_STAGE, "near_duplicate", root)
+                yield beam.pvalue.TaggedOutput(DROPPED, (duplicate, ref))
             else:
-                self.tally.add(NEAR_STAGE, "out", ref.nbytes)
+                _leave(self.tally, NEAR_STAGE, ref)
+                self.tally.observe(NEAR_STAGE, KEPT, "dup_cluster_size", size)
                 yield ref.with_annotations(dup_cluster_id=root, dup_cluster_size=size)
 
 
@@ -278,11 +331,13 @@ class DedupNearDuplicates(beam.PTransform):
 
     Signatures are datasketch's (`minhash.MinHasher`, computed at staging with `dedup.near`); bands × rows
     from the config or datasketch's optimum for the threshold (`minhash.lsh_bands`, which raises
-    ConfigError for impossible settings).
+    ConfigError for impossible settings). `out_dir`: where the documents are staged (the sample of drops
+    reads a few back).
     """
 
-    def __init__(self, config: MinHashConfig | None = None):
+    def __init__(self, config: MinHashConfig | None = None, *, out_dir: str):
         super().__init__()
+        self._out_dir = out_dir
         self._config = config = config or MinHashConfig()
         self._bands, self._rows = lsh_bands(config)
 
@@ -321,10 +376,10 @@ class DedupNearDuplicates(beam.PTransform):
         resolved = (
             {"refs": measured(signed.keyed, "Refs"), "cluster": measured(components["main"], "Clusters")}
             | "JoinClusters" >> beam.CoGroupByKey()  # (id, {refs: [DocRef], cluster: [(root, size)]})
-            | "Resolve" >> beam.ParDo(_ResolveClustersFn()).with_outputs(TALLY, main="main")
+            | "Resolve" >> beam.ParDo(_ResolveClustersFn(self._out_dir)).with_outputs(DROPPED, TALLY, main="main")
         )
         tallies = (signed[TALLY], resolved[TALLY], components[TALLY], *shuffled) | "Tallies" >> beam.Flatten()
-        return {"main": resolved.main, REJECTED: signed[REJECTED], TALLY: tallies}
+        return {"main": resolved.main, REJECTED: signed[REJECTED], DROPPED: resolved[DROPPED], TALLY: tallies}
 
 
 def _line_hash(line: str, config: NormalizeConfig) -> bytes | None:
@@ -379,13 +434,13 @@ class _SplitRemovalsFn(AccountingDoFn):
             if remove:
                 yield beam.pvalue.TaggedOutput(_REWRITE, (ref, remove))
             else:
-                self.tally.add(LINE_STAGE, "out", ref.nbytes)
+                _leave(self.tally, LINE_STAGE, ref)
                 yield ref
 
 
 class _RemoveLinesFn(AccountingDoFn):
     """(file, [(ref, line hashes)]) → each document read back without those lines and staged again (a new
-    ref); one left shorter than `min_chars` is dropped."""
+    ref); one left shorter than `min_chars` is dropped (on DROPPED too)."""
 
     def __init__(self, config: LineDedupConfig, out_dir: str):
         self._config = config
@@ -400,11 +455,15 @@ class _RemoveLinesFn(AccountingDoFn):
         removals = {ref.location: set(remove) for ref, remove in items}
         for ref, doc in read_refs(self._out_dir, [ref for ref, _ in items]):
             remove = removals[ref.location]
+            started = time.thread_time_ns()
             lines = doc.text.split("\n")
             kept = [line for line in lines if _line_hash(line, self._config.normalize) not in remove]
             text = "\n".join(kept).strip()
+            self.tally.cpu(LINE_STAGE, time.thread_time_ns() - started)
             if len(text) < max(1, self._config.min_chars):
-                self.tally.reject(drop(doc, LINE_STAGE, "too_short_after_line_dedup"))
+                rejection = drop(doc, LINE_STAGE, "too_short_after_line_dedup")
+                self.tally.reject(rejection, doc)
+                yield beam.pvalue.TaggedOutput(DROPPED, (rejection, ref))
                 continue
             doc = dataclasses.replace(doc, text=text).with_meta(dup_lines_removed=len(lines) - len(kept))
             data = text.encode("utf-8")
@@ -412,10 +471,11 @@ class _RemoveLinesFn(AccountingDoFn):
             ref = dataclasses.replace(
                 ref,
                 nbytes=len(data),
+                nchars=len(text),
                 digest=xxhash.xxh3_64_intdigest(data),
                 location=self._writer.append(encode_document(doc)),
             )
-            self.tally.add(LINE_STAGE, "out", ref.nbytes)
+            self.tally.leave(LINE_STAGE, doc)
             yield ref
 
     def finish_bundle(self):
@@ -455,7 +515,7 @@ class DedupLines(beam.PTransform):
         )
         to_rewrite = split[_REWRITE] | "RewriteByFile" >> GroupByStagedFile(LINE_STAGE, ref_of=lambda item: item[0])
         rewritten = to_rewrite["main"] | "RemoveLines" >> beam.ParDo(_RemoveLinesFn(config, out_dir)).with_outputs(
-            TALLY, main="main"
+            DROPPED, TALLY, main="main"
         )
         kept = (split.unchanged, rewritten.main) | "Kept" >> beam.Flatten()
         tallies = (
@@ -466,22 +526,23 @@ class DedupLines(beam.PTransform):
             rewritten[TALLY],
             *shuffled,
         ) | "Tallies" >> beam.Flatten()
-        return {"main": kept, REJECTED: keyed[REJECTED], TALLY: tallies}
+        return {"main": kept, REJECTED: keyed[REJECTED], DROPPED: rewritten[DROPPED], TALLY: tallies}
 
 
 def dedup_stages(config: DedupConfig, out_dir: str) -> list[tuple[str, beam.PTransform]]:
     """The dedup steps the config switches on, in order: exact → URL → near → lines (exact first, so that
     a copy under a tracking URL counts as an exact duplicate). `out_dir`: the run's output directory, whose
-    temporary folder holds the staged documents (line dedup reads and rewrites them)."""
+    temporary folder holds the staged documents (line dedup reads and rewrites them; the samples of drops
+    read a few)."""
     if not config.enabled:
         return []
     steps: list[tuple[str, beam.PTransform]] = []
     if config.exact.enabled:
-        steps.append((EXACT_STAGE, DedupExact()))
+        steps.append((EXACT_STAGE, DedupExact(out_dir=out_dir)))
     if config.url.enabled:
-        steps.append((URL_STAGE, DedupUrls()))
+        steps.append((URL_STAGE, DedupUrls(out_dir=out_dir)))
     if config.near.enabled:
-        steps.append((NEAR_STAGE, DedupNearDuplicates(config.near)))
+        steps.append((NEAR_STAGE, DedupNearDuplicates(config.near, out_dir=out_dir)))
     if config.lines.enabled:
         steps.append((LINE_STAGE, DedupLines(config.lines, out_dir=out_dir)))
     return steps
@@ -489,22 +550,25 @@ def dedup_stages(config: DedupConfig, out_dir: str) -> list[tuple[str, beam.PTra
 
 class DeduplicateDocuments(beam.PTransform):
     """Every dedup step the config switches on, chained: PCollection[DocRef] (staged with
-    `DedupKeys(config)`) → {main: kept refs, rejected, tally}."""
+    `DedupKeys(config)`) → {main: kept refs, rejected, dropped, tally}."""
 
     def __init__(self, config: DedupConfig, *, out_dir: str):
         super().__init__()
         self._steps = dedup_stages(config, out_dir)
 
     def expand(self, refs):
-        rejected, tallies = [], []
+        outputs: dict[str, list[beam.PCollection]] = {REJECTED: [], DROPPED: [], TALLY: []}
         for name, step in self._steps:
             result = refs | name >> step
             refs = result["main"]
-            rejected.append(result[REJECTED])
-            tallies.append(result[TALLY])
+            for tag, collections in outputs.items():
+                collections.append(result[tag])
         pipeline = refs.pipeline
         return {
             "main": refs,
-            REJECTED: (rejected or [pipeline | "NoRejected" >> beam.Create([])]) | "FlattenRejected" >> beam.Flatten(),
-            TALLY: (tallies or [pipeline | "NoTallies" >> beam.Create([])]) | "FlattenTallies" >> beam.Flatten(),
+            **{
+                tag: (collections or [pipeline | f"No{tag.title()}" >> beam.Create([])])
+                | f"Flatten{tag.title()}" >> beam.Flatten()
+                for tag, collections in outputs.items()
+            },
         }

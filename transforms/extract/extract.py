@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import time
 from collections.abc import Iterator
 
 import apache_beam as beam
@@ -228,10 +229,14 @@ class _ExtractFn(AccountingDoFn):
     def setup(self) -> None:
         check_extractor(self._config)
 
-    def process(self, element: tuple[SourceFile, WebPage]) -> Iterator[Document | beam.pvalue.TaggedOutput]:
+    def process(self, element: Document | tuple[SourceFile, WebPage]) -> Iterator[Document | beam.pvalue.TaggedOutput]:
+        if isinstance(element, Document):  # a text record (ReadDocuments' pages_with_documents): nothing to extract
+            yield element
+            return
         source, page = element
         nbytes = len(page.body)
         self.tally.add(EXTRACT_STAGE, "in", nbytes)
+        started = time.thread_time_ns()
         try:
             item = page_to_document(page, source, self._config)
         except Exception as e:  # a page that breaks the extractor is dead-lettered, not fatal
@@ -247,11 +252,14 @@ class _ExtractFn(AccountingDoFn):
                 nbytes,
                 f"{type(e).__name__}: {e}",
             )
+        self.tally.cpu(EXTRACT_STAGE, time.thread_time_ns() - started)
         if isinstance(item, Document):
             self.tally.add(EXTRACT_STAGE, "out", len(item.text.encode("utf-8")))
             yield item
         else:
             self.tally.reject(item)
+            if item.verdict is Verdict.DROPPED:
+                self.tally.sample(item)
             if item.verdict is Verdict.DEAD_LETTER:
                 yield beam.pvalue.TaggedOutput(REJECTED, item)
 

@@ -137,6 +137,7 @@ class LanguageId(Filter):
 
     name = "language"
     thresholds = {"min_score": DEFAULT_MIN_SCORE}
+    checks = (Check(LANGUAGE_SCORE_TOO_LOW, "lang_score", "<", "min_score"),)
 
     def __init__(self, keep: Sequence[str] = ()):
         self.keep = frozenset(keep) or None
@@ -153,7 +154,7 @@ class LanguageId(Filter):
     def verdict(self, signals: Signals, thresholds: Mapping[str, Any]) -> Outcome:
         if self.keep is not None and signals["lang"] not in self.keep:
             return Outcome(LANGUAGE_NOT_KEPT, signals, detail=f"lang={signals['lang']} not in language.keep")
-        check = Check(LANGUAGE_SCORE_TOO_LOW, "lang_score", "<", "min_score")
+        (check,) = self.checks
         if check.fails(signals, thresholds):
             return Outcome(LANGUAGE_SCORE_TOO_LOW, signals, detail=check.describe(signals, thresholds))
         return Outcome(None, signals)

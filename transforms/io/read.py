@@ -22,7 +22,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from corpusforge.pipeline.config import ConfigError, InputConfig
-from corpusforge.transforms.accounting import MACHINE_FAULTS, READ_STAGE, REJECTED, TALLY, AccountingDoFn
+from corpusforge.transforms.accounting import MACHINE_FAULTS, READ_STAGE, REJECTED, TALLY, AccountingDoFn, timed
 from corpusforge.transforms.document import (
     Document,
     Rejection,
@@ -123,16 +123,19 @@ def iter_records(
 
 
 class _ReadFileFn(AccountingDoFn):
-    """SourceFile → Document, or (SourceFile, WebPage) on PAGES for extraction, tallying every record (stage
-    `read`); dead letters on REJECTED."""
+    """SourceFile → Document, or (SourceFile, WebPage) on PAGES for extraction (on the main output too with
+    `pages_with_documents`), tallying every record (stage `read`); dead letters on REJECTED."""
 
-    def __init__(self, *, input_config: InputConfig, progress_interval_secs: float):
+    def __init__(self, *, input_config: InputConfig, progress_interval_secs: float, pages_with_documents: bool = False):
         self._input = input_config
         self._interval = progress_interval_secs
+        self._pages_tag = None if pages_with_documents else PAGES
 
     def setup(self) -> None:
         self._worker = uuid.uuid4().hex[:8]
         self._records = self._bytes = self._files = 0
+        self._input_done = 0  # bytes of the input files read to their end
+        self._stream: BinaryIO | None = None  # the file being read: its position is the progress within it
         self._started = self._last_report = time.monotonic()
 
     def process(self, source: SourceFile) -> Iterator[Document | beam.pvalue.TaggedOutput]:
@@ -145,7 +148,8 @@ class _ReadFileFn(AccountingDoFn):
                 )
             else:
                 with FileSystems.open(source.path, compression_type=CompressionTypes.UNCOMPRESSED) as stream:
-                    for item in iter_records(stream, source, fmt, self._input):
+                    self._stream = stream
+                    for item in timed(iter_records(stream, source, fmt, self._input), self.tally, READ_STAGE):
                         yield from self._account(item, source)
         except MACHINE_FAULTS:
             raise
@@ -156,7 +160,9 @@ class _ReadFileFn(AccountingDoFn):
                 ),
                 source,
             )
+        self._stream = None
         self._files += 1
+        self._input_done += source.size
         self._report(final=False)
 
     def _account(self, item: Document | WebPage | Rejection, source: SourceFile) -> Iterator:
@@ -172,26 +178,39 @@ class _ReadFileFn(AccountingDoFn):
         self._bytes += nbytes
         if isinstance(item, Rejection):
             self.tally.reject(item)
+            if item.verdict is Verdict.DROPPED:
+                self.tally.sample(item)
             if item.verdict is Verdict.DEAD_LETTER:
                 yield beam.pvalue.TaggedOutput(REJECTED, item)
         else:
             self.tally.add(READ_STAGE, "out", nbytes)
-            yield beam.pvalue.TaggedOutput(PAGES, (source, item)) if isinstance(item, WebPage) else item
+            if isinstance(item, WebPage):
+                page = (source, item)
+                yield beam.pvalue.TaggedOutput(self._pages_tag, page) if self._pages_tag else page
+            else:
+                yield item
         if self._records % 256 == 0:
             self._report(final=False)
 
     def _report(self, *, final: bool) -> None:
-        """A rate-limited progress line; worker logs reach the launcher's console on the DirectRunner."""
+        """A rate-limited progress line (pipeline/progress.py reads it): files and records read, their bytes,
+        and the input bytes consumed (whole files plus the position in the current one, against the total
+        known at launch); worker logs reach the launcher's console on the DirectRunner."""
         now = time.monotonic()
         if not final and now - self._last_report < self._interval:
             return
         self._last_report = now
+        try:
+            position = self._stream.tell() if self._stream is not None else 0
+        except (OSError, ValueError):  # a stream that cannot tell: whole files only
+            position = 0
         logging.getLogger(PROGRESS_LOGGER).info(
-            "progress worker=%s files=%d records=%d bytes=%d elapsed=%.1f",
+            "progress worker=%s files=%d records=%d bytes=%d input_bytes=%d elapsed=%.1f",
             self._worker,
             self._files,
             self._records,
             self._bytes,
+            self._input_done + position,
             now - self._started,
         )
 
@@ -206,12 +225,27 @@ class ReadDocuments(beam.PTransform):
     Output: a tagged result with `documents` (PCollection[Document]: records of text formats), `pages`
     (PCollection[(SourceFile, WebPage)]: web-archive records for `extract.ExtractText`), `rejected`
     (PCollection[Rejection], dead letters) and `tally` (PCollection[TallyItem]).
+
+    With `pages_with_documents` the pages come on `documents` too, beside the text records, for an
+    `ExtractText` that passes documents through: one collection where a Flatten would join two, which the
+    DirectRunner materializes whole in memory (every Flatten of two or more collections is a buffer there).
     """
 
-    def __init__(self, files: list[SourceFile], *, input_config: InputConfig, progress_interval_secs: float = 5.0):
+    def __init__(
+        self,
+        files: list[SourceFile],
+        *,
+        input_config: InputConfig,
+        progress_interval_secs: float = 5.0,
+        pages_with_documents: bool = False,
+    ):
         super().__init__()
         self._files = files
-        self._fn = _ReadFileFn(input_config=input_config, progress_interval_secs=progress_interval_secs)
+        self._fn = _ReadFileFn(
+            input_config=input_config,
+            progress_interval_secs=progress_interval_secs,
+            pages_with_documents=pages_with_documents,
+        )
 
     def expand(self, pbegin):
         return (

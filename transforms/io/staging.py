@@ -136,7 +136,8 @@ class DocRef:
     """What the corpus-wide steps see of a staged document (a few hundred bytes; no text).
 
     id, source, url: as the Document's. `fetched`: its fetch time (seconds since the epoch) or None.
-    nbytes: UTF-8 bytes of its text (tallies, shard counts). lang, groups: `meta["lang"]`, `meta["groups"]`.
+    nbytes, nchars: UTF-8 bytes (tallies, shard counts) and characters (the length histograms) of its text.
+    lang, groups: `meta["lang"]`, `meta["groups"]`.
     digest: xxh3-64 of the text, to order documents that share id, source and URL (an input may repeat a
         record id) without the text.
     location: where the pickled Document lies.
@@ -153,6 +154,7 @@ class DocRef:
     url: str | None
     fetched: float | None
     nbytes: int
+    nchars: int
     lang: str | None
     groups: tuple[str, ...]
     digest: int
@@ -206,27 +208,37 @@ DocumentKeys = Callable[[Document], tuple[bytes | None, bytes | None, Rejection 
 
 
 class _StageFn(beam.DoFn):
-    """Document → DocRef, the document appended to this bundle's temporary file."""
+    """Document → DocRef, the document appended to this bundle's temporary file (with `paired`: (x, Document)
+    → (x, DocRef))."""
 
-    def __init__(self, out_dir: str, keys: DocumentKeys | None):
+    def __init__(self, out_dir: str, keys: DocumentKeys | None, *, paired: bool = False):
         self._out_dir = out_dir
         self._keys = keys
+        self._paired = paired
 
     def start_bundle(self) -> None:
         self._writer = StagedWriter(self._out_dir, DOCUMENTS)
 
-    def process(self, doc: Document) -> Iterator[DocRef]:
+    def process(self, element: Document | tuple[Any, Document]) -> Iterator[DocRef | tuple[Any, DocRef]]:
+        if self._paired:
+            other, doc = element
+            yield other, self._stage(doc)
+        else:
+            yield self._stage(element)
+
+    def _stage(self, doc: Document) -> DocRef:
         text_hash = signature = failed = None
         if self._keys is not None:
             text_hash, signature, failed = self._keys(doc)
         fetched = parse_fetch_date(doc.fetch_date)
         text = doc.text.encode("utf-8")
-        yield DocRef(
+        return DocRef(
             id=doc.id,
             source=doc.source,
             url=doc.url,
             fetched=fetched.timestamp() if fetched else None,
             nbytes=len(text),
+            nchars=len(doc.text),
             lang=doc.meta.get("lang"),
             groups=tuple(doc.meta.get("groups", ())),
             digest=xxhash.xxh3_64_intdigest(text),
@@ -253,6 +265,19 @@ class StageDocuments(beam.PTransform):
 
     def expand(self, docs):
         return docs | "Stage" >> beam.ParDo(self._fn)
+
+
+class StageDropped(beam.PTransform):
+    """PCollection[(Rejection, Document)] (a document stage's `dropped` output) → PCollection[(Rejection,
+    DocRef)], each document staged as `StageDocuments` does, for `write.WriteDroppedDocuments`: what crosses
+    the writer's shuffle is a ref, never a text."""
+
+    def __init__(self, out_dir: str):
+        super().__init__()
+        self._fn = _StageFn(out_dir, None, paired=True)
+
+    def expand(self, dropped):
+        return dropped | "Stage" >> beam.ParDo(self._fn)
 
 
 class GroupByStagedFile(beam.PTransform):

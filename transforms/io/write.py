@@ -1,4 +1,5 @@
-"""Writing: kept documents as sharded Arrow IPC files, dead letters as JSON lines, each appearing atomically.
+"""Writing: kept documents as sharded Arrow IPC files, dead letters as JSON lines, each appearing atomically;
+with `output.write_dropped: all`, every dropped document too, as the same shards with its stage and reason.
 
 Shards are Arrow IPC *file* format (Feather v2), `documents/part-XXXXX-of-YYYYY.arrow`. The shard count is
 `ceil(total text bytes / shard_bytes)`, each document goes to shard `hash(id) mod count`, and rows are
@@ -16,6 +17,7 @@ import hashlib
 import json
 import math
 import re
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -26,6 +28,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from corpusforge.transforms.accounting import (
     GROUP_KEPT,
+    KEPT,
     TALLY,
     WRITE_STAGE,
     AccountingDoFn,
@@ -44,8 +47,13 @@ from corpusforge.transforms.io.staging import DocRef, read_documents
 DOCUMENTS_DIR = "documents"
 REJECTS_DIR = "rejects"
 DEAD_LETTERS_FILE = f"{REJECTS_DIR}/dead_letters.jsonl"
+DROPPED_DIR = f"{REJECTS_DIR}/dropped"  # every dropped document, with output.write_dropped: all
+# The columns a dropped document's shard row adds before `meta`: what dropped it (`detail`: the signal and
+# threshold that decided, or the id of the duplicate's keeper).
+DROP_COLUMNS = {"stage": pa.string(), "reason": pa.string(), "detail": pa.string()}
 
 _PARTITION_LABEL = re.compile(r"[A-Za-z0-9_-]{1,32}")  # what a language label may be to name a folder
+WRITE_DROPPED_STAGE = "write_dropped"  # charged with the CPU time of writing rejects/dropped/
 _BATCH_BYTES = 32 * 2**20  # record batches stay far below the 2 GiB offset limit of `string` columns
 
 
@@ -55,7 +63,7 @@ def encode_meta(meta: dict[str, Any]) -> str:
 
 def documents_to_table(docs: list[Document], schema: pa.Schema) -> pa.Table:
     """Documents as an Arrow table of `schema`; promoted annotations leave `meta`."""
-    promoted = [name for name in schema.names if name in PROMOTED_COLUMNS]
+    promoted = [name for name in schema.names if name in PROMOTED_COLUMNS or name in DROP_COLUMNS]
     columns: dict[str, list[Any]] = {name: [] for name in schema.names}
     for doc in docs:
         meta = dict(doc.meta)
@@ -89,9 +97,18 @@ def file_info(relpath: str, data: bytes | memoryview, rows: int) -> dict[str, An
     return {"path": relpath, "rows": rows, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
-def shard_name(index: int, count: int, partition: str = "") -> str:
-    folder = f"{DOCUMENTS_DIR}/{partition}" if partition else DOCUMENTS_DIR
+def shard_name(index: int, count: int, partition: str = "", folder: str = DOCUMENTS_DIR) -> str:
+    folder = f"{folder}/{partition}" if partition else folder
     return f"{folder}/part-{index:05d}-of-{count:05d}.arrow"
+
+
+def dropped_schema(promoted: Iterable[str] = ()) -> pa.Schema:
+    """The shard schema of dropped documents: the document schema with DROP_COLUMNS before `meta`."""
+    schema = document_schema(promoted)
+    at = schema.get_field_index("meta")
+    for offset, (name, kind) in enumerate(DROP_COLUMNS.items()):
+        schema = schema.insert(at + offset, pa.field(name, kind))
+    return schema
 
 
 def shard_of(doc_id: str, count: int) -> int:
@@ -101,15 +118,19 @@ def shard_of(doc_id: str, count: int) -> int:
 
 class _WriteShardFn(AccountingDoFn):
     """((partition, shard index), [(location, annotations) | None]) → the shard's file info, its documents
-    read back from the staged files; tallies `write/out`."""
+    read back from the staged files; tallies `write/out` (kept documents: their count, groups, lengths and
+    languages) and the CPU time of writing, under `stage`."""
 
-    def __init__(self, *, out_dir: str, schema: pa.Schema, compression: str | None):
+    def __init__(self, *, out_dir: str, schema: pa.Schema, compression: str | None, folder: str, stage: str):
         self._out_dir = out_dir
         self._schema = schema
         self._compression = compression
+        self._folder = folder
+        self._stage = stage
 
     def process(self, element, shard_counts: dict[str, int]):
         (partition, index), refs = element
+        started = time.thread_time_ns()
         docs = sorted(
             (doc for _, doc in read_documents(self._out_dir, (r for r in refs if r is not None))), key=id_order
         )
@@ -119,13 +140,20 @@ class _WriteShardFn(AccountingDoFn):
             for batch in _batches(docs):
                 writer.write_table(documents_to_table(batch, self._schema))
         data = memoryview(sink.getvalue())  # no copy: hashed and written from Arrow's buffer
-        relpath = shard_name(index, shard_counts[partition], partition)
+        relpath = shard_name(index, shard_counts[partition], partition, self._folder)
         atomic_write(FileSystems.join(self._out_dir, relpath), data)
-        text_bytes = sum(len(d.text.encode("utf-8")) for d in docs)
-        self.tally.add(WRITE_STAGE, "out", text_bytes, records=len(docs))
+        info = file_info(relpath, data, len(docs))
+        self.tally.cpu(self._stage, time.thread_time_ns() - started)
+        text_bytes = 0
         for doc in docs:
-            self.tally.groups(WRITE_STAGE, GROUP_KEPT, doc.meta.get("groups", ()))
-        yield {**file_info(relpath, data, len(docs)), "text_bytes": text_bytes}
+            nbytes = len(doc.text.encode("utf-8"))
+            text_bytes += nbytes
+            if self._stage == WRITE_STAGE:
+                self.tally.groups(WRITE_STAGE, GROUP_KEPT, doc.meta.get("groups", ()))
+                self.tally.describe(WRITE_STAGE, KEPT, doc, nbytes)
+        if self._stage == WRITE_STAGE:
+            self.tally.add(WRITE_STAGE, "out", text_bytes, records=len(docs))
+        yield {**info, "text_bytes": text_bytes}
 
 
 def _batches(docs: list[Document]) -> Iterable[list[Document]]:
@@ -142,8 +170,10 @@ def _batches(docs: list[Document]) -> Iterable[list[Document]]:
 
 
 class WriteArrowShards(beam.PTransform):
-    """PCollection[DocRef] → Arrow shards under `out_dir/documents/` (or `documents/lang=xx/` per language),
-    the documents read back from the staged files under `out_dir` (`staging.StageDocuments`).
+    """PCollection[DocRef] → Arrow shards under `out_dir/documents/` (or `documents/lang=xx/` per language), the
+    documents read back from the staged files under `out_dir` (`staging.StageDocuments`); with `dropped`,
+    documents carrying `stage`, `reason` and `detail` in their annotations (`WriteDroppedDocuments`) under
+    `rejects/dropped/`, those three as columns, and not counted as written.
 
     With `partition_by_language`, each language (`meta["lang"]`; `und` when absent or not a plain label of
     letters, digits, `_` and `-`) gets its own folder and its own shard count. Output: a tagged result with
@@ -158,14 +188,18 @@ class WriteArrowShards(beam.PTransform):
         compression: str = "none",
         promoted: Iterable[str] = (),
         partition_by_language: bool = False,
+        dropped: bool = False,
     ):
         super().__init__()
         self._shard_bytes = shard_bytes
         self._partition_by_language = partition_by_language
+        self._stage = WRITE_DROPPED_STAGE if dropped else WRITE_STAGE
         self._fn = _WriteShardFn(
             out_dir=out_dir,
-            schema=document_schema(promoted),
+            schema=dropped_schema(promoted) if dropped else document_schema(promoted),
             compression=None if compression == "none" else compression,
+            folder=DROPPED_DIR if dropped else DOCUMENTS_DIR,
+            stage=self._stage,
         )
 
     def expand(self, refs):
@@ -192,13 +226,34 @@ class WriteArrowShards(beam.PTransform):
         )
         # One empty slot per shard, so that every part-i-of-n exists even when no document hashes to it.
         slots = shard_counts | "ShardSlots" >> beam.FlatMap(lambda kv: [((kv[0], i), None) for i in range(kv[1])])
-        grouped = (keyed, slots) | "WithSlots" >> beam.Flatten() | "Measure" >> MeasureShuffle(WRITE_STAGE)
+        grouped = (keyed, slots) | "WithSlots" >> beam.Flatten() | "Measure" >> MeasureShuffle(self._stage)
         written = (
             grouped.main
             | "GroupShards" >> beam.GroupByKey()  # ((partition, shard index), [(location, annotations) | None])
             | "WriteShards" >> beam.ParDo(self._fn, shard_counts=counts).with_outputs(TALLY, main="main")
         )
         return {"main": written.main, TALLY: (grouped[TALLY], written[TALLY]) | "Tallies" >> beam.Flatten()}
+
+
+class WriteDroppedDocuments(beam.PTransform):
+    """PCollection[(Rejection, DocRef)] (the `dropped` outputs of the stages, staged: `staging.StageDropped`) →
+    every dropped document as Arrow shards under `rejects/dropped/`, sharded and ordered like the kept ones,
+    with `stage`, `reason` and `detail` columns: for audits, and for re-thresholding stored signals without
+    recomputing them. Output: the shards' file infos."""
+
+    def __init__(self, out_dir: str, *, shard_bytes: int, compression: str = "none", promoted: Iterable[str] = ()):
+        super().__init__()
+        self._write = WriteArrowShards(
+            out_dir, shard_bytes=shard_bytes, compression=compression, promoted=promoted, dropped=True
+        )
+
+    def expand(self, dropped: beam.PCollection) -> beam.PCollection:
+        return (
+            dropped
+            | "WithReason"
+            >> beam.MapTuple(lambda r, ref: ref.with_annotations(stage=r.stage, reason=r.reason, detail=r.detail))
+            | "Write" >> self._write
+        )["main"]
 
 
 def rejection_record(rejection: Rejection) -> dict[str, Any]:
