@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The training path on a GPU, in about two minutes: the sample corpus through the pipeline (raw WARC and JSONL
-# → token shards), SFT shards from LLaMA-Factory's Alpaca demo if ../shared/data has it and the run has none,
+# → token shards), packed SFT shards of LLaMA-Factory's Alpaca demo if ../shared/data has it (run_configs/sft.yaml),
 # then examples/train_tiny_gpt.py on CUDA: the loss curve every 100 steps and tokens/s per phase.
 #
 #   bash examples/gpu_check.sh [RUN_DIR]      RUN_DIR: a finished run to train on (default: make out/gpu-check)
@@ -18,12 +18,10 @@ if [ ! -f "$RUN/_SUCCESS" ]; then
 fi
 SFT_ARGS=()
 if [ ! -f "$SFT/_SUCCESS" ] && [ -d ../shared/data/sft/llama-factory ]; then
-    PYTHONPATH=tests "$PYTHON" -c "
-import sys; from pathlib import Path; from sft_shards import alpaca_examples, sft_table, write_sft_run
-run, sft = Path(sys.argv[1]), Path(sys.argv[2]); model = run / 'tokenizer/tokenizer.model'
-examples = alpaca_examples(Path('../shared/data'), model, limit=1000, max_tokens=512)
-write_sft_run(sft, model, {'train': sft_table(examples, packed_len=512)})
-print(f'{len(examples)} SFT examples packed into {sft}')" "$RUN" "$SFT"
+    # LLaMA-Factory's Alpaca demo through run_configs/sft.yaml, tokenized with the pretraining run's model.
+    "$PYTHON" -m corpusforge.pipeline.cli run run_configs/sft.yaml --output "$SFT" --quiet --overwrite \
+        --input ../shared/data/sft/llama-factory/alpaca_en_demo.json \
+        --set "tokenizer.model_path=$RUN/tokenizer/tokenizer.model" --set sft.max_length=512 --set sft.packing=true
 fi
 [ -f "$SFT/_SUCCESS" ] && SFT_ARGS=(--sft "$SFT")
 

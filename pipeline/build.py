@@ -1,10 +1,11 @@
 """Pipeline assembly: `build_pipeline(p, config)` wires the stages together; nothing else happens here.
 
-read ─► extract ─► clean ─► bias tags ─► language ─► quality ─► safety ─► stage ─► dedup ─┬─► write shards ──────┐
-      │                         (documents to _temporary/, DocRefs onward) ─┘             └─► tokenize ─► tokens/ ─┤
-      │ dead letters of every stage ─► rejects/dead_letters.jsonl ─► stats.json, manifest.json, _SUCCESS         │
-      │ dropped documents (output.write_dropped: all), staged ─► rejects/dropped/ ─────────────────────────────────┤
-      └ tallies and observations of every stage ──────────────────────────────────────────────────────────────────┘
+read ─► extract ─► clean ─► bias tags ─► language ─► quality ─► classifier ─► safety ─► decontaminate ─► stage ─► dedup ─┬─► write shards ──────┐
+      │                                  (documents to _temporary/, DocRefs onward) ─┘                         └─► tokenize ─► tokens/ ─┤
+      │ fine-tuning examples (sft.enabled): dedup ─► sft: render, tokenize ─► sft/, staged again, then write shards                      │
+      │ dead letters of every stage ─► rejects/dead_letters.jsonl ─► stats.json, manifest.json, _SUCCESS                                │
+      │ dropped documents (output.write_dropped: all), staged ─► rejects/dropped/ ───────────────────────────────────────────────────────┤
+      └ tallies and observations of every stage ─────────────────────────────────────────────────────────────────────────────────────────┘
 """
 
 from __future__ import annotations
@@ -17,16 +18,25 @@ import apache_beam as beam
 from corpusforge.pipeline.config import PipelineConfig
 from corpusforge.pipeline.manifest import WriteRunSummary, build_manifest_base
 from corpusforge.pipeline.output_dir import check_inputs_outside
+from corpusforge.tokenizer.sft import SFT_STAGE, SftCorpus, tokenizer_config
+from corpusforge.tokenizer.sft import check_config as check_sft
 from corpusforge.tokenizer.transforms import TokenizeCorpus, check_config, existing_model
 from corpusforge.transforms.accounting import DROPPED, READ_STAGE, REJECTED, TALLY, WRITE_STAGE
 from corpusforge.transforms.dedup import DedupKeys, dedup_stages
 from corpusforge.transforms.document import document_schema
 from corpusforge.transforms.extract.extract import EXTRACT_STAGE, ExtractText, check_extractor
+from corpusforge.transforms.filters import classifier
 from corpusforge.transforms.filters.clean import clean_stage
+from corpusforge.transforms.filters.decontaminate import (
+    DECONTAMINATE_STAGE,
+    EvalNgrams,
+    SummarizeDecontamination,
+    decontamination_stage,
+)
 from corpusforge.transforms.filters.language import language_stage
 from corpusforge.transforms.filters.quality import quality_stage
 from corpusforge.transforms.io.read import ReadDocuments, match_inputs
-from corpusforge.transforms.io.staging import StageDocuments, StageDropped
+from corpusforge.transforms.io.staging import ReadStagedDocuments, StageDocuments, StageDropped
 from corpusforge.transforms.io.write import WriteArrowShards, WriteDeadLetters, WriteDroppedDocuments
 from corpusforge.transforms.safety.bias import bias_stage
 from corpusforge.transforms.safety.opt_out import opt_out_stage
@@ -59,10 +69,19 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig, *, out_dir: str | N
     stages = document_stages(config)
     for stage in stages:  # every component loads once before any record is read (ConfigError if not)
         stage.check()
-    promoted = ("lang", "lang_score") if config.language.enabled else ()
+    tokenizer, sft = config.tokenizer, config.sft
+    model = existing_model(tokenizer.model_path) if tokenizer.enabled and tokenizer.model_path else None
+    if sft.enabled:
+        check_sft(sft, input_format=config.input.format, tokenizer=tokenizer, model=model)
+        tokenizer = tokenizer_config(tokenizer, sft)  # trained with the chat template's markers
+    if tokenizer.enabled:
+        check_config(tokenizer)
+    promoted: tuple[Any, ...] = ("lang", "lang_score") if config.language.enabled else ()
+    promoted += tuple(classifier.promoted_fields(config.classifier))
     dedup = dedup_stages(config.dedup, out_dir)
     if config.dedup.enabled and config.dedup.near.enabled:
         promoted += ("dup_cluster_id", "dup_cluster_size")
+    cut = _top_fraction_cut(config)
 
     read = p | "ReadDocuments" >> ReadDocuments(
         files,
@@ -75,13 +94,38 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig, *, out_dir: str | N
     dead_letters = [read[REJECTED], extracted[REJECTED]]
     tallies = [read[TALLY], extracted[TALLY]]
     dropped = []  # (Rejection, DocRef) of every document a stage dropped, staged (with output.write_dropped: all)
+    sections = []  # (name, {"manifest": ..., "stats": ...}) of stages that add their own
+    stage_names = []
+
+    def staged_drops(drops, label: str):
+        """A stage's (Rejection, Document) drops, staged: only refs cross the Flatten and the writer's shuffle."""
+        return drops | f"StageDropped{label}" >> StageDropped(out_dir)
+
     for stage in stages:
         result = documents | f"Stage{step_label(stage.name)}" >> RunStage(stage)
         documents = result.documents
         dead_letters.append(result[REJECTED])
         if config.output.write_dropped == "all":
-            dropped.append(result[DROPPED] | f"StageDropped{step_label(stage.name)}" >> StageDropped(out_dir))
+            dropped.append(staged_drops(result[DROPPED], step_label(stage.name)))
         tallies.append(result[TALLY])
+        stage_names.append(stage.name)
+        if stage.name == classifier.CLASSIFIER_STAGE:  # every document scored: the top fractions come next
+            cuts = None
+            if cut is not None:
+                result = documents | f"Stage{step_label(classifier.TOP_FRACTION_STAGE)}" >> cut
+                documents, cuts = result["documents"], result["cuts"]
+                dead_letters.append(result[REJECTED])
+                if config.output.write_dropped == "all":
+                    dropped.append(staged_drops(result[DROPPED], step_label(classifier.TOP_FRACTION_STAGE)))
+                tallies.append(result[TALLY])
+                stage_names.append(classifier.TOP_FRACTION_STAGE)
+            sections.append(classifier.summary_section(p, config.classifier, cuts))
+        if stage.name == DECONTAMINATE_STAGE:  # per evaluation set: files, n-grams, documents dropped and cut
+            summary = EvalNgrams(config.decontamination).summary
+            sections.append(
+                (documents, result[TALLY])
+                | "SummarizeDecontamination" >> SummarizeDecontamination(config.decontamination, summary)
+            )
     # Corpus-wide steps see compact DocRefs; each document's text is written once, to the run's temporary
     # folder, and read back only where needed (line dedup, tokenizing, the shard that holds it).
     refs = documents | "StageDocuments" >> StageDocuments(out_dir, DedupKeys(config.dedup) if dedup else None)
@@ -91,16 +135,19 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig, *, out_dir: str | N
         dead_letters.append(result[REJECTED])
         dropped.append(result[DROPPED])
         tallies.append(result[TALLY])
-    sections = []  # (name, {"manifest": ..., "stats": ...}) of stages that add their own
-    if config.tokenizer.enabled:
-        tokenizer = config.tokenizer
-        check_config(tokenizer)
-        tokenized = refs | "Tokenize" >> TokenizeCorpus(
-            tokenizer,
-            out_dir=out_dir,
-            seed=config.run.seed if tokenizer.seed is None else tokenizer.seed,
-            model=existing_model(tokenizer.model_path) if tokenizer.model_path else None,
-        )
+    seed = config.run.seed if tokenizer.seed is None else tokenizer.seed
+    if sft.enabled:  # the fine-tuning examples' stage: rendered, tokenized, written to sft/ (tokenizer/sft.py)
+        # It renders whole conversations: the kept documents are read back, and what it keeps is staged again.
+        kept = refs | "ReadKeptForSft" >> ReadStagedDocuments(out_dir)
+        result = kept | "Sft" >> SftCorpus(sft, tokenizer, out_dir=out_dir, seed=seed, model=model)
+        refs = result["documents"] | "StageSftDocuments" >> StageDocuments(out_dir)
+        dead_letters.append(result[REJECTED])
+        if config.output.write_dropped == "all":
+            dropped.append(staged_drops(result[DROPPED], "Sft"))
+        tallies.append(result[TALLY])
+        sections.append(result["sections"])
+    elif tokenizer.enabled:
+        tokenized = refs | "Tokenize" >> TokenizeCorpus(tokenizer, out_dir=out_dir, seed=seed, model=model)
         sections.append(tokenized["main"])
         tallies.append(tokenized[TALLY])
     written = refs | "WriteArrowShards" >> WriteArrowShards(
@@ -133,7 +180,8 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig, *, out_dir: str | N
         schema=[{"name": f.name, "type": str(f.type), "nullable": f.nullable} for f in document_schema(promoted)],
         replaceable=config.output.replaceable,
     )
-    stage_order = [READ_STAGE, EXTRACT_STAGE, *(s.name for s in stages), *(name for name, _ in dedup), WRITE_STAGE]
+    stage_order = [READ_STAGE, EXTRACT_STAGE, *stage_names, *(name for name, _ in dedup)]
+    stage_order += [SFT_STAGE, WRITE_STAGE] if sft.enabled else [WRITE_STAGE]
     all_sections = sections | "FlattenSections" >> beam.Flatten(pipeline=p)
     stats = (written["main"], rejects, all_tallies, all_sections) | "WriteRunSummary" >> WriteRunSummary(
         out_dir,
@@ -160,12 +208,23 @@ def document_stages(config: PipelineConfig) -> list[Stage]:
         (safety.enabled and safety.bias.enabled, lambda: bias_stage(safety)),
         (config.language.enabled, lambda: language_stage(config.language)),
         (config.quality.enabled, lambda: quality_stage(config.quality)),
+        # Models after the rules: the cheap rules first, so the model scores fewer documents; before the
+        # safety stages, so it scores the text as extracted (PII placeholders are not what it was trained on).
+        (config.classifier.enabled, lambda: classifier.classifier_stage(config.classifier)),
         (safety.enabled and safety.opt_out.enabled, lambda: opt_out_stage(safety)),
         (safety.enabled and safety.url_blocklist.enabled, lambda: url_blocklist_stage(safety)),
         (safety.enabled and safety.word_blocklist.enabled, lambda: word_blocklist_stage(safety)),
         (safety.enabled and safety.pii.enabled, lambda: pii_stage(safety)),
+        # Last before dedup: documents cut around an overlap are deduplicated as they are kept.
+        (config.decontamination.enabled, lambda: decontamination_stage(config.decontamination)),
     )
     return [make() for enabled, make in switched if enabled]
+
+
+def _top_fraction_cut(config: PipelineConfig) -> classifier.TopFractionCut | None:
+    """The cut after the classifier stage, where a classifier keeps a top fraction per language."""
+    wanted = config.classifier.enabled and any(classifier.has_top_fraction(m) for m in config.classifier.models)
+    return classifier.TopFractionCut(config.classifier) if wanted else None
 
 
 def step_label(stage: str) -> str:

@@ -6,6 +6,7 @@
     corpusforge report DIR [DIR_B] [--output PATH]
     corpusforge rules [PRESET ...] [--markdown]
     corpusforge assets [ut1] [ldnoobw] [--cache DIR] [--from DIR]
+    corpusforge classifier train --positive GLOB... --negative GLOB... --output MODEL [--lang LANG...] [...]
     corpusforge --version
 
 Everything after `--` goes to Beam's PipelineOptions untouched (after the config's `beam.options`);
@@ -128,6 +129,7 @@ def _parser() -> argparse.ArgumentParser:
         help="cache folder (default: $CORPUSFORGE_CACHE/assets or ~/.cache/corpusforge/assets)",
     )
     assets.add_argument("--from", dest="mirror", metavar="DIR", help="copy from a local mirror instead of downloading")
+    _classifier_parser(commands)
     return parser
 
 
@@ -143,6 +145,56 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
         hint = f"; Beam pipeline options go after `--`: corpusforge run CONFIG -- {' '.join(unknown)}"
         raise ConfigError(f"unrecognized arguments: {' '.join(unknown)}" + (hint if args.command == "run" else ""))
     return args, beam_args
+
+
+def _classifier_parser(commands: argparse._SubParsersAction) -> None:
+    """`corpusforge classifier train` (pipeline/classifier.py; README, Model-based quality)."""
+    classifier = commands.add_parser(
+        "classifier",
+        help="train a fastText quality classifier for the classifier stage",
+        description="Model-based quality: train a fastText classifier of positive against negative documents.",
+    )
+    actions = classifier.add_subparsers(dest="action", required=True, metavar="ACTION")
+    train = actions.add_parser(
+        "train",
+        help="train a fastText classifier; held-out precision, recall, F1 and confusion matrix",
+        description="Read positive and negative documents in any format corpusforge reads, train a fastText "
+        "classifier with fastText's own command-line trainer (deterministic: one thread, seeded), report "
+        "precision, recall, F1 and the confusion matrix on a held-out split, and write the model with its "
+        "model.json beside it.",
+    )
+    add = train.add_argument
+    add("--positive", nargs="+", action="extend", required=True, metavar="GLOB", help="curated documents")
+    add("--negative", nargs="+", action="extend", required=True, metavar="GLOB", help="web documents")
+    add("--output", required=True, metavar="MODEL", help="model file, .bin (or .ftz: quantized); model.json beside")
+    add("--lang", nargs="+", action="extend", default=[], metavar="LANG", help="only examples in these languages")
+    add("--config", metavar="CONFIG", help="run configuration whose input, extract and clean settings read the inputs")
+    add("--positive-label", default="hq", help="label of the positives (default: hq, as DCLM's model)")
+    add("--negative-label", default="cc", help="label of the negatives (default: cc, as DCLM's model)")
+    add("--lowercase", action="store_true", help="lower-case the text (the classifier stage then must too)")
+    add("--max-chars", type=int, metavar="N", help="only the first N characters of each document")
+    add("--test-fraction", type=float, default=0.1, help="held-out share of the examples (default 0.1)")
+    add("--balance", action=argparse.BooleanOptionalAction, default=True, help="cut the larger class to the smaller")
+    add("--max-per-class", type=int, metavar="N", help="at most N examples per class")
+    add("--seed", type=int, default=0, help="seeds the sample, order and split, and fastText (default 0)")
+    add("--epoch", type=int, default=5, help="fastText -epoch (default 5)")
+    add("--lr", type=float, default=0.1, help="fastText -lr (default 0.1)")
+    add("--word-ngrams", type=int, default=2, help="fastText -wordNgrams (default 2: DCLM's bigrams)")
+    add("--dim", type=int, default=100, help="fastText -dim (default 100)")
+    add("--bucket", type=int, default=2_000_000, help="fastText -bucket, rows of n-gram vectors (default 2000000)")
+    add("--min-count", type=int, default=1, help="fastText -minCount (default 1)")
+    add("--fasttext", default="fasttext", metavar="PATH", help="fastText's command-line tool (default: on PATH)")
+    add("--work-dir", metavar="DIR", help="keep fastText's files here (train.txt, test.txt, the model)")
+    add("--overwrite", action="store_true", help="replace an existing model and its model.json")
+
+
+def _classifier_command(args: argparse.Namespace) -> int:
+    from corpusforge.pipeline.classifier import classifier_command
+
+    try:
+        return classifier_command(args)
+    except RuntimeError as e:  # the trainer failed, or fasttext-predict does not reproduce its predictions
+        raise CommandFailed(EXIT_RUN_FAILED, f"error: {e}") from None
 
 
 def resolve_config(args: argparse.Namespace) -> PipelineConfig:
@@ -308,6 +360,8 @@ def _command(args: argparse.Namespace, beam_args: list[str], console: Console, s
             )
         except AssetError as e:
             raise CommandFailed(EXIT_RUN_FAILED, f"error: {e}") from None
+    if args.command == "classifier":
+        return _classifier_command(args)
     if args.command == "report":
         from corpusforge.pipeline.report import report_command
 

@@ -61,7 +61,9 @@ class TextConfig:
     split: Literal["file", "blank_line"] = "file"  # one document per file, or per blank-line-separated block
 
 
-InputFormat = Literal["auto", "warc", "arc", "jsonl", "parquet", "arrow", "text"]  # arrow: our own shards
+# arrow: our own shards; sft: fine-tuning records (Alpaca, ShareGPT, messages, preference pairs) in JSON lines
+# or JSON array files, never chosen by `auto` (transforms/io/sft.py).
+InputFormat = Literal["auto", "warc", "arc", "jsonl", "parquet", "arrow", "text", "sft"]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -123,6 +125,9 @@ class CleanConfig:
     enabled: bool = True
     fix_unicode: bool = True  # repair mojibake with ftfy (encoding repairs only; quotes and widths stay)
     normalization: Literal["NFC", "NFKC", "none"] = "NFC"  # Unicode normalization form
+    # normalize: runs of spaces to one, lines stripped, at most one blank line; keep: indentation and alignment
+    # stay (fine-tuning answers hold code), only CRs go.
+    whitespace: Literal["normalize", "keep"] = "normalize"
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -198,6 +203,37 @@ class QualityConfig:
     thresholds_dir: str | None = None
     # Your own filters, importable names appended to the preset: [mypkg.filters:UppercaseRatio] (README).
     custom: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ClassifierModelConfig:
+    """One fastText classifier (transforms/filters/classifier.py); README, Model-based quality."""
+
+    # Required. Names its meta keys, column, drop reasons: dclm → meta dclm_score, dclm_labels; dclm_score_too_low.
+    name: str = ""
+    path: str = ""  # required: a fastText supervised model, .bin or .ftz, local or any Beam filesystem
+    label: str = "hq"  # the label whose probability is the score (DCLM's and `corpusforge classifier train`'s: hq)
+    # Text preparation, as the model was trained: newlines become spaces (always: fastText reads one line);
+    # then, if set, the first `max_chars` characters only, and lower case.
+    lowercase: bool = False
+    max_chars: int | None = dataclasses.field(default=None, metadata=_limits(min=1))
+    # Keep documents whose score is at least `threshold` (per language: `threshold_by_lang`, over it) ...
+    threshold: float | None = dataclasses.field(default=None, metadata=_limits(min=0, max=1))
+    threshold_by_lang: dict[str, float] = dataclasses.field(default_factory=dict, metadata=_limits(min=0, max=1))
+    # ... and/or the best ⌈top_fraction × n⌉ of the n documents of each language, exactly, by (score, id).
+    top_fraction: float | None = dataclasses.field(default=None, metadata=_limits(min=0, max=1))
+    top_fraction_by_lang: dict[str, float] = dataclasses.field(default_factory=dict, metadata=_limits(min=0, max=1))
+    annotate_only: bool = False  # score (and mark the top fraction) without dropping
+    promote: bool = False  # also write the score as a typed float32 column, `<name>_score`
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ClassifierConfig:
+    # Model-based quality: fastText classifiers (DCLM's, or `corpusforge classifier train`'s) side by side,
+    # after the quality rules. Each needs a threshold, a top fraction or annotate_only.
+    enabled: bool = False
+    annotate_only: bool = False  # every classifier: scores stored, nothing dropped
+    models: tuple[ClassifierModelConfig, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -346,11 +382,16 @@ class TokenizerConfig:
     split_digits: bool = True  # one piece per digit (LLaMA, PaLM): numbers tokenize consistently
     # identity keeps decode(encode(x)) == x (the clean stage already normalized); nmt_nfkc is spm's default.
     normalization_rule_name: Literal["identity", "nmt_nfkc"] = "identity"
+    # SentencePiece's own default (true) folds runs of spaces into one: code would lose its indentation. Off,
+    # as Llama's tokenizer has it; cleaned text (one space between words) encodes the same either way.
+    remove_extra_whitespaces: bool = False
     unk_id: int = dataclasses.field(default=0, metadata=_limits(min=0))
     bos_id: int = dataclasses.field(default=1, metadata=_limits(min=-1))  # -1 disables the piece
     eos_id: int = dataclasses.field(default=2, metadata=_limits(min=0))  # appended to every document
-    pad_id: int = dataclasses.field(default=-1, metadata=_limits(min=-1))
-    user_defined_symbols: tuple[str, ...] = ()  # always single pieces, e.g. chat-role markers [<|user|>, <|assistant|>]
+    # A pad piece and the chat template's role markers (sft.template.markers) by default, so that one model
+    # serves pretraining and fine-tuning (README, Fine-tuning data). -1 disables the pad piece.
+    pad_id: int = dataclasses.field(default=3, metadata=_limits(min=-1))
+    user_defined_symbols: tuple[str, ...] = ("<|im_start|>", "<|im_end|>")  # always single pieces
     max_sentence_length: int = dataclasses.field(default=4192, metadata=_limits(min=1))  # bytes; longer lines untrained
     seed: int | None = None  # seeds the training sample and spm's generator; null: run.seed
     # Training sample: a hash-based, seeded sample of kept documents' lines, language-balanced with
@@ -372,6 +413,68 @@ class TokenizerConfig:
     # Audit: vocabulary pieces produced at most this often on the whole corpus are listed as under-trained
     # ("glitch token") candidates (Land & Bartolo 2024, "Fishing for Magikarp").
     rare_piece_max_count: int = dataclasses.field(default=0, metadata=_limits(min=0))
+
+
+_TOOLS_PROMPT = (  # Qwen2.5's tool prompt: the tool definitions go into the system turn
+    "# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
+    "You are provided with function signatures within <tools></tools> XML tags:\n<tools>\n{content}\n</tools>\n\n"
+    "For each function call, return a json object with function name and arguments within <tool_call></tool_call> "
+    'XML tags:\n<tool_call>\n{"name": <function-name>, "arguments": <args-json-object>}\n</tool_call>'
+)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ChatTemplateConfig:
+    """How a conversation becomes one token sequence (tokenizer/chat.py): each turn is its role's string with
+    `{content}` replaced by the turn's text. ChatML by default, with Qwen2.5's tool format."""
+
+    system: str = "<|im_start|>system\n{content}<|im_end|>\n"
+    user: str = "<|im_start|>user\n{content}<|im_end|>\n"
+    assistant: str = "<|im_start|>assistant\n{content}<|im_end|>\n"  # trained: {content} and end_of_turn
+    tool: str = "<|im_start|>user\n<tool_response>\n{content}\n</tool_response><|im_end|>\n"  # a tool's result
+    tool_call: str = "<tool_call>\n{content}\n</tool_call>"  # an assistant turn's content when it calls a tool
+    tools: str = _TOOLS_PROMPT  # the tool definitions (one JSON object a line), after the system prompt
+    default_system: str | None = None  # the system prompt of conversations without one; null: no system turn
+    end_of_turn: str = "<|im_end|>"  # ends every assistant turn, trained with it (must open its suffix)
+    # Single pieces of the tokenizer: added to a trained model's user_defined_symbols, required of model_path's.
+    markers: tuple[str, ...] = ("<|im_start|>", "<|im_end|>")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SftConfig:
+    # Fine-tuning examples (input.format: sft) rendered with the chat template, tokenized with the tokenizer
+    # section's model (trained, or tokenizer.model_path) and written to sft/<split>/ instead of token shards.
+    enabled: bool = False
+    template: ChatTemplateConfig = ChatTemplateConfig()
+    train_on: Literal["all", "last"] = "all"  # the loss on every assistant turn, or on the last one only
+    max_length: int = dataclasses.field(default=2048, metadata=_limits(min=8))  # tokens per example (or packed row)
+    # Too long: cut_history removes the oldest exchanges (system prompt kept) until it fits; drop drops it.
+    truncation: Literal["cut_history", "drop"] = "cut_history"
+    packing: bool = False  # pack short examples into rows of max_length (boundaries in segment_starts)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EvalSetConfig:
+    name: str = ""  # names the set in stats and drop reasons: letters, digits, _ . -
+    paths: tuple[str, ...] = ()  # JSONL (or JSON array) files or globs, local or any Beam filesystem
+    fields: tuple[str, ...] = ("text",)  # the text fields of a record (a string, or a list of strings)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DecontaminationConfig:
+    # Training text sharing an n-gram of normalized words with an evaluation set is dropped, or the overlap cut
+    # out (GPT-3's rule; transforms/filters/decontaminate.py). Character n-grams for text without spaces.
+    enabled: bool = False
+    eval_sets: tuple[EvalSetConfig, ...] = ()
+    n: int = dataclasses.field(default=13, metadata=_limits(min=1))  # words (characters for CJK/Thai text)
+    # An evaluation text shorter than n counts whole, from this many units (NeMo Curator's 8); shorter: unused.
+    min_n: int = dataclasses.field(default=8, metadata=_limits(min=1))
+    action: Literal["drop", "cut"] = "drop"  # cut: remove each overlap and cut_margin characters each side
+    cut_margin: int = dataclasses.field(default=200, metadata=_limits(min=0))  # extended to a sentence end
+    min_piece_chars: int = dataclasses.field(default=200, metadata=_limits(min=0))  # shorter pieces left: removed
+    max_cuts: int = dataclasses.field(default=10, metadata=_limits(min=1))  # more overlaps: the document is dropped
+    normalize: NormalizeConfig = NormalizeConfig(digits=False)  # digits kept: 3 + 4 is not 5 + 6
+    annotate_only: bool = False  # record the overlaps in meta["decontamination"], drop and cut nothing
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -434,9 +537,12 @@ class PipelineConfig:
     clean: CleanConfig = CleanConfig()
     language: LanguageConfig = LanguageConfig()
     quality: QualityConfig = QualityConfig()
+    classifier: ClassifierConfig = ClassifierConfig()
     safety: SafetyConfig = SafetyConfig()
     dedup: DedupConfig = DedupConfig()
+    decontamination: DecontaminationConfig = DecontaminationConfig()
     tokenizer: TokenizerConfig = TokenizerConfig()
+    sft: SftConfig = SftConfig()
     output: OutputConfig = OutputConfig()
     report: ReportConfig = ReportConfig()
     beam: BeamConfig = BeamConfig()

@@ -187,7 +187,7 @@ class WriteRunSummary(beam.PTransform):
         self._signal_checks = signal_checks or {}
         self._report = report
 
-    def expand(self, inputs):
+    def expand(self, inputs: tuple[beam.PCollection, ...]) -> beam.PCollection:
         shards, rejects, tallies, *extra = inputs
         sections = extra[0] if extra else shards.pipeline | "NoSections" >> beam.Create([])
         out_dir, base, volatile, stage_order, run = (

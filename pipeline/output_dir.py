@@ -45,6 +45,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from corpusforge.pipeline.config import ConfigError
 from corpusforge.pipeline.manifest import MANIFEST, REPORT, STATS, SUCCESS, TIMINGS, read_json
+from corpusforge.tokenizer.sft import SFT_DIR
 from corpusforge.tokenizer.shards import TOKENIZER_DIR, TOKENS_DIR
 from corpusforge.transforms.document import SourceFile
 from corpusforge.transforms.io.staging import TEMPORARY_DIR
@@ -56,9 +57,9 @@ LATEST = "_LATEST"  # object stores: the published run's prefix, relative to the
 RUNS_DIR = "runs"  # object stores: every run's prefix is runs/<run id>/
 RUN_LOG = "_run.log"  # the runner process's log (Beam's and the workers' output), kept when a run fails
 _RUN_ID = r"\d{8}T\d{6}Z-[0-9a-f]{6}"
-_RUN_FOLDERS = (DOCUMENTS_DIR, REJECTS_DIR, TOKENS_DIR, TOKENIZER_DIR)
+_RUN_FOLDERS = (DOCUMENTS_DIR, REJECTS_DIR, TOKENS_DIR, TOKENIZER_DIR, SFT_DIR)
 # What a failed run leaves out: its partial shards, and the documents it staged (transforms/io/staging.py).
-_PARTIAL_FOLDERS = (DOCUMENTS_DIR, TOKENS_DIR, TOKENIZER_DIR, TEMPORARY_DIR)
+_PARTIAL_FOLDERS = (DOCUMENTS_DIR, TOKENS_DIR, TOKENIZER_DIR, SFT_DIR, TEMPORARY_DIR)
 # Beside the files its manifest lists, a published run holds these (written around the manifest).
 _OWN_FILES = (MANIFEST, STATS, TIMINGS, REPORT, SUCCESS, RUN_MARKER)
 

@@ -103,3 +103,29 @@ def sample_run(tmp_path_factory) -> Path:
         options = ["--set", "tokenizer.export=[megatron]", "--", "--runner=DirectRunner"]
         assert main(["run", "run_configs/local.yaml", "--output", str(out), "--quiet", *options]) == 0
     return out
+
+
+@pytest.fixture(scope="session")
+def sft_runs(sample_run, shared_data, tmp_path_factory) -> dict[str, Path]:
+    """`run_configs/sft.yaml` on the first 60 records of LLaMA-Factory's Alpaca demo and the first 12 of its DPO
+    demo, tokenized with the sample run's model (the pretraining recipe's tokenizer serves fine-tuning too),
+    examples up to 512 tokens: `sft` (one row per example; the pairs under `sft/preference_*`) and `packed`
+    (`sft.packing`). Run once per session on the in-memory DirectRunner; the tests only read them."""
+    from corpusforge.pipeline.cli import main
+
+    root = tmp_path_factory.mktemp("sft_runs")
+    for name, count in (("alpaca_en_demo.json", 60), ("dpo_en_demo.json", 12)):
+        records = json.loads((shared_data / "sft/llama-factory" / name).read_text(encoding="utf-8"))[:count]
+        (root / name).write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    runs = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(REPO)
+        for run, packing in (("sft", "false"), ("packed", "true")):
+            runs[run] = root / run
+            options = [
+                *("--input", str(root / "*.json"), "--output", str(runs[run]), "--quiet"),
+                *("--set", f"tokenizer.model_path={sample_run / 'tokenizer/tokenizer.model'}"),
+                *("--set", "sft.max_length=512", "--set", f"sft.packing={packing}"),
+            ]
+            assert main(["run", "run_configs/sft.yaml", *options, "--", "--runner=DirectRunner"]) == 0
+    return runs

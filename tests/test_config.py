@@ -15,6 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
         "fineweb.yaml",
         "c4.yaml",
         "annotate.yaml",
+        "classifier.yaml",
         "dataflow.yaml",
         "flink.yaml",
         "spark.yaml",
@@ -39,7 +40,7 @@ def test_defaults_and_types():
     [
         (
             {"outptu": {}},
-            "outptu: unknown key (expected one of: beam, clean, dedup, extract, input, language, output, quality, report, run, safety, tokenizer)",
+            "outptu: unknown key (expected one of: beam, classifier, clean, decontamination, dedup, extract, input, language, output, quality, report, run, safety, sft, tokenizer)",
         ),
         ({"output": {"shard_bytes": "big"}}, "output.shard_bytes: expected an integer, got str 'big'"),
         ({"output": {"shard_bytes": 0}}, "output.shard_bytes: expected a value >= 1, got 0"),

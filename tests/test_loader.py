@@ -1,5 +1,5 @@
-"""The loader on a real run of the sample corpus (raw WARC and JSONL → packed token shards) and on SFT shards
-made from real instruction data: memory mapping, the order's invariants over ranks and DataLoader workers,
+"""The loader on a real run of the sample corpus (raw WARC and JSONL → packed token shards) and on the SFT shards
+of real runs of instruction data (`sft_runs` in conftest.py): memory mapping, the order's invariants over ranks and DataLoader workers,
 resume, elastic resume (N → M ranks), and what a batch holds."""
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import pyarrow as pa
 import pytest
 import sentencepiece as spm
 from conftest import require_module
-from sft_shards import alpaca_examples, preference_pairs, preference_table, sft_table, write_sft_run
 
 from corpusforge.loader import IGNORE, SFT, LoaderError, SampleOrder, ShardLoader, ShardSet
 from corpusforge.tokenizer.shards import documents_table, table_bytes
@@ -26,17 +25,13 @@ def tokens(sample_run) -> ShardSet:
 
 
 @pytest.fixture(scope="module")
-def sft_run(sample_run, shared_data, tmp_path_factory):
-    """SFT, packed SFT and preference shards (train split) tokenized with the sample run's model."""
-    model = sample_run / "tokenizer/tokenizer.model"
-    examples = alpaca_examples(shared_data, model, limit=60, max_tokens=SEQ_LEN)
-    root = tmp_path_factory.mktemp("sft")
+def sft_run(sft_runs):
+    """SFT, packed SFT and preference shards of real runs (run_configs/sft.yaml on LLaMA-Factory's demos, with
+    the sample run's model): each layout's run and split."""
     return {
-        "sft": write_sft_run(root / "sft", model, {"train": sft_table(examples)}),
-        "sft_packed": write_sft_run(root / "packed", model, {"train": sft_table(examples, packed_len=SEQ_LEN)}),
-        "preference": write_sft_run(
-            root / "pairs", model, {"train": preference_table(preference_pairs(shared_data, model, limit=12))}
-        ),
+        "sft": (sft_runs["sft"], "train"),
+        "sft_packed": (sft_runs["packed"], "train"),
+        "preference": (sft_runs["sft"], "preference_train"),
     }
 
 
@@ -253,7 +248,7 @@ def check_batch(batch: dict, rows: list[dict], width: int, pad_id: int, prefix: 
 
 def test_packed_batches_carry_labels_positions_and_document_boundaries(sample_run, tokens):
     sp = spm.SentencePieceProcessor(model_file=str(sample_run / "tokenizer/tokenizer.model"))
-    assert sp.pad_id() == -1 and tokens.pad_id == sp.eos_id()  # no pad piece: EOS fills (shards.pad_id_of)
+    assert sp.pad_id() >= 0 and tokens.pad_id == sp.pad_id()  # the model's pad piece fills (shards.pad_id_of)
     loader = ShardLoader(tokens, batch_size=len(tokens), shuffle=False)
     (batch,) = list(loader)
     rows = [
@@ -265,7 +260,7 @@ def test_packed_batches_carry_labels_positions_and_document_boundaries(sample_ru
         for i in range(len(tokens))
     ]
     assert any(len(r["starts"]) > 2 for r in rows) and any(len(r["ids"]) < SEQ_LEN for r in rows)
-    check_batch(batch, rows, SEQ_LEN, sp.eos_id())
+    check_batch(batch, rows, SEQ_LEN, sp.pad_id())
     assert batch["input_ids"].shape == (len(tokens), SEQ_LEN) and batch["input_ids"].dtype == np.int64
 
 
@@ -290,7 +285,8 @@ def test_document_shards_are_cut_into_windows_of_seq_len(sample_run, tokens, tmp
 
 @pytest.mark.parametrize("layout", ["sft", "sft_packed"])
 def test_sft_labels_follow_the_loss_mask_and_never_cross_examples(sft_run, layout):
-    shards = ShardSet.from_run(sft_run[layout], kind=SFT)
+    run, split = sft_run[layout]
+    shards = ShardSet.from_run(run, kind=SFT, split=split)
     assert shards.layout == layout
     rows = []
     for i in range(len(shards)):
@@ -307,7 +303,8 @@ def test_sft_labels_follow_the_loss_mask_and_never_cross_examples(sft_run, layou
 
 
 def test_preference_pairs_give_a_chosen_and_a_rejected_batch(sft_run):
-    shards = ShardSet.from_run(sft_run["preference"], kind=SFT)
+    run, split = sft_run["preference"]
+    shards = ShardSet.from_run(run, kind=SFT, split=split)
     (batch,) = list(ShardLoader(shards, batch_size=len(shards), shuffle=False, pad_multiple=64))
     width = batch["chosen_input_ids"].shape[1]
     assert width % 64 == 0 and batch["rejected_input_ids"].shape[1] == width  # one width, to concatenate

@@ -99,8 +99,13 @@ def test_same_sample_seed_and_threads_give_the_same_model(shared_data):
     first = train_model(lines, config, seed=7)
     assert train_model(lines, config, seed=7) == first
     sp = SentencePieceModel(first).processor
-    assert (sp.unk_id(), sp.bos_id(), sp.eos_id(), sp.pad_id()) == (0, 1, 2, -1)
+    assert (sp.unk_id(), sp.bos_id(), sp.eos_id(), sp.pad_id()) == (0, 1, 2, 3)  # a pad piece by default
+    assert [sp.encode(f"x{m}y", out_type=str).count(m) for m in ("<|im_start|>", "<|im_end|>")] == [
+        1,
+        1,
+    ]  # chat markers
     assert sp.vocab_size() == 1000
+    assert sp.decode(sp.encode("def f():\n    return  1")) == "def f():\n    return  1"  # spaces kept (code)
 
 
 def test_language_rates_follow_temperature():
@@ -219,9 +224,10 @@ def test_vocabulary_report_lists_rare_ordinary_pieces(multilingual_model):
     counts = sum_counts([np.ones(sp.vocab_size(), dtype=np.int64), np.zeros(10, dtype=np.int64)])
     counts[[500, 600]] = 0
     counts[700] = 0
-    counts[0:3] = 0  # <unk>, <s>, </s>: special, never listed
-    report = vocabulary_report(sp, counts, max_count=0)
+    counts[0:6] = 0  # <unk>, <s>, </s>, <pad>: special; the two chat markers: user-defined; never listed
+    markers = SMALL.user_defined_symbols
+    report = vocabulary_report(sp, counts, max_count=0, exclude=markers)
     assert [p["id"] for p in report["rare"]] == [500, 600, 700]
     assert report["rare"][0]["piece"] == sp.id_to_piece(500)
-    assert report["used"] == sp.vocab_size() - 6
-    assert vocabulary_report(sp, counts, max_count=1)["rare_pieces"] == sp.vocab_size() - 3 - 256
+    assert report["used"] == sp.vocab_size() - 9
+    assert vocabulary_report(sp, counts, max_count=1, exclude=markers)["rare_pieces"] == sp.vocab_size() - 6 - 256

@@ -1,6 +1,6 @@
-"""examples/train_tiny_gpt.py on CPU: a few steps of a tiny GPT on the sample run's token shards, then on SFT
-shards made from real instruction data; the loss falls, and a run stopped mid-fine-tuning and resumed from
-its checkpoint gives exactly the losses of an uninterrupted run."""
+"""examples/train_tiny_gpt.py on CPU: a few steps of a tiny GPT on the sample run's token shards, then on the
+SFT shards of a real run of instruction data (`sft_runs` in conftest.py); the loss falls, and a run stopped
+mid-fine-tuning and resumed from its checkpoint gives exactly the losses of an uninterrupted run."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import importlib.util
 
 import pytest
 from conftest import REPO, require_module
-from sft_shards import alpaca_examples, sft_table, write_sft_run
 
 PRETRAIN_STEPS, SFT_STEPS = 6, 3
 
@@ -20,13 +19,10 @@ def load_trainer():
     return module
 
 
-def test_loss_falls_and_a_resumed_run_continues_exactly(sample_run, shared_data, tmp_path):
+def test_loss_falls_and_a_resumed_run_continues_exactly(sample_run, sft_runs, tmp_path):
     require_module("torch")
     trainer = load_trainer()
-    model = sample_run / "tokenizer/tokenizer.model"
-    sft = write_sft_run(
-        tmp_path / "sft", model, {"train": sft_table(alpaca_examples(shared_data, model, limit=40, max_tokens=512))}
-    )
+    sft = sft_runs["sft"]
     common = f"--run {sample_run} --sft {sft} --steps {PRETRAIN_STEPS} --sft-steps {SFT_STEPS} --workers 1".split()
     common += "--batch-size 2 --dim 32 --layers 1 --heads 2 --lr 1e-2".split()  # a few seconds on one core
 

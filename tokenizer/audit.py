@@ -66,12 +66,22 @@ def language_report(totals: Mapping[tuple[str, bool], np.ndarray]) -> dict[str, 
     return report
 
 
-def vocabulary_report(processor: spm.SentencePieceProcessor, counts: np.ndarray, *, max_count: int) -> dict:
-    """Vocabulary use: pieces used, and the ordinary pieces produced at most `max_count` times, rarest first."""
+def vocabulary_report(
+    processor: spm.SentencePieceProcessor, counts: np.ndarray, *, max_count: int, exclude: Iterable[str] = ()
+) -> dict:
+    """Vocabulary use: pieces used, and the ordinary pieces produced at most `max_count` times, rarest first.
+
+    Not ordinary: control, unknown and byte pieces, and the pieces named in `exclude` (the user-defined
+    symbols, such as chat markers, which plain text never produces)."""
     size = processor.vocab_size()
     counts = np.pad(counts, (0, max(0, size - len(counts))))[:size]
+    excluded = {processor.piece_to_id(piece) for piece in exclude}
     special = np.array(
-        [processor.is_control(i) or processor.is_unknown(i) or processor.is_byte(i) for i in range(size)], dtype=bool
+        [
+            processor.is_control(i) or processor.is_unknown(i) or processor.is_byte(i) or i in excluded
+            for i in range(size)
+        ],
+        dtype=bool,
     )
     rare = np.flatnonzero(~special & (counts <= max_count))
     rare = rare[np.argsort(counts[rare], kind="stable")]

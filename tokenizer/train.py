@@ -146,6 +146,9 @@ def trainer_options(config: TokenizerConfig) -> dict[str, Any]:
         "byte_fallback": config.byte_fallback,
         "split_digits": config.split_digits,
         "normalization_rule_name": config.normalization_rule_name,
+        # Passed only when off (SentencePiece's default is on): a model trained with it on keeps the bytes it had
+        # before the setting existed.
+        **({} if config.remove_extra_whitespaces else {"remove_extra_whitespaces": False}),
         "unk_id": config.unk_id,
         "bos_id": config.bos_id,
         "eos_id": config.eos_id,

@@ -493,7 +493,12 @@ def _summary(
         processor = SentencePieceModel(model.model_bytes).processor
         stats["audit"] = {
             "languages": language_report(dict(audit)),  # ((lang, held_out), measures), one per key
-            "vocabulary": vocabulary_report(processor, sum_counts(piece_counts), max_count=config.rare_piece_max_count),
+            "vocabulary": vocabulary_report(
+                processor,
+                sum_counts(piece_counts),
+                max_count=config.rare_piece_max_count,
+                exclude=config.user_defined_symbols,
+            ),
         }
     return SECTION, {"manifest": manifest, "stats": stats}
 

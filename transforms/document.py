@@ -176,6 +176,15 @@ PROMOTED_COLUMNS = {
 META_COLUMN = pa.field("meta", pa.string(), nullable=False)  # JSON object, keys sorted
 
 
-def document_schema(promoted: Iterable[str] = ()) -> pa.Schema:
-    """The shard schema: base columns, the promoted annotation columns named, then `meta`."""
-    return pa.schema([*BASE_COLUMNS, *(pa.field(k, PROMOTED_COLUMNS[k]) for k in promoted), META_COLUMN])
+def document_schema(promoted: Iterable[str | pa.Field] = ()) -> pa.Schema:
+    """The shard schema: base columns, the promoted annotation columns, then `meta`. A promoted column is
+    named (one of PROMOTED_COLUMNS) or given as a field (a column only some configurations have: a
+    classifier's score)."""
+    fields = [p if isinstance(p, pa.Field) else pa.field(p, PROMOTED_COLUMNS[p]) for p in promoted]
+    return pa.schema([*BASE_COLUMNS, *fields, META_COLUMN])
+
+
+def annotation_columns(names: Iterable[str]) -> list[str]:
+    """The promoted annotation columns among a shard's column names: all but the base columns and `meta`."""
+    fixed = {f.name for f in BASE_COLUMNS} | {META_COLUMN.name}
+    return [name for name in names if name not in fixed]

@@ -58,6 +58,7 @@ from corpusforge.transforms.accounting import (
     is_environment_fault,
     stage_error,
 )
+from corpusforge.transforms.conversation import CONVERSATION, contents, plain_text, with_contents
 from corpusforge.transforms.document import Document, Rejection, Verdict
 from corpusforge.transforms.filters.words import PUNCTUATION_SET, words
 from corpusforge.transforms.observations import numeric_signals
@@ -344,6 +345,11 @@ class Stage:
     runs, nothing is dropped and the text is not changed (a later filter still measures the text an earlier
     rewriting filter would leave); with `record` set, `meta[record]` then holds `{"version", **record_fields,
     "would_drop", "signals"}` — every filter's signals and the first reason that would have dropped.
+
+    A fine-tuning example (a document with `meta["conversation"]`, `transforms/conversation.py`) is judged on
+    its plain text like any document, but where a rewriting filter changes that text, the filter rewrites each
+    turn's content on its own (`rewrite_turns`) and the text is rendered again from the turns: cleaning and
+    redaction never reach across a turn boundary, and the turns stay apart for the chat template.
     """
 
     name: str
@@ -384,6 +390,7 @@ class Stage:
         details = [""] * len(docs)
         meta: list[dict[str, Any]] = [{} for _ in docs]
         signals: list[dict[str, Any]] = [{} for _ in docs]
+        conversations = [doc.meta.get(CONVERSATION) for doc in docs]
         for f in self.filters:
             live = [i for i in range(len(docs)) if self.annotate or reasons[i] is None]
             if not live:
@@ -397,7 +404,13 @@ class Stage:
                     if reasons[i] is None:
                         reasons[i], details[i] = outcome.reason, outcome.detail
                 elif f.rewrites and outcome.text is not None and outcome.text != views[i].text:
-                    views[i] = TextView(outcome.text, views[i].lang, docs[i])
+                    text = outcome.text
+                    if conversations[i] is not None:  # rewritten turn by turn, never across the turns
+                        conversations[i] = rewrite_turns(f, conversations[i], views[i], self.thresholds)
+                        text = plain_text(conversations[i])
+                        if not self.annotate:  # annotate-only: later filters measure it, the document keeps its turns
+                            meta[i][CONVERSATION] = conversations[i]
+                    views[i] = TextView(text, views[i].lang, docs[i])
         return [self._judgement(*item) for item in zip(docs, views, reasons, details, meta, signals)]
 
     def _judgement(
@@ -460,6 +473,16 @@ class Judgement:
     signals: Mapping[str, Any]
     drops: bool
     dropped: Document | None = None
+
+
+def rewrite_turns(f: Filter, conversation: Mapping[str, Any], view: TextView, thresholds: Thresholds) -> dict[str, Any]:
+    """`conversation` with rewriting filter `f` applied to each of its texts alone (in one batch). A text the
+    filter would drop on its own (too short for a page rule, say) stays as it was: the verdict is the one on
+    the whole conversation, and this pass only rewrites."""
+    texts = contents(conversation)
+    outcomes = f.judge_batch([TextView(text, view.lang, view.doc) for text in texts], thresholds, False)
+    rewritten = [o.text if o.reason is None and o.text is not None else t for t, o in zip(texts, outcomes)]
+    return with_contents(conversation, rewritten)
 
 
 def require_file(key: str, path: str | None) -> None:

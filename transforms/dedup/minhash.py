@@ -18,6 +18,8 @@ white space removed. A text shorter than n units is one shingle; an empty one ha
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import xxhash
 from datasketch import MinHash, MinHashLSH
@@ -108,61 +110,48 @@ def estimated_jaccard(signature: np.ndarray, others: np.ndarray) -> np.ndarray:
     return (others == signature).mean(axis=1)
 
 
-class MinHasher:
-    """Signatures (uint32 arrays of `num_perm` values) of documents, the same as datasketch's `MinHash`
-    with `hashfunc=shingle_hash` over `shingles(normalize_text(text))`.
+def shingle_bytes(normalized: str, chars: bool) -> np.ndarray:
+    """The UTF-8 bytes of a normalized text that its shingles are read from: without white space (character
+    shingles), or its words separated by single spaces."""
+    return np.frombuffer(("" if chars else " ").join(normalized.split()).encode("utf-8"), dtype=np.uint8)
 
-    Holds the permutations and tables of P^i and P^-i (8 bytes each per byte), grown to the longest
-    block of `_SHINGLES_PER_BLOCK` shingles seen (about 12 KB of English); one per DoFn instance.
+
+def shingle_spans(data: np.ndarray, n: int, chars: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Byte offsets where each shingle of `n` units of `shingle_bytes` starts and ends (`shingles` does the same
+    one shingle at a time): a text of at most n units is one shingle, an empty one has none."""
+    length = len(data)
+    if chars:  # a character starts at every byte that is not a UTF-8 continuation byte
+        unit_starts = np.flatnonzero((data & 0xC0) != 0x80)
+        unit_ends = np.append(unit_starts[1:], length)
+    else:  # words, separated by single spaces
+        spaces = np.flatnonzero(data == 0x20)
+        unit_starts = np.concatenate(([0], spaces + 1)) if length else spaces
+        unit_ends = np.append(spaces, length) if length else spaces
+    units = len(unit_starts)
+    if units <= n:
+        return unit_starts[:1], unit_ends[-1:]
+    return unit_starts[: units - n + 1], unit_ends[n - 1 :]
+
+
+class ShingleHasher:
+    """The 64-bit hashes of every shingle of a text, a block of shingles at a time: `shingle_hash` without its
+    cut to 32 bits (MinHash keeps those 32; decontamination looks the 64 up in a set).
+
+    Holds the tables of P^i and P^-i (8 bytes each per byte), grown to the longest block of
+    `_SHINGLES_PER_BLOCK` shingles seen (about 12 KB of English); one per DoFn instance or filter.
     """
 
-    def __init__(self, config: MinHashConfig):
-        self._config = config
-        self._char_languages = frozenset(config.char_languages)
-        a, b = MinHash(num_perm=config.num_perm, seed=config.seed).permutations
-        self._a = a.astype(np.uint64)[:, None]
-        self._b = b.astype(np.uint64)[:, None]
+    def __init__(self) -> None:
         self._powers = self._inverse_powers = np.ones(1, dtype=np.uint64)
 
-    def uses_chars(self, lang: str | None) -> bool:
-        return lang in self._char_languages
-
-    def signature(self, text: str, lang: str | None = None) -> np.ndarray | None:
-        """The signature of `text`, or None when it has no shingle (nothing left after normalization)."""
-        chars = self.uses_chars(lang)
-        normalized = normalize_text(text, self._config.normalize)
-        if chars:
-            normalized = "".join(normalized.split())
-        elif not self._config.normalize.whitespace:  # words are what single spaces separate
-            normalized = " ".join(normalized.split())
-        data = np.frombuffer(normalized.encode("utf-8"), dtype=np.uint8)
-        starts, ends = self._spans(data, chars)
-        if not len(starts):
-            return None
-        signature = np.full(self._a.shape[0], MAX_HASH, dtype=np.uint64)
+    def blocks(self, data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+        """(index of the block's first shingle, its shingles' hashes), block by block: memory stays bounded
+        whatever the text's length."""
         for first in range(0, len(starts), _SHINGLES_PER_BLOCK):  # the bytes of a block of shingles at a time
             block_starts = starts[first : first + _SHINGLES_PER_BLOCK]
             block_ends = ends[first : first + _SHINGLES_PER_BLOCK]
             low, high = block_starts[0], block_ends.max()
-            hashes = self._hashes(data[low:high], block_starts - low, block_ends - low)
-            np.minimum(signature, self._permute(hashes), out=signature)
-        return signature.astype(np.uint32)
-
-    def _spans(self, data: np.ndarray, chars: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Byte offsets where each shingle starts and ends."""
-        n = self._config.char_ngram if chars else self._config.ngram
-        length = len(data)
-        if chars:  # a character starts at every byte that is not a UTF-8 continuation byte
-            unit_starts = np.flatnonzero((data & 0xC0) != 0x80)
-            unit_ends = np.append(unit_starts[1:], length)
-        else:  # words, separated by single spaces (the normalization collapses white space)
-            spaces = np.flatnonzero(data == 0x20)
-            unit_starts = np.concatenate(([0], spaces + 1)) if length else spaces
-            unit_ends = np.append(spaces, length) if length else spaces
-        units = len(unit_starts)
-        if units <= n:
-            return unit_starts[:1], unit_ends[-1:]
-        return unit_starts[: units - n + 1], unit_ends[n - 1 :]
+            yield first, self._hashes(data[low:high], block_starts - low, block_ends - low)
 
     def _tables(self, length: int) -> tuple[np.ndarray, np.ndarray]:
         if len(self._powers) <= length:
@@ -176,7 +165,36 @@ class MinHasher:
         prefix = np.zeros(len(data) + 1, dtype=np.uint64)
         np.cumsum(data.astype(np.uint64) * powers[: len(data)], out=prefix[1:])
         spans = (prefix[ends] - prefix[starts]) * inverse_powers[starts]
-        return _splitmix64_array(spans) >> np.uint64(32)
+        return _splitmix64_array(spans)
+
+
+class MinHasher:
+    """Signatures (uint32 arrays of `num_perm` values) of documents, the same as datasketch's `MinHash`
+    with `hashfunc=shingle_hash` over `shingles(normalize_text(text))`; one per DoFn instance."""
+
+    def __init__(self, config: MinHashConfig):
+        self._config = config
+        self._char_languages = frozenset(config.char_languages)
+        a, b = MinHash(num_perm=config.num_perm, seed=config.seed).permutations
+        self._a = a.astype(np.uint64)[:, None]
+        self._b = b.astype(np.uint64)[:, None]
+        self._hasher = ShingleHasher()
+
+    def uses_chars(self, lang: str | None) -> bool:
+        return lang in self._char_languages
+
+    def signature(self, text: str, lang: str | None = None) -> np.ndarray | None:
+        """The signature of `text`, or None when it has no shingle (nothing left after normalization)."""
+        chars = self.uses_chars(lang)
+        data = shingle_bytes(normalize_text(text, self._config.normalize), chars)
+        n = self._config.char_ngram if chars else self._config.ngram
+        starts, ends = shingle_spans(data, n, chars)
+        if not len(starts):
+            return None
+        signature = np.full(self._a.shape[0], MAX_HASH, dtype=np.uint64)
+        for _, hashes in self._hasher.blocks(data, starts, ends):
+            np.minimum(signature, self._permute(hashes >> np.uint64(32)), out=signature)
+        return signature.astype(np.uint32)
 
     def _permute(self, hashes: np.ndarray) -> np.ndarray:
         """Per permutation, the min over `hashes` of ((a * h + b) mod (2^61 - 1)) & (2^32 - 1).

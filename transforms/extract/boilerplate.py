@@ -28,9 +28,12 @@ import dataclasses
 import html as html_lib
 import logging
 import re
+from typing import get_args
 
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.html import HTMLTree, NodeType
+
+from corpusforge.pipeline.config import BoilerplateRule
 
 # ---------------------------------------------------------------------------------------------- blocks
 
@@ -688,17 +691,7 @@ def render(blocks: list[Block], *, everything: bool = False) -> str:
     return "".join(out)
 
 
-RULES = (
-    "not_body_elements",
-    "components",
-    "link_lists",
-    "link_feeds",
-    "repeated",
-    "headline",
-    "prose_runs",
-    "context",
-    "markup_edges",
-)
+RULES: tuple[str, ...] = get_args(BoilerplateRule)  # the pruning rules that `extract.skip_rules` may name
 
 
 def prune_blocks(

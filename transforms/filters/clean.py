@@ -18,6 +18,7 @@ from corpusforge.pipeline.config import CleanConfig
 from corpusforge.transforms.stages import Filter, Outcome, Stage, TextView, Thresholds
 
 Normalization = Literal["NFC", "NFKC", "none"]
+Whitespace = Literal["normalize", "keep"]
 
 # Conservative ftfy: repair encoding errors (mojibake, C1 controls, lossy sequences, surrogates) but do not
 # restyle correct text: curly quotes, full-width forms and ligatures stay as written (datatrove's FTFY
@@ -57,11 +58,15 @@ _LEADING = re.compile("\n +")
 _BLANK_LINES = re.compile("\n{3,}")
 
 
-def clean_text(text: str, *, fix_unicode: bool = True, normalization: Normalization = "NFC") -> str:
+def clean_text(
+    text: str, *, fix_unicode: bool = True, normalization: Normalization = "NFC", whitespace: Whitespace = "normalize"
+) -> str:
     """`text` with encoding errors repaired, normalized, invisible characters removed and white space tidied.
 
     White space: CR and CRLF become LF; runs of spaces, tabs and Unicode spaces become one space; lines are
-    stripped at both ends; at most one blank line separates paragraphs; the text is stripped.
+    stripped at both ends; at most one blank line separates paragraphs; the text is stripped. With
+    `whitespace="keep"` (fine-tuning data, where answers hold code) only the CRs go and the text is stripped:
+    indentation and alignment stay.
     """
     if fix_unicode and not text.isascii() and _MOJIBAKE_TRACE.search(text):
         text = ftfy.fix_text(text, _FTFY)
@@ -70,6 +75,8 @@ def clean_text(text: str, *, fix_unicode: bool = True, normalization: Normalizat
     if normalization != "none" and not text.isascii():
         text = unicodedata.normalize(normalization, text)
     text = _INVISIBLE.sub("", text)
+    if whitespace == "keep":
+        return text.strip()
     text = _SPACES.sub(" ", text)
     text = _LEADING.sub("\n", _TRAILING.sub("\n", text))
     return _BLANK_LINES.sub("\n\n", text).strip()
@@ -89,7 +96,8 @@ class CleanText(Filter):
         self.config = config
 
     def judge(self, view: TextView, thresholds: Thresholds, annotate: bool) -> Outcome:
-        text = clean_text(view.text, fix_unicode=self.config.fix_unicode, normalization=self.config.normalization)
+        c = self.config
+        text = clean_text(view.text, fix_unicode=c.fix_unicode, normalization=c.normalization, whitespace=c.whitespace)
         return Outcome(text=text) if text else Outcome("empty_after_cleaning")
 
 

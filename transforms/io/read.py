@@ -2,7 +2,8 @@
 
 `match_inputs` runs before the pipeline (a glob that matches nothing is a `ConfigError`); `ReadDocuments`
 is the PTransform: one element per input file, fanned out with a Reshuffle, each file streamed by the
-reader for its format (`warc`, `arc`, `jsonl`, `parquet`, `text`). Web pages go to extraction
+reader for its format (`warc`, `arc`, `jsonl`, `parquet`, `arrow`, `text`, and `sft`: fine-tuning records,
+`sft.py`). Web pages go to extraction
 (`transforms/extract/extract.py` `ExtractText`), which the runner fuses with reading: raw HTML never
 crosses a shuffle.
 """
@@ -30,7 +31,7 @@ from corpusforge.transforms.document import (
     Verdict,
     WebPage,
 )
-from corpusforge.transforms.io import arc, text_formats, warc
+from corpusforge.transforms.io import arc, sft, text_formats, warc
 
 PAGES = "pages"  # tag of the web pages the reader hands to extraction
 PROGRESS_LOGGER = "corpusforge.progress"
@@ -108,6 +109,8 @@ def iter_records(
         )
     if fmt == "arrow":
         return text_formats.iter_arrow(stream, source)
+    if fmt == "sft":  # fine-tuning records, from JSON lines or JSON array files (transforms/io/sft.py)
+        return sft.iter_sft(stream, source, max_line_bytes=config.jsonl.max_line_bytes, id_field=config.jsonl.id_field)
     if fmt == "jsonl":  # the line and text readers decompress by the file name themselves
         j = config.jsonl
         return text_formats.iter_jsonl(
@@ -247,7 +250,7 @@ class ReadDocuments(beam.PTransform):
             pages_with_documents=pages_with_documents,
         )
 
-    def expand(self, pbegin):
+    def expand(self, pbegin: beam.pvalue.PBegin) -> beam.pvalue.DoOutputsTuple:
         return (
             pbegin
             | "ListFiles" >> beam.Create(self._files)  # SourceFile

@@ -31,11 +31,11 @@ import pyarrow.parquet as pq
 import zstandard
 
 from corpusforge.transforms.document import (
-    PROMOTED_COLUMNS,
     Document,
     Rejection,
     SourceFile,
     Verdict,
+    annotation_columns,
     make_doc_id,
     sanitize_text,
 )
@@ -451,32 +451,31 @@ class _JsonlFields:
     date: str | None
 
 
-def iter_jsonl(
-    stream: BinaryIO,
-    source: SourceFile,
-    *,
-    text_field: str = "text",
-    id_field: str | None = "id",
-    url_field: str | None = "url",
-    date_field: str | None = None,
-    max_line_bytes: int = 64_000_000,
-) -> Iterator[Document | Rejection]:
-    """One `Document` or `Rejection` per line of a JSONL file (optionally .gz / .zst compressed), or per
-    element of a `.json` file that holds one JSON array of records (its first byte after a BOM and white
-    space is `[`, as `json.dump(records)` writes them, pretty-printed or not; `_JsonArrayElements` streams it).
+@dataclasses.dataclass(frozen=True)
+class JsonRecord:
+    """One parsed JSON line (or array element): its byte offset and size in the decompressed stream, its value."""
+
+    offset: int
+    nbytes: int
+    value: Any
+
+
+def iter_json_values(stream: BinaryIO, source: SourceFile, *, max_line_bytes: int) -> Iterator[JsonRecord | Rejection]:
+    """One `JsonRecord` or `Rejection` per line of a JSONL file (optionally .gz / .zst compressed), or per
+    element of a `.json` file that holds one JSON array (its first byte after a BOM and white space is `[`, as
+    `json.dump(records)` writes them, pretty-printed or not; `_JsonArrayElements` streams it).
 
     Offsets are byte offsets of line (element) starts in the decompressed stream; a rejection's `nbytes`
     counts the whole line with its terminator (the element). A line or element may hold `max_line_bytes`
-    bytes; a longer one is streamed past in chunks and dead-lettered. A UTF-8 BOM at the start of a line is
-    ignored (files concatenated with `cat` carry one per part). The text must be a JSON string; fields other
-    than text/id/url/date are ignored; ids of any scalar type become `source_id` strings, and url and date
-    count only when they are strings. If a compressed stream is truncated or corrupt, one dead letter at the
-    end covers the rest, starting at the first line not yielded; so does an array that breaks off or is
-    followed by data (`invalid_json`).
+    bytes; a longer one is streamed past in chunks and dead-lettered (`line_too_long`). A UTF-8 BOM at the
+    start of a line is ignored (files concatenated with `cat` carry one per part); a blank line is SKIPPED
+    (`blank_line`); bytes that are not UTF-8 or not JSON are dead-lettered (`invalid_utf8`, `invalid_json`).
+    If a compressed stream is truncated or corrupt, one dead letter at the end covers the rest, starting at
+    the first line not yielded; so does an array that breaks off or is followed by data (`invalid_json`).
+    The readers of JSON records (`iter_jsonl` here, the SFT reader in `sft.py`) interpret the values.
     """
     if max_line_bytes < 1:
         raise ValueError(f"max_line_bytes must be at least 1, not {max_line_bytes}")
-    fields = _JsonlFields(text_field, id_field, url_field, date_field)
     reader, latch = _latched_reader(stream, source.path)
     array = _is_json_array(source.path, reader)
     records = _JsonArrayElements(reader, latch, max_line_bytes) if array else _iter_lines(reader, latch, max_line_bytes)
@@ -489,14 +488,14 @@ def iter_jsonl(
             detail = f"{'element' if array else 'line'} of {line.nbytes} bytes exceeds max_line_bytes={max_line_bytes}"
             yield _dead_letter(source, "line_too_long", line.offset, line.nbytes, detail)
         else:
-            yield _jsonl_record(line, source, fields)
+            yield _parse_json(line, source)
 
 
-def _jsonl_record(line: _Line, source: SourceFile, fields: _JsonlFields) -> Document | Rejection:
+def _parse_json(line: _Line, source: SourceFile) -> JsonRecord | Rejection:
     """Parse one complete line; blank lines are only detected when parsing fails, off the hot path."""
     data = line.data[3:] if line.data.startswith(_BOM) else line.data
     try:
-        obj = json.loads(data.decode("utf-8"))
+        return JsonRecord(line.offset, line.nbytes, json.loads(data.decode("utf-8")))
     except UnicodeDecodeError as exc:
         detail = f"invalid UTF-8 at byte {exc.start} of the line: {exc.reason}"
         return _dead_letter(source, "invalid_utf8", line.offset, line.nbytes, detail)
@@ -504,30 +503,55 @@ def _jsonl_record(line: _Line, source: SourceFile, fields: _JsonlFields) -> Docu
         if not data or data.isspace():  # whitespace only, or a BOM alone
             return Rejection(Verdict.SKIPPED, STAGE, "blank_line", source.relpath, line.offset, None, line.nbytes)
         return _dead_letter(source, "invalid_json", line.offset, line.nbytes, f"{type(exc).__name__}: {exc}")
+
+
+def iter_jsonl(
+    stream: BinaryIO,
+    source: SourceFile,
+    *,
+    text_field: str = "text",
+    id_field: str | None = "id",
+    url_field: str | None = "url",
+    date_field: str | None = None,
+    max_line_bytes: int = 64_000_000,
+) -> Iterator[Document | Rejection]:
+    """One `Document` or `Rejection` per line of a JSONL file or element of a JSON array file
+    (`iter_json_values` reads them, and documents what it rejects).
+
+    The text must be a JSON string; fields other than text/id/url/date are ignored; ids of any scalar type
+    become `source_id` strings, and url and date count only when they are strings.
+    """
+    fields = _JsonlFields(text_field, id_field, url_field, date_field)
+    for record in iter_json_values(stream, source, max_line_bytes=max_line_bytes):
+        yield record if isinstance(record, Rejection) else _jsonl_record(record, source, fields)
+
+
+def _jsonl_record(record: JsonRecord, source: SourceFile, fields: _JsonlFields) -> Document | Rejection:
+    obj = record.value
     if not isinstance(obj, dict):
-        detail = f"line is a JSON {_json_type(obj)}, not an object"
-        return _dead_letter(source, "missing_text", line.offset, line.nbytes, detail)
+        detail = f"line is a JSON {json_type(obj)}, not an object"
+        return _dead_letter(source, "missing_text", record.offset, record.nbytes, detail)
     source_id = _scalar_id(obj.get(fields.id)) if fields.id else None
     text = obj.get(fields.text)
     if not isinstance(text, str):
         if fields.text in obj:
-            detail = f"field {fields.text!r} is {_json_type(text)}, not a string"
+            detail = f"field {fields.text!r} is {json_type(text)}, not a string"
         else:
             detail = f"no field {fields.text!r}"
-        return _dead_letter(source, "missing_text", line.offset, line.nbytes, detail, source_id)
+        return _dead_letter(source, "missing_text", record.offset, record.nbytes, detail, source_id)
     return Document(
-        id=make_doc_id(source.relpath, line.offset),
+        id=make_doc_id(source.relpath, record.offset),
         text=sanitize_text(text),
         url=_optional_str(obj.get(fields.url)) if fields.url else None,
         source=source.relpath,
         fetch_date=_optional_str(obj.get(fields.date)) if fields.date else None,
         source_id=source_id,
-        meta={"offset": line.offset},
+        meta={"offset": record.offset},
     )
 
 
-def _json_type(value: Any) -> str:
-    """The JSON name of a decoded value's type, for dead-letter details."""
+def json_type(value: Any) -> str:
+    """The JSON name of a decoded value's type, for dead-letter details (`string`, `array`, `null`, ...)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -678,6 +702,7 @@ def iter_arrow(stream: BinaryIO, source: SourceFile) -> Iterator[Document | Reje
             detail = f"not a corpusforge shard; columns: {', '.join(names)}"
             yield _dead_letter(source, "unreadable_file", None, source.size, detail)
             return
+        promoted = annotation_columns(names)
         row = 0
         for index in range(reader.num_record_batches):
             try:
@@ -687,11 +712,11 @@ def iter_arrow(stream: BinaryIO, source: SourceFile) -> Iterator[Document | Reje
                 yield _dead_letter(source, "unreadable_batch", row, 0, detail)
                 continue
             for record in rows:
-                yield _arrow_record(record, row, source)
+                yield _arrow_record(record, row, source, promoted)
                 row += 1
 
 
-def _arrow_record(record: dict[str, Any], row: int, source: SourceFile) -> Document | Rejection:
+def _arrow_record(record: dict[str, Any], row: int, source: SourceFile, promoted: list[str]) -> Document | Rejection:
     doc_id = record["id"]
     if not isinstance(record["text"], str) or not isinstance(doc_id, str):
         return _dead_letter(source, "missing_text", row, 0, "null text or id", doc_id)
@@ -702,7 +727,7 @@ def _arrow_record(record: dict[str, Any], row: int, source: SourceFile) -> Docum
     if not isinstance(meta, dict):
         return _dead_letter(source, "invalid_json", row, 0, "meta is not a JSON object", doc_id)
     # the annotation columns the writer promoted out of `meta` go back into it
-    meta.update({k: record[k] for k in PROMOTED_COLUMNS if record.get(k) is not None})
+    meta.update({k: record[k] for k in promoted if record[k] is not None})
     fetched = record.get("fetch_date")
     fetch_date = meta.pop("fetch_date_unparsed", None) or (fetched.strftime("%Y-%m-%dT%H:%M:%SZ") if fetched else None)
     return Document(

@@ -35,9 +35,9 @@ from corpusforge.transforms.accounting import (
     MeasureShuffle,
 )
 from corpusforge.transforms.document import (
-    PROMOTED_COLUMNS,
     Document,
     Rejection,
+    annotation_columns,
     document_schema,
     id_order,
     parse_fetch_date,
@@ -63,7 +63,7 @@ def encode_meta(meta: dict[str, Any]) -> str:
 
 def documents_to_table(docs: list[Document], schema: pa.Schema) -> pa.Table:
     """Documents as an Arrow table of `schema`; promoted annotations leave `meta`."""
-    promoted = [name for name in schema.names if name in PROMOTED_COLUMNS or name in DROP_COLUMNS]
+    promoted = annotation_columns(schema.names)
     columns: dict[str, list[Any]] = {name: [] for name in schema.names}
     for doc in docs:
         meta = dict(doc.meta)
