@@ -227,12 +227,13 @@ def main() -> None:
         )
     first, last = rows[0], rows[-1]
     added = last["kept"] - first["kept"]
-    print(
-        f"kept documents ×{last['kept'] / first['kept']:.2f}, peak RSS ×{last['peak_mb'] / first['peak_mb']:.2f}; "
-        f"per added kept document: {(last['peak_mb'] - first['peak_mb']) * 2**20 / added:.0f} B in all, "
-        f"launcher {(last['launcher_mb'] - first['launcher_mb']) * 2**20 / added:.0f} B, "
-        f"workers {(last['workers_mb'] - first['workers_mb']) * 2**20 / added:.0f} B"
-    )
+    if added:  # two scales or more
+        print(
+            f"kept documents ×{last['kept'] / first['kept']:.2f}, peak RSS ×{last['peak_mb'] / first['peak_mb']:.2f}; "
+            f"per added kept document: {(last['peak_mb'] - first['peak_mb']) * 2**20 / added:.0f} B in all, "
+            f"launcher {(last['launcher_mb'] - first['launcher_mb']) * 2**20 / added:.0f} B, "
+            f"workers {(last['workers_mb'] - first['workers_mb']) * 2**20 / added:.0f} B"
+        )
     print("shuffle bytes per kept document by stage:", json.dumps(last["shuffle_stages"]))
 
 
