@@ -13,6 +13,7 @@ import pytest
 from apache_beam.coders import FastPrimitivesCoder
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
+from conftest import REPO
 
 from corpusforge.pipeline.config import DedupConfig, MinHashConfig
 from corpusforge.pipeline.output_dir import abandon, prepare_output
@@ -192,3 +193,33 @@ def test_dedup_run_with_lines_is_identical_with_one_or_two_workers_and_shuffles_
     assert sum(footers) == 1 and table.num_rows == stats["kept"]
     for out in ("out1", "out2"):
         assert not (tmp_path / out / TEMPORARY_DIR).exists()
+
+
+def test_no_collection_of_documents_or_pages_enters_a_flatten(tmp_path, monkeypatch):
+    """The DirectRunner buffers every Flatten of two or more collections whole in memory (the FnApiRunner's
+    `sink_flattens`): in the graph of a recipe with every document path switched on (dropped documents, line
+    dedup, tokenizer), what the reader, the extractor and the document stages emit enters a Flatten only as
+    tallies and dead letters; their documents and drops go on, or are staged, first."""
+    from apache_beam.portability import common_urns
+
+    from corpusforge.pipeline.build import build_pipeline, document_stages, step_label
+    from corpusforge.pipeline.config import load_config
+
+    monkeypatch.chdir(REPO)  # the recipe's input paths are relative to the repository
+    overrides = {"output.dir": str(tmp_path / "out"), "output.write_dropped": "all", "dedup.lines.enabled": True}
+    config = load_config("run_configs/local.yaml", overrides=overrides)
+    p = beam.Pipeline(options=beam.options.pipeline_options.PipelineOptions(["--runner=DirectRunner"]))
+    build_pipeline(p, config)
+    transforms = p.to_runner_api().components.transforms
+    producers = {pcoll: (t.unique_name, tag) for t in transforms.values() for tag, pcoll in t.outputs.items()}
+    flattens = [
+        t for t in transforms.values() if t.spec.urn == common_urns.primitives.FLATTEN.urn and len(t.inputs) > 1
+    ]
+    assert any(t.unique_name == "FlattenDropped" for t in flattens)
+    document_path = (
+        "ReadDocuments/",
+        "ExtractText/",
+        *(f"Stage{step_label(s.name)}/" for s in document_stages(config)),
+    )
+    joined = {producers[pcoll] for t in flattens for pcoll in t.inputs.values()}
+    assert not {(name, tag) for name, tag in joined if name.startswith(document_path) and tag not in (TALLY, REJECTED)}
