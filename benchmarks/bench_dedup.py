@@ -1,7 +1,8 @@
-"""Benchmark: MinHash signatures per second per core, and the whole dedup stage on the DirectRunner.
+"""Benchmark: MinHash signatures per second per core, the dedup chain on the DirectRunner, and a million documents.
 
     python benchmarks/bench_dedup.py signatures [--docs 400] [--datatrove-venv .venv-datatrove]
     python benchmarks/bench_dedup.py stage --sizes 25000 50000
+    python benchmarks/bench_dedup.py million [--docs 1000000] [--workdir /tmp/corpusforge-dedup-1m]
 
 `signatures`: the same ~5 KB real pages (AEB gold article bodies, cut into consecutive 5,000-character
 slices), one core, 112 permutations, word 5-grams: ours (`MinHasher.signature`: normalization,
@@ -12,8 +13,9 @@ shingles built beforehand; their default SHA-1 hash), and datatrove 0.10.1's
 faithfulness_quality.py, which also needs `tokenizers` there for this import; SHA-1 shingle hashes, as
 its xxhash path fails on str with current xxhash; skipped if absent).
 
-`stage`: `DeduplicateDocuments` (exact → URL → near duplicates) on the in-memory DirectRunner (one
-process, so one core) over a generated corpus, one child process per size so each peak RSS is its own.
+`stage`: `StageDocuments` + `DeduplicateDocuments` (exact → URL → near duplicates) on the in-memory
+DirectRunner (one process, so one core) over a generated corpus, one child process per size so each peak
+RSS is its own.
 Recipe (seeded): real sentences from the AEB bodies, the C4 and Wikipedia documents in ../shared/data
 are pooled; a document is 3-8 paragraphs of 3-6 random sentences (about 2.5 KB) with a URL on one of 500
 hosts; 5 % are exact copies of an earlier document under another URL, and 10 % are near copies (a
@@ -21,6 +23,12 @@ paragraph replaced, or 2 % of the words substituted). For each size it prints do
 RSS per document, the largest shuffle group (LSH bucket; exact-duplicate group), and, as the baseline
 for what the DirectRunner itself holds, the peak RSS of the same corpus through one GroupByKey by id. The corpus is generated inside the
 pipeline (1,000 documents per element), so no step holds it outside the runner.
+
+`million`: the same generator writes `--docs` documents to JSONL.zst files on disk (10,000 a file, 3 % of
+them also reusing an earlier document's URL with a later date and new text, so URL dedup has work too),
+then `run_configs/dedup.yaml` runs on them as a user would (`corpusforge run`, streamed from disk; the
+recipe's DirectRunner with one worker process per core, or the Beam options given with `--beam-option`). Prints wall time, documents/s, peak RSS of the whole process
+tree (launcher and workers), the drops per step and the shuffle bytes per kept document from stats.json.
 """
 
 from __future__ import annotations
@@ -31,11 +39,15 @@ import json
 import random
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import zstandard
+from bench_scale import run_sampled
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 REPO = Path(__file__).resolve().parents[1]
@@ -191,9 +203,12 @@ def run_stage(size: int, seed: int, baseline: bool) -> dict:
     import apache_beam as beam
 
     from corpusforge.pipeline.config import DedupConfig
-    from corpusforge.transforms.dedup import DeduplicateDocuments
+    from corpusforge.transforms.dedup import DedupKeys, DeduplicateDocuments
+    from corpusforge.transforms.io.staging import StageDocuments
 
     per_shard = 1000
+    config = DedupConfig(enabled=True)
+    out_dir = tempfile.mkdtemp(prefix="bench-dedup-")
     start_rss = peak_rss_mb()
     start = time.perf_counter()
     p = beam.Pipeline(options=beam.options.pipeline_options.PipelineOptions(["--runner=DirectRunner"]))
@@ -202,11 +217,13 @@ def run_stage(size: int, seed: int, baseline: bool) -> dict:
     if baseline:
         _ = docs | beam.Map(lambda d: (d.id, d)) | beam.GroupByKey() | beam.combiners.Count.Globally()
     else:
-        _ = docs | DeduplicateDocuments(DedupConfig(enabled=True))
+        refs = docs | StageDocuments(out_dir, DedupKeys(config))
+        _ = refs | DeduplicateDocuments(config, out_dir=out_dir)
     _ = text_bytes | beam.Map(lambda n: print(json.dumps({"text_bytes": n}), flush=True))
     result = p.run()
     result.wait_until_finish()
     secs = time.perf_counter() - start
+    shutil.rmtree(out_dir)
     largest = {}
     for metric in result.metrics().query()["distributions"]:
         name = f"{metric.key.metric.namespace}/{metric.key.metric.name}"
@@ -244,6 +261,64 @@ def bench_stage(args) -> None:
         )
 
 
+def write_corpus(folder: Path, docs: int, seed: int, per_file: int = 10_000) -> list[Path]:
+    """`docs` generated documents as JSONL.zst files (skipping files already there); 3 % of the records of a
+    file take an earlier record's URL, fetched a year later, with the text of the next one."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    per_shard = 1000
+    for index in range(-(-docs // per_file)):
+        path = folder / f"part-{index:05d}.jsonl.zst"
+        paths.append(path)
+        if path.exists():
+            continue
+        rng = random.Random(f"{seed}:urls:{index}")
+        records: list[dict] = []
+        first = index * per_file // per_shard
+        for shard in range(first, first + min(per_file, docs - index * per_file) // per_shard):
+            for doc in generate_shard(shard, seed=seed, per_shard=per_shard):
+                record = {"id": doc.id, "text": doc.text, "url": doc.url, "date": doc.fetch_date}
+                if records and rng.random() < 0.03:
+                    record["url"] = records[rng.randrange(len(records))]["url"]
+                    record["date"] = record["date"].replace("2024", "2025")
+                records.append(record)
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "wb") as f, zstandard.ZstdCompressor(level=3).stream_writer(f) as out:
+            for record in records:
+                out.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
+        tmp.rename(path)
+    return paths
+
+
+def bench_million(args) -> None:
+    paths = write_corpus(args.workdir / "corpus", args.docs, args.seed)
+    out = args.workdir / "out"
+    command = [str(Path(sys.executable).parent / "corpusforge"), "run", "run_configs/dedup.yaml"]
+    command += ["--input", str(args.workdir / "corpus" / "*.jsonl.zst"), "--output", str(out), "--overwrite", "--quiet"]
+    command += ["--", *args.beam_option]
+    measured = run_sampled(command)
+    stats = json.loads((out / "stats.json").read_text())
+    drops = {
+        stage: sum(r["records"] for r in stats["stages"][stage].get("dropped", {}).values())
+        for stage in ("exact_dedup", "url_dedup", "near_dedup")
+    }
+    shuffle = stats["shuffle"]
+    print(
+        f"run_configs/dedup.yaml on {stats['records_read']:,} documents ({stats['bytes_read'] / 2**30:.2f} GiB of text, "
+        f"{sum(p.stat().st_size for p in paths) / 2**30:.2f} GiB of JSONL.zst on disk), "
+        + (" ".join(args.beam_option) or "the recipe's DirectRunner, one worker process per core")
+    )
+    print(
+        f"  wall {measured['secs']:.0f} s, {stats['records_read'] / measured['secs']:.0f} documents/s; "
+        f"peak RSS {measured['peak_mb']:.0f} MB (launcher {measured['launcher_mb']:.0f}, workers {measured['workers_mb']:.0f})"
+    )
+    print(f"  kept {stats['kept']:,}; dropped: " + ", ".join(f"{k} {v:,}" for k, v in drops.items()))
+    print(
+        f"  shuffled {shuffle['bytes'] / 2**30:.2f} GiB, {shuffle['bytes_per_kept_document']:.0f} B per kept document: "
+        + ", ".join(f"{k} {v['bytes_per_kept_document']:.0f}" for k, v in shuffle["stages"].items())
+    )
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "_stage":  # a child process of `stage`
         print(json.dumps(run_stage(int(sys.argv[2]), int(sys.argv[3]), baseline="--baseline" in sys.argv)))
@@ -256,8 +331,18 @@ def main() -> None:
     stage = commands.add_parser("stage")
     stage.add_argument("--sizes", type=int, nargs="+", default=[25_000, 50_000])
     stage.add_argument("--seed", type=int, default=0)
+    million = commands.add_parser("million")
+    million.add_argument("--docs", type=int, default=1_000_000)
+    million.add_argument("--workdir", type=Path, default=Path("/tmp/corpusforge-dedup-1m"))
+    million.add_argument("--seed", type=int, default=0)
+    million.add_argument(
+        "--beam-option",
+        action="append",
+        default=[],
+        help="a Beam option after the recipe's (repeatable), e.g. --beam-option=--direct_running_mode=in_memory",
+    )
     args = parser.parse_args()
-    (bench_signatures if args.command == "signatures" else bench_stage)(args)
+    {"signatures": bench_signatures, "stage": bench_stage, "million": bench_million}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ import dataclasses
 import json
 import pickle
 import resource
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -44,6 +45,7 @@ from corpusforge.tokenizer.shards import packed_table, table_bytes
 from corpusforge.tokenizer.train import SampledDocument, sample_key, train_model, trainer_options, training_sentences
 from corpusforge.tokenizer.transforms import TokenizeDocuments, TokenizerModel, TrainTokenizer, _TokenizeFn
 from corpusforge.transforms.document import Document
+from corpusforge.transforms.io.staging import StageDocuments, _StageFn, location_file
 from corpusforge.transforms.io.write import atomic_write
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -117,7 +119,8 @@ def bench_training(docs: list[Document], config: TokenizerConfig, repeat: int) -
 
         def pipeline():
             with beam.Pipeline(options=PipelineOptions(ONE_WORKER)) as p:
-                model = source.read(p) | TrainTokenizer(config, seed=seed)
+                refs = source.read(p) | StageDocuments(tmp)  # the documents as the pipeline hands them on
+                model = (refs | TrainTokenizer(config, seed=seed, out_dir=tmp))["main"]
                 model | beam.Map(lambda m: pipeline_model.write_bytes(m.model_bytes))
             models["pipeline"] = pipeline_model.read_bytes()
 
@@ -177,8 +180,16 @@ def bench_tokenization(docs: list[Document], model_bytes: bytes, repeat: int) ->
     model = TokenizerModel(model_bytes=model_bytes, trained=True, vocab_size=SentencePieceModel(model_bytes).vocab_size)
     texts = [d.text for d in docs]
     sp = SentencePieceModel(model_bytes).processor
-    fn = _TokenizeFn(seed=0, validation_fraction=0.01)
+    staging = tempfile.mkdtemp(prefix="bench-tokenizer-")
+    fn = _TokenizeFn(out_dir=staging, seed=0, validation_fraction=0.01)
     fn.setup()
+    stage = _StageFn(staging, None)  # the documents staged as the pipeline stages them, outside the timing
+    stage.start_bundle()
+    refs = [ref for doc in docs for ref in stage.process(doc)]
+    stage.finish_bundle()
+    staged_files: dict[bytes, list] = {}
+    for ref in refs:
+        staged_files.setdefault(location_file(ref.location), []).append(ref)
 
     def raw():  # sentencepiece's default API: lists of ints
         return [sp.encode(texts[i : i + 256], num_threads=1) for i in range(0, len(texts), 256)]
@@ -188,14 +199,15 @@ def bench_tokenization(docs: list[Document], model_bytes: bytes, repeat: int) ->
 
     def dofn():
         fn.start_bundle()
-        tokenized = [list(fn.process(docs[i : i + 256], model)) for i in range(0, len(docs), 256)]
+        tokenized = [list(fn.process(group, model)) for group in staged_files.items()]
         return tokenized, list(fn.finish_bundle())
 
     def tokenize(p):
         model_pc = p | "Model" >> beam.Create([model])
+        refs = source.read(p) | StageDocuments(staging)
         (
-            (source.read(p) | TokenizeDocuments(model_pc, seed=0, validation_fraction=0.01)).main
-            | beam.Map(lambda t: len(t.tokens))
+            (refs | TokenizeDocuments(model_pc, out_dir=staging, seed=0, validation_fraction=0.01))["main"]
+            | beam.Map(lambda t: t.ntokens)
             | beam.combiners.Count.Globally()
         )
 
@@ -221,6 +233,7 @@ def bench_tokenization(docs: list[Document], model_bytes: bytes, repeat: int) ->
         for _ in range(repeat):
             for name, f in runs.items():
                 timings[name] = min(timings.get(name, float("inf")), best_of(1, f))
+    shutil.rmtree(staging)
     mb = megabytes(docs)
     print(f"tokenization, one core: {len(docs):,} documents, {mb:.1f} MB")
     labels = {"raw": "raw encode (batched)", "raw numpy": "raw encode, numpy out", "dofn": "_TokenizeFn.process"}

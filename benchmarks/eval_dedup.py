@@ -35,11 +35,12 @@ import xxhash
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from corpusforge.pipeline.config import MinHashConfig
-from corpusforge.transforms.dedup import DedupNearDuplicates
+from corpusforge.pipeline.config import DedupConfig, MinHashConfig
+from corpusforge.transforms.dedup import DedupKeys, DedupNearDuplicates
 from corpusforge.transforms.dedup.minhash import shingles
 from corpusforge.transforms.dedup.normalize import normalize_text
 from corpusforge.transforms.document import Document, make_doc_id
+from corpusforge.transforms.io.staging import StageDocuments
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 BOILERPLATE = (
@@ -165,8 +166,9 @@ def run_stage(corpus: list[dict], config: MinHashConfig) -> set[str]:
     docs = [Document(id=d["id"], text=d["text"], source="eval", meta={"lang": d["lang"]}) for d in corpus]
     with tempfile.TemporaryDirectory() as tmp:
         with beam.Pipeline(options=beam.options.pipeline_options.PipelineOptions(["--runner=DirectRunner"])) as p:
-            result = p | beam.Create(docs) | DedupNearDuplicates(config)
-            _ = result["documents"] | beam.Map(lambda d: d.id) | beam.io.WriteToText(f"{tmp}/kept")
+            refs = p | beam.Create(docs) | StageDocuments(tmp, DedupKeys(DedupConfig(enabled=True, near=config)))
+            result = refs | DedupNearDuplicates(config, out_dir=tmp)
+            _ = result["main"] | beam.Map(lambda ref: ref.id) | beam.io.WriteToText(f"{tmp}/kept")
         kept = {line.strip() for path in Path(tmp).glob("kept*") for line in path.read_text().splitlines()}
     return {d["id"] for d in corpus} - kept
 

@@ -1,10 +1,10 @@
 """Pipeline assembly: `build_pipeline(p, config)` wires the stages together; nothing else happens here.
 
-read ─► extract ─► clean ─► bias tags ─► language ─► quality ─► classifier ─► safety ─► decontaminate ─► dedup ─┬─► write shards ──────┐
-      │                                                                                                          └─► tokenize ─► tokens/ ─┤
-      │ fine-tuning examples (sft.enabled): dedup ─► sft: render, tokenize ─► sft/, then write shards                                   │
+read ─► extract ─► clean ─► bias tags ─► language ─► quality ─► classifier ─► safety ─► decontaminate ─► stage ─► dedup ─┬─► write shards ──────┐
+      │                                  (documents to _temporary/, DocRefs onward) ─┘                         └─► tokenize ─► tokens/ ─┤
+      │ fine-tuning examples (sft.enabled): dedup ─► sft: render, tokenize ─► sft/, staged again, then write shards                      │
       │ dead letters of every stage ─► rejects/dead_letters.jsonl ─► stats.json, manifest.json, _SUCCESS                                │
-      │ dropped documents (output.write_dropped: all) ─► rejects/dropped/ ────────────────────────────────────────────────────────────────┤
+      │ dropped documents (output.write_dropped: all), staged ─► rejects/dropped/ ───────────────────────────────────────────────────────┤
       └ tallies and observations of every stage ─────────────────────────────────────────────────────────────────────────────────────────┘
 """
 
@@ -22,7 +22,7 @@ from corpusforge.tokenizer.sft import SFT_STAGE, SftCorpus, tokenizer_config
 from corpusforge.tokenizer.sft import check_config as check_sft
 from corpusforge.tokenizer.transforms import TokenizeCorpus, check_config, existing_model
 from corpusforge.transforms.accounting import DROPPED, READ_STAGE, REJECTED, TALLY, WRITE_STAGE
-from corpusforge.transforms.dedup import dedup_stages
+from corpusforge.transforms.dedup import DedupKeys, dedup_stages
 from corpusforge.transforms.document import document_schema
 from corpusforge.transforms.extract.extract import EXTRACT_STAGE, ExtractText, check_extractor
 from corpusforge.transforms.filters import classifier
@@ -36,6 +36,7 @@ from corpusforge.transforms.filters.decontaminate import (
 from corpusforge.transforms.filters.language import language_stage
 from corpusforge.transforms.filters.quality import quality_stage
 from corpusforge.transforms.io.read import ReadDocuments, match_inputs
+from corpusforge.transforms.io.staging import ReadStagedDocuments, StageDocuments, StageDropped
 from corpusforge.transforms.io.write import WriteArrowShards, WriteDeadLetters, WriteDroppedDocuments
 from corpusforge.transforms.safety.bias import bias_stage
 from corpusforge.transforms.safety.opt_out import opt_out_stage
@@ -55,7 +56,8 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig, *, out_dir: str | N
 
     Writes into `out_dir`, by default `config.output.dir` itself; the CLI passes its staging folder
     (pipeline/output_dir.py), which replaces the output only once the run has finished.
-    Returns the main PCollections, for callers that extend the graph: `documents` (kept Documents),
+    Returns the main PCollections, for callers that extend the graph: `kept` (DocRefs of the kept
+    documents; `io.staging.ReadStagedDocuments` reads them back until the run deletes its temporary folder),
     `rejected` (dead letters), `shards` (file infos) and `stats` (a singleton stats dict); and `inputs`, the
     matched input files (their total size is what progress is measured against).
     """
@@ -76,26 +78,35 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig, *, out_dir: str | N
         check_config(tokenizer)
     promoted: tuple[Any, ...] = ("lang", "lang_score") if config.language.enabled else ()
     promoted += tuple(classifier.promoted_fields(config.classifier))
-    dedup = dedup_stages(config.dedup)
+    dedup = dedup_stages(config.dedup, out_dir)
     if config.dedup.enabled and config.dedup.near.enabled:
         promoted += ("dup_cluster_id", "dup_cluster_size")
     cut = _top_fraction_cut(config)
 
     read = p | "ReadDocuments" >> ReadDocuments(
-        files, input_config=config.input, progress_interval_secs=config.run.progress_interval_secs
+        files,
+        input_config=config.input,
+        progress_interval_secs=config.run.progress_interval_secs,
+        pages_with_documents=True,  # one collection into extraction: no Flatten, which the DirectRunner would buffer
     )
-    extracted = read.pages | "ExtractText" >> ExtractText(config.extract)
-    documents = (read.documents, extracted.documents) | "AllDocuments" >> beam.Flatten()
+    extracted = read.documents | "ExtractText" >> ExtractText(config.extract)
+    documents = extracted.documents
     dead_letters = [read[REJECTED], extracted[REJECTED]]
     tallies = [read[TALLY], extracted[TALLY]]
-    dropped = []  # (Rejection, Document) of every document a stage dropped
+    dropped = []  # (Rejection, DocRef) of every document a stage dropped, staged (with output.write_dropped: all)
     sections = []  # (name, {"manifest": ..., "stats": ...}) of stages that add their own
     stage_names = []
+
+    def staged_drops(drops, label: str):
+        """A stage's (Rejection, Document) drops, staged: only refs cross the Flatten and the writer's shuffle."""
+        return drops | f"StageDropped{label}" >> StageDropped(out_dir)
+
     for stage in stages:
         result = documents | f"Stage{step_label(stage.name)}" >> RunStage(stage)
         documents = result.documents
         dead_letters.append(result[REJECTED])
-        dropped.append(result[DROPPED])
+        if config.output.write_dropped == "all":
+            dropped.append(staged_drops(result[DROPPED], step_label(stage.name)))
         tallies.append(result[TALLY])
         stage_names.append(stage.name)
         if stage.name == classifier.CLASSIFIER_STAGE:  # every document scored: the top fractions come next
@@ -104,7 +115,8 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig, *, out_dir: str | N
                 result = documents | f"Stage{step_label(classifier.TOP_FRACTION_STAGE)}" >> cut
                 documents, cuts = result["documents"], result["cuts"]
                 dead_letters.append(result[REJECTED])
-                dropped.append(result[DROPPED])
+                if config.output.write_dropped == "all":
+                    dropped.append(staged_drops(result[DROPPED], step_label(classifier.TOP_FRACTION_STAGE)))
                 tallies.append(result[TALLY])
                 stage_names.append(classifier.TOP_FRACTION_STAGE)
             sections.append(classifier.summary_section(p, config.classifier, cuts))
@@ -114,23 +126,31 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig, *, out_dir: str | N
                 (documents, result[TALLY])
                 | "SummarizeDecontamination" >> SummarizeDecontamination(config.decontamination, summary)
             )
-    for name, dedup_step in dedup:  # corpus-wide: each step a few shuffles over all documents
-        result = documents | f"Stage{step_label(name)}" >> dedup_step
-        documents = result["documents"]
+    # Corpus-wide steps see compact DocRefs; each document's text is written once, to the run's temporary
+    # folder, and read back only where needed (line dedup, tokenizing, the shard that holds it).
+    refs = documents | "StageDocuments" >> StageDocuments(out_dir, DedupKeys(config.dedup) if dedup else None)
+    for name, dedup_step in dedup:  # each step a few shuffles over all refs
+        result = refs | f"Stage{step_label(name)}" >> dedup_step
+        refs = result["main"]
         dead_letters.append(result[REJECTED])
         dropped.append(result[DROPPED])
         tallies.append(result[TALLY])
     seed = config.run.seed if tokenizer.seed is None else tokenizer.seed
     if sft.enabled:  # the fine-tuning examples' stage: rendered, tokenized, written to sft/ (tokenizer/sft.py)
-        result = documents | "Sft" >> SftCorpus(sft, tokenizer, out_dir=out_dir, seed=seed, model=model)
-        documents = result["documents"]
+        # It renders whole conversations: the kept documents are read back, and what it keeps is staged again.
+        kept = refs | "ReadKeptForSft" >> ReadStagedDocuments(out_dir)
+        result = kept | "Sft" >> SftCorpus(sft, tokenizer, out_dir=out_dir, seed=seed, model=model)
+        refs = result["documents"] | "StageSftDocuments" >> StageDocuments(out_dir)
         dead_letters.append(result[REJECTED])
-        dropped.append(result[DROPPED])
+        if config.output.write_dropped == "all":
+            dropped.append(staged_drops(result[DROPPED], "Sft"))
         tallies.append(result[TALLY])
         sections.append(result["sections"])
     elif tokenizer.enabled:
-        sections.append(documents | "Tokenize" >> TokenizeCorpus(tokenizer, out_dir=out_dir, seed=seed, model=model))
-    written = documents | "WriteArrowShards" >> WriteArrowShards(
+        tokenized = refs | "Tokenize" >> TokenizeCorpus(tokenizer, out_dir=out_dir, seed=seed, model=model)
+        sections.append(tokenized["main"])
+        tallies.append(tokenized[TALLY])
+    written = refs | "WriteArrowShards" >> WriteArrowShards(
         out_dir,
         shard_bytes=config.output.shard_bytes,
         compression=config.output.compression,
@@ -163,7 +183,7 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig, *, out_dir: str | N
     stage_order = [READ_STAGE, EXTRACT_STAGE, *stage_names, *(name for name, _ in dedup)]
     stage_order += [SFT_STAGE, WRITE_STAGE] if sft.enabled else [WRITE_STAGE]
     all_sections = sections | "FlattenSections" >> beam.Flatten(pipeline=p)
-    stats = (written.main, rejects, all_tallies, all_sections) | "WriteRunSummary" >> WriteRunSummary(
+    stats = (written["main"], rejects, all_tallies, all_sections) | "WriteRunSummary" >> WriteRunSummary(
         out_dir,
         manifest_base=base,
         volatile=volatile,
@@ -172,7 +192,7 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig, *, out_dir: str | N
         report=config.report.enabled,
         run=config.run,
     )
-    return {"documents": documents, "rejected": rejected, "shards": written.main, "stats": stats, "inputs": files}
+    return {"kept": refs, "rejected": rejected, "shards": written["main"], "stats": stats, "inputs": files}
 
 
 def document_stages(config: PipelineConfig) -> list[Stage]:

@@ -11,7 +11,8 @@ PII redacted in their excerpts.
 path, size), package versions, the stats, and the sections stages add (`tokenizer`: its model's sha256,
 token shards, tokens per split and language); everything that may legitimately differ between two runs of
 the same input and config (timestamps, durations, runner options, absolute paths) sits under `volatile`,
-so two manifests are compared with that key removed.
+so two manifests are compared with that key removed. The run's temporary folder (`_temporary/`, the staged
+documents and tokens) is deleted before any of these is written.
 `timings.json`: what is measured rather than counted, and so differs between runs: wall time and the CPU
 seconds of each stage's own work (never compared by the determinism tests, never in the manifest's hashes).
 `report.html`: everything above as one page (pipeline/report.py).
@@ -34,6 +35,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from corpusforge.pipeline.config import RunConfig
 from corpusforge.transforms.accounting import CombineTallies, summarize
+from corpusforge.transforms.io.staging import delete_temporary
 from corpusforge.transforms.io.write import REJECTS_DIR, atomic_write, file_info
 from corpusforge.transforms.observations import CombineObservations, split_observations
 from corpusforge.transforms.safety.pii import find_pii, redact
@@ -161,7 +163,8 @@ class WriteRunSummary(beam.PTransform):
     An optional fourth input holds stage sections, `(name, {"manifest": ..., "stats": ...})`, added
     under `name` to both files. `signal_checks` (stage → signal → checks, `Stage.signal_checks`) go beside
     the signal histograms, so that the report draws the thresholds; `report` writes report.html (a failure to
-    render it is logged, not fatal: the corpus is complete without it, and `corpusforge report DIR` retries).
+    render it is logged, not fatal: the corpus is complete without it, and `corpusforge report DIR` retries). Its inputs are
+    complete only once every shard is written, so it first deletes the run's temporary folder.
     """
 
     def __init__(
@@ -197,6 +200,7 @@ class WriteRunSummary(beam.PTransform):
         signal_checks, report = self._signal_checks, self._report
 
         def finish(_, shard_infos, reject_infos, tally_list, observation_list, section_list):
+            delete_temporary(out_dir)
             sections = dict(sorted(section_list))
             observed = split_observations(observation_list)
             stats = {

@@ -16,7 +16,7 @@ a run that reconciles and passes the run limits):
 
 Each staging location holds `_RUN` (run id, host, launcher pid) from its creation. A failed run keeps its
 staging location with `_FAILED` (the one-line reason), stats.json, dead letters and the runner's log, its
-partial shards removed; an interrupted run leaves nothing. A successful publish deletes the staging
+partial shards and staged documents removed; an interrupted run leaves nothing. A successful publish deletes the staging
 locations of failed runs, of runs whose launcher died on this host, and (object stores) superseded runs;
 nothing else beside DIR is touched.
 
@@ -48,6 +48,7 @@ from corpusforge.pipeline.manifest import MANIFEST, REPORT, STATS, SUCCESS, TIMI
 from corpusforge.tokenizer.sft import SFT_DIR
 from corpusforge.tokenizer.shards import TOKENIZER_DIR, TOKENS_DIR
 from corpusforge.transforms.document import SourceFile
+from corpusforge.transforms.io.staging import TEMPORARY_DIR
 from corpusforge.transforms.io.write import DOCUMENTS_DIR, REJECTS_DIR
 
 RUN_MARKER = "_RUN"  # JSON {run_id, host, pid}: the staging location of a run launched from `host`
@@ -57,12 +58,8 @@ RUNS_DIR = "runs"  # object stores: every run's prefix is runs/<run id>/
 RUN_LOG = "_run.log"  # the runner process's log (Beam's and the workers' output), kept when a run fails
 _RUN_ID = r"\d{8}T\d{6}Z-[0-9a-f]{6}"
 _RUN_FOLDERS = (DOCUMENTS_DIR, REJECTS_DIR, TOKENS_DIR, TOKENIZER_DIR, SFT_DIR)
-_PARTIAL_FOLDERS = (
-    DOCUMENTS_DIR,
-    TOKENS_DIR,
-    TOKENIZER_DIR,
-    SFT_DIR,
-)  # what a failed run leaves out: its partial shards
+# What a failed run leaves out: its partial shards, and the documents it staged (transforms/io/staging.py).
+_PARTIAL_FOLDERS = (DOCUMENTS_DIR, TOKENS_DIR, TOKENIZER_DIR, SFT_DIR, TEMPORARY_DIR)
 # Beside the files its manifest lists, a published run holds these (written around the manifest).
 _OWN_FILES = (MANIFEST, STATS, TIMINGS, REPORT, SUCCESS, RUN_MARKER)
 

@@ -25,6 +25,7 @@ from corpusforge.pipeline.config import (
 from corpusforge.transforms.accounting import REJECTED, TALLY, CombineTallies
 from corpusforge.transforms.dedup import (
     DedupExact,
+    DedupKeys,
     DeduplicateDocuments,
     DedupLines,
     DedupNearDuplicates,
@@ -42,6 +43,7 @@ from corpusforge.transforms.dedup.minhash import (
 )
 from corpusforge.transforms.dedup.normalize import normalize_text, normalize_url
 from corpusforge.transforms.document import Document
+from corpusforge.transforms.io.staging import ReadStagedDocuments, StageDocuments
 
 
 def real_texts(shared_data, count=40) -> list[str]:
@@ -170,7 +172,7 @@ def test_lsh_bands_from_datasketch_or_config():
 def test_dedup_config_is_validated():
     config = parse_config({"dedup": {"enabled": True, "near": {"threshold": 0.7, "normalize": {"digits": False}}}})
     assert config.dedup.near.threshold == 0.7 and not config.dedup.near.normalize.digits
-    assert [name for name, _ in dedup_stages(config.dedup)] == ["exact_dedup", "url_dedup", "near_dedup"]
+    assert [name for name, _ in dedup_stages(config.dedup, "out")] == ["exact_dedup", "url_dedup", "near_dedup"]
     with pytest.raises(ConfigError, match="dedup.near.threshold"):
         parse_config({"dedup": {"near": {"threshold": 1.5}}})
     with pytest.raises(ConfigError, match="dedup.lines.max_docs"):
@@ -183,7 +185,7 @@ def test_dedup_config_is_validated():
 def run_components(edges, expected, rounds=20):
     with TestPipeline() as p:
         labels = p | beam.Create(edges) | ConnectedComponents(rounds=rounds, setting="dedup.near.max_rounds")
-        assert_that(labels, equal_to(expected))
+        assert_that(labels["main"], equal_to(expected))
 
 
 def test_components_of_a_long_chain_in_random_order():
@@ -214,11 +216,15 @@ def doc(doc_id: str, text: str, **fields) -> Document:
     return Document(id=doc_id, text=text, source="test.jsonl", **fields)
 
 
-def run_dedup(transform, docs, expected_kept, expected_tallies=None, expect_meta=None):
-    """Runs `transform`; checks the kept (id, text) pairs and that the tallies reconcile per stage."""
+def run_dedup(transform, docs, expected_kept, expected_tallies=None, expect_meta=None, *, config=None, out_dir):
+    """Stages `docs` with the dedup keys of `config` (default: every step on), runs `transform` on their refs,
+    reads the kept documents back and checks their (id, text) pairs, and that the tallies reconcile per stage."""
+    config = config or DedupConfig(enabled=True, lines=LineDedupConfig(enabled=True))
     with TestPipeline() as p:
-        result = p | beam.Create(docs) | transform
-        kept = result["documents"] | "Kept" >> beam.Map(lambda d: (d.id, d.text))
+        refs = p | beam.Create(docs) | StageDocuments(str(out_dir), DedupKeys(config))
+        result = refs | transform
+        kept_docs = result["main"] | ReadStagedDocuments(str(out_dir))
+        kept = kept_docs | "Kept" >> beam.Map(lambda d: (d.id, d.text))
         assert_that(kept, equal_to(expected_kept), label="KeptDocs")
         tallies = result[TALLY] | CombineTallies()
 
@@ -227,7 +233,7 @@ def run_dedup(transform, docs, expected_kept, expected_tallies=None, expect_meta
             counts = {f"{stage}/{name}": records for (stage, name), (records, _) in items}
             for key, value in (expected_tallies or {}).items():
                 assert counts.get(key) == value, (key, counts)
-            stages = {key.split("/")[0] for key in counts}
+            stages = {key.split("/")[0] for key in counts if not key.endswith("/shuffle")}
             for stage in stages:
                 out = counts.get(f"{stage}/out", 0)
                 gone = sum(v for k, v in counts.items() if k.startswith(f"{stage}/") and ":" in k)
@@ -236,23 +242,24 @@ def run_dedup(transform, docs, expected_kept, expected_tallies=None, expect_meta
         assert_that(tallies, reconciles, label="Tallies")
         assert_that(result[REJECTED], equal_to([]), label="NoDeadLetters")
         if expect_meta is not None:
-            meta = result["documents"] | "Meta" >> beam.Map(
+            meta = kept_docs | "Meta" >> beam.Map(
                 lambda d: (d.id, d.meta.get("dup_cluster_id"), d.meta.get("dup_cluster_size"))
             )
             assert_that(meta, equal_to(expect_meta), label="ClusterMeta")
 
 
-def test_exact_dedup_keeps_the_smallest_id_of_each_normalized_text():
+def test_exact_dedup_keeps_the_smallest_id_of_each_normalized_text(tmp_path):
     docs = [doc("b", "Hello, World!"), doc("a", "hello world"), doc("c", "HELLO   WORLD."), doc("d", "Goodbye")]
     run_dedup(
-        DedupExact(),
+        DedupExact(out_dir=str(tmp_path)),
         docs,
         [("a", "hello world"), ("d", "Goodbye")],
         {"exact_dedup/in": 4, "exact_dedup/out": 2, "exact_dedup/dropped:exact_duplicate": 2},
+        out_dir=tmp_path,
     )
 
 
-def test_url_dedup_keeps_the_newest_fetch_then_the_smallest_id():
+def test_url_dedup_keeps_the_newest_fetch_then_the_smallest_id(tmp_path):
     docs = [
         doc("a", "old", url="http://www.example.com/p/?utm_source=x", fetch_date="2024-01-01T00:00:00Z"),
         doc("b", "new", url="https://example.com/p", fetch_date="2024-06-01T00:00:00Z"),
@@ -263,14 +270,15 @@ def test_url_dedup_keeps_the_newest_fetch_then_the_smallest_id():
         doc("g", "no url either"),
     ]
     run_dedup(
-        DedupUrls(),
+        DedupUrls(out_dir=str(tmp_path)),
         docs,
         [("b", "new"), ("d", "tie 2"), ("f", "no url"), ("g", "no url either")],
         {"url_dedup/in": 7, "url_dedup/dropped:duplicate_url": 3},
+        out_dir=tmp_path,
     )
 
 
-def test_near_dedup_clusters_variants_and_keeps_the_smallest_id(shared_data):
+def test_near_dedup_clusters_variants_and_keeps_the_smallest_id(shared_data, tmp_path):
     texts = real_texts(shared_data, 6)
     base = texts[0].split()
     variants = [" ".join(w if (i + k) % 200 else f"x{k}" for i, w in enumerate(base)) for k in range(3)]
@@ -278,10 +286,11 @@ def test_near_dedup_clusters_variants_and_keeps_the_smallest_id(shared_data):
     docs += [doc(f"u{k}", t) for k, t in enumerate(texts[1:])] + [doc("empty", "... !!!")]
     kept = [("n0", variants[0])] + [(f"u{k}", t) for k, t in enumerate(texts[1:])] + [("empty", "... !!!")]
     meta = [("n0", "n0", 3)] + [(f"u{k}", f"u{k}", 1) for k in range(5)] + [("empty", "empty", 1)]
-    run_dedup(DedupNearDuplicates(), docs, kept, {"near_dedup/in": 9, "near_dedup/dropped:near_duplicate": 2}, meta)
+    tallies = {"near_dedup/in": 9, "near_dedup/dropped:near_duplicate": 2}
+    run_dedup(DedupNearDuplicates(out_dir=str(tmp_path)), docs, kept, tallies, meta, out_dir=tmp_path)
 
 
-def test_near_dedup_verification_unlinks_candidates_below_the_threshold(shared_data):
+def test_near_dedup_verification_unlinks_candidates_below_the_threshold(shared_data, tmp_path):
     """With 16 one-row bands, a pair sharing a third of its shingles is nearly always an LSH candidate;
     only verification by the estimated Jaccard keeps it apart."""
     a, b = real_texts(shared_data, 2)
@@ -289,11 +298,16 @@ def test_near_dedup_verification_unlinks_candidates_below_the_threshold(shared_d
     mixed = " ".join(words_a[: len(words_a) // 2] + words_b[len(words_b) // 2 :])
     docs = [doc("a", a), doc("m", mixed)]
     unverified = MinHashConfig(num_perm=16, bands=16, rows=1, verify=False)
-    run_dedup(DedupNearDuplicates(unverified), docs, [("a", a)])
-    run_dedup(DedupNearDuplicates(dataclasses.replace(unverified, verify=True)), docs, [("a", a), ("m", mixed)])
+    config = DedupConfig(enabled=True, near=unverified)
+    out = tmp_path / "unverified"
+    run_dedup(DedupNearDuplicates(unverified, out_dir=str(out)), docs, [("a", a)], config=config, out_dir=out)
+    verified, out = dataclasses.replace(unverified, verify=True), tmp_path / "verified"
+    run_dedup(
+        DedupNearDuplicates(verified, out_dir=str(out)), docs, [("a", a), ("m", mixed)], config=config, out_dir=out
+    )
 
 
-def test_near_dedup_uses_character_shingles_for_japanese(shared_data):
+def test_near_dedup_uses_character_shingles_for_japanese(shared_data, tmp_path):
     novel = (shared_data / "text/sentencepiece-novels/wagahaiwa_nekodearu.txt").read_text(encoding="utf-8")
     a, b = novel[10000:12000], novel[20000:22000]
     a_edit = a[:1000] + "猫" + a[1001:]
@@ -302,10 +316,10 @@ def test_near_dedup_uses_character_shingles_for_japanese(shared_data):
         doc("j2", a_edit, meta={"lang": "ja"}),
         doc("j3", b, meta={"lang": "ja"}),
     ]
-    run_dedup(DedupNearDuplicates(), docs, [("j1", a), ("j3", b)])
+    run_dedup(DedupNearDuplicates(out_dir=str(tmp_path)), docs, [("j1", a), ("j3", b)], out_dir=tmp_path)
 
 
-def test_line_dedup_matches_cs336_fixture_but_keeps_one_owner(shared_data):
+def test_line_dedup_matches_cs336_fixture_but_keeps_one_owner(shared_data, tmp_path):
     """cs336's fixture removes every repeated line from every document; C4/CCNet keep one copy, in the
     owner (the smallest id): so each line we keep beyond theirs is a repeated line, kept exactly once."""
     fixtures = shared_data / "dedup/cs336-fixtures/tests/fixtures"
@@ -331,19 +345,23 @@ def test_line_dedup_matches_cs336_fixture_but_keeps_one_owner(shared_data):
             expected.append((name, text))
         assert set(theirs[name].split("\n")) - {""} <= set(lines)  # theirs removed at least what we did
     docs = [doc(name, inputs[name]) for name in names]
-    run_dedup(DedupLines(config), docs, expected, {"line_dedup/dropped:too_short_after_line_dedup": 1})
+    tallies = {"line_dedup/dropped:too_short_after_line_dedup": 1}
+    run_dedup(DedupLines(config, out_dir=str(tmp_path)), docs, expected, tallies, out_dir=tmp_path)
 
 
-def test_line_dedup_respects_max_docs_and_min_chars():
+def test_line_dedup_respects_max_docs_and_min_chars(tmp_path):
     shared = "Subscribe to our newsletter for weekly updates."
     docs = [doc(f"d{i}", f"{shared}\nUnique body text number {'abcd'[i]} that is long enough.") for i in range(3)]
     keep_all = LineDedupConfig(enabled=True, max_docs=3, min_chars=10)
-    run_dedup(DedupLines(keep_all), docs, [(d.id, d.text) for d in docs])
+    out = tmp_path / "keep_all"
+    run_dedup(DedupLines(keep_all, out_dir=str(out)), docs, [(d.id, d.text) for d in docs], out_dir=out)
     strict = LineDedupConfig(enabled=True, max_docs=1, min_chars=50)
-    run_dedup(DedupLines(strict), docs, [("d0", docs[0].text)], {"line_dedup/dropped:too_short_after_line_dedup": 2})
+    tallies = {"line_dedup/dropped:too_short_after_line_dedup": 2}
+    out = tmp_path / "strict"
+    run_dedup(DedupLines(strict, out_dir=str(out)), docs, [("d0", docs[0].text)], tallies, out_dir=out)
 
 
-def test_deduplicate_documents_runs_the_configured_steps_in_order():
+def test_deduplicate_documents_runs_the_configured_steps_in_order(tmp_path):
     """A copy under a tracking URL is an exact duplicate (exact runs before URL dedup)."""
     text = "The council approved the plan for a new swimming pool after a long debate on Tuesday evening."
     docs = [
@@ -357,8 +375,10 @@ def test_deduplicate_documents_runs_the_configured_steps_in_order():
     ]
     config = DedupConfig(enabled=True)
     run_dedup(
-        DeduplicateDocuments(config),
+        DeduplicateDocuments(config, out_dir=str(tmp_path)),
         docs,
         [("a", text)],
         {"exact_dedup/dropped:exact_duplicate": 1, "url_dedup/dropped:duplicate_url": 1, "near_dedup/in": 1},
+        config=config,
+        out_dir=tmp_path,
     )

@@ -19,6 +19,7 @@ from corpusforge.pipeline.config import ConfigError, TokenizerConfig
 from corpusforge.tokenizer.train import train_model
 from corpusforge.tokenizer.transforms import SECTION, TokenizeCorpus, check_config, existing_model
 from corpusforge.transforms.document import Document
+from corpusforge.transforms.io.staging import StageDocuments
 
 IN_MEMORY = ["--runner=DirectRunner"]
 LANGUAGES = ("en", "de", "fr", "es", "ru", "ja", "zh")
@@ -122,8 +123,9 @@ def test_existing_model_one_row_per_document(shared_data, botchan_model, tmp_pat
         section = (
             p
             | beam.Create(docs_of(texts))
+            | StageDocuments(str(tmp_path))
             | TokenizeCorpus(config, out_dir=str(tmp_path), seed=0, model=existing_model(str(botchan_model)))
-        )
+        )["main"]
         assert_that(section | beam.Map(lambda s: (s[0], s[1]["manifest"]["trained"])), equal_to([(SECTION, False)]))
     sp = spm.SentencePieceProcessor(model_file=str(botchan_model))
     assert (tmp_path / "tokenizer/tokenizer.model").read_bytes() == botchan_model.read_bytes()
@@ -140,7 +142,8 @@ def test_empty_corpus_gives_no_model_and_no_shards(tmp_path):
     note = "tokenizer: no tokenizer trained and no tokens written: no kept text in the train split"
     skipped = {"status": "skipped", "vocab_size_requested": 100, "vocab_size": 0, "note": note}
     with TestPipeline(options=beam.options.pipeline_options.PipelineOptions(IN_MEMORY)) as p:
-        section = p | beam.Create([]) | TokenizeCorpus(config, out_dir=str(tmp_path), seed=0)
+        refs = p | beam.Create([]) | StageDocuments(str(tmp_path))
+        section = (refs | TokenizeCorpus(config, out_dir=str(tmp_path), seed=0))["main"]
         assert_that(
             section | beam.Map(lambda s: (s[1]["manifest"]["model_sha256"], s[1]["manifest"]["shards"], s[1]["stats"])),
             equal_to([(None, [], {"training": skipped, "sample": {}, "sampling_rates": {}})]),

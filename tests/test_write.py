@@ -10,6 +10,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from corpusforge.transforms.document import Document, Rejection, Verdict, make_doc_id
+from corpusforge.transforms.io.staging import StageDocuments
 from corpusforge.transforms.io.write import (
     WriteArrowShards,
     WriteDeadLetters,
@@ -44,8 +45,9 @@ def make_docs(n=40):
 
 def write(docs, out_dir, **kwargs):
     with TestPipeline() as p:
-        infos = p | beam.Create(docs, reshuffle=False) | WriteArrowShards(str(out_dir), **kwargs)
-        assert_that(infos.main | beam.Map(lambda s: s["rows"]) | beam.CombineGlobally(sum), equal_to([len(docs)]))
+        refs = p | beam.Create(docs, reshuffle=False) | StageDocuments(str(out_dir))
+        infos = refs | WriteArrowShards(str(out_dir), **kwargs)
+        assert_that(infos["main"] | beam.Map(lambda s: s["rows"]) | beam.CombineGlobally(sum), equal_to([len(docs)]))
     return sorted((out_dir / "documents").glob("*.arrow"))
 
 
@@ -161,7 +163,8 @@ def test_parse_fetch_date(raw, expected):
 def test_partition_by_language(tmp_path):
     docs = make_docs(30)  # meta lang: en for odd, ja for even
     with TestPipeline() as p:
-        p | beam.Create(docs) | WriteArrowShards(str(tmp_path), shard_bytes=2000, partition_by_language=True)
+        refs = p | beam.Create(docs) | StageDocuments(str(tmp_path))
+        refs | WriteArrowShards(str(tmp_path), shard_bytes=2000, partition_by_language=True)
     for lang in ("en", "ja"):
         paths = sorted((tmp_path / "documents" / f"lang={lang}").glob("*.arrow"))
         expected = sorted(d.id for d in docs if d.meta["lang"] == lang)

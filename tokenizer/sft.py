@@ -49,6 +49,7 @@ from corpusforge.transforms.accounting import (
 )
 from corpusforge.transforms.conversation import CONVERSATION, is_preference
 from corpusforge.transforms.document import Document
+from corpusforge.transforms.io.staging import StageDocuments
 from corpusforge.transforms.io.write import atomic_write, file_info, shard_of
 
 SFT_STAGE = "sft"  # the funnel's stage, and the manifest and stats section
@@ -418,7 +419,12 @@ class SftCorpus(beam.PTransform):
     def expand(self, docs) -> dict[str, beam.PCollection]:
         config, tokenizer = self._config, self._tokenizer
         if self._model is None:
-            model = docs | "TrainTokenizer" >> TrainTokenizer(tokenizer_config(tokenizer, config), seed=self._seed)
+            # The trainer reads its sample's texts from staged documents (transforms/io/staging.py).
+            staged = docs | "StageForTraining" >> StageDocuments(self._out_dir)
+            trained = staged | "TrainTokenizer" >> TrainTokenizer(
+                tokenizer_config(tokenizer, config), seed=self._seed, out_dir=self._out_dir
+            )
+            model = trained["main"]
         else:
             model = docs.pipeline | "ExistingModel" >> beam.Create([self._model])
         files = model | "WriteTokenizerFiles" >> WriteTokenizerFiles(self._out_dir)

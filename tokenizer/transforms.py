@@ -1,13 +1,17 @@
 """The tokenizer's Beam transforms: train a model, tokenize the kept documents, write token shards, audit.
 
-    documents ─► TrainTokenizer ─► (model, one element) ─► WriteTokenizerFiles    tokenizer/tokenizer.{model,vocab}
-        └──────► TokenizeDocuments (model as side input) ─► WriteTokenShards       tokens/<split>/part-*.arrow
-                                 │                             └ (export) ─► .bin/.idx, WriteMegatronDataArgs
-                                 └ audit measures, piece counts ─► SummarizeTokenizer ─► manifest, stats
+    refs ─► TrainTokenizer ─► (model, one element) ─► WriteTokenizerFiles         tokenizer/tokenizer.{model,vocab}
+      └───► TokenizeDocuments (model as side input) ─► WriteTokenShards            tokens/<split>/part-*.arrow
+                             │                             └ (export) ─► .bin/.idx, WriteMegatronDataArgs
+                             └ audit measures, piece counts ─► SummarizeTokenizer ─► manifest, stats
 
-`TokenizeCorpus` wires them for `build_pipeline`; each is usable on its own. Training is one gathering
-step on one worker (SentencePiece's own threads); tokenization runs everywhere, the model loaded once per
-worker from the side input's bytes (`Shared`), in batched `encode` calls.
+`TokenizeCorpus` wires them for `build_pipeline`; each is usable on its own. They take the kept documents
+as DocRefs (transforms/io/staging.py) and read texts back from the staged files; tokens are staged too
+(`_temporary/tokens/`), so what the shuffles carry is compact: the training sample's (key, id, language,
+location), refs grouped by staged file for tokenizing, and TokenRefs (id, split, language, token count,
+location) grouped by token shard. Training is one gathering step on one worker (SentencePiece's own
+threads), which reads the sampled texts; tokenization runs everywhere, a staged file per element, the
+model loaded once per worker from the side input's bytes (`Shared`), in batched `encode` calls.
 """
 
 from __future__ import annotations
@@ -49,7 +53,17 @@ from corpusforge.tokenizer.train import (
     train_to_fit,
     training_sentences,
 )
-from corpusforge.transforms.document import Document
+from corpusforge.transforms.accounting import TALLY, MeasureShuffle
+from corpusforge.transforms.io.staging import (
+    TOKENS,
+    DocRef,
+    GroupByStagedFile,
+    Location,
+    StagedWriter,
+    read_documents,
+    read_refs,
+    read_staged,
+)
 from corpusforge.transforms.io.write import atomic_write, file_info, shard_of
 
 SECTION = "tokenizer"  # the manifest and stats key
@@ -88,8 +102,19 @@ class TokenizedDocument:
     tokens: np.ndarray  # ends with EOS
 
 
-def lang_of(doc: Document) -> str:
-    return doc.meta.get("lang") or UNDETERMINED
+@dataclasses.dataclass(frozen=True, slots=True)
+class TokenRef:
+    """A tokenized document's staged token ids (`location`: the array's raw bytes, the model's dtype)."""
+
+    id: str
+    lang: str
+    split: str  # train | validation
+    ntokens: int
+    location: Location
+
+
+def lang_of(ref: DocRef) -> str:
+    return ref.lang or UNDETERMINED
 
 
 def check_config(config: TokenizerConfig) -> None:
@@ -123,21 +148,24 @@ def existing_model(path: str) -> TokenizerModel:
 
 
 class TrainTokenizer(beam.PTransform):
-    """PCollection[Document] → a PCollection of one TokenizerModel, trained on a balanced sample (train.py)."""
+    """PCollection[DocRef] → `main`: a PCollection of one TokenizerModel, trained on a balanced sample
+    (train.py), and `tally`. The sample is drawn over refs and gathered as (key, id, language, location);
+    the worker that trains reads its texts from the staged files under `out_dir`."""
 
-    def __init__(self, config: TokenizerConfig, *, seed: int):
+    def __init__(self, config: TokenizerConfig, *, seed: int, out_dir: str):
         super().__init__()
         self._config = config
         self._seed = seed
+        self._out_dir = out_dir
 
-    def expand(self, docs):
-        config, seed = self._config, self._seed
-        docs = docs | "TrainSplit" >> beam.Filter(
-            lambda d: split_of(d.id, seed=seed, validation_fraction=config.validation_fraction) == TRAIN
+    def expand(self, refs):
+        config, seed, out_dir = self._config, self._seed, self._out_dir
+        refs = refs | "TrainSplit" >> beam.Filter(
+            lambda r: split_of(r.id, seed=seed, validation_fraction=config.validation_fraction) == TRAIN
         )
         rates = (
-            docs
-            | "LanguageBytes" >> beam.Map(lambda d: (lang_of(d), len(d.text.encode("utf-8"))))
+            refs
+            | "LanguageBytes" >> beam.Map(lambda r: (lang_of(r), r.nbytes))
             | "SumPerLanguage" >> beam.CombinePerKey(sum)
             | "ToDict" >> beam.combiners.ToDict()
             | "Rates"
@@ -146,12 +174,15 @@ class TrainTokenizer(beam.PTransform):
             )
         )  # {lang: sampling rate}
 
-        def sample(doc: Document, rates: dict[str, float]) -> Iterable[SampledDocument]:
-            key = sample_key(doc.id, seed)
-            if key < rates.get(lang_of(doc), 0.0):
-                yield SampledDocument(key, doc.id, lang_of(doc), doc.text)
+        def sample(ref: DocRef, rates: dict[str, float]) -> Iterable[tuple[float, str, str, Location]]:
+            key = sample_key(ref.id, seed)
+            if key < rates.get(lang_of(ref), 0.0):
+                yield key, ref.id, lang_of(ref), ref.location
 
-        def train(docs: list[SampledDocument], rates: dict[str, float]) -> TokenizerModel:
+        def train(sampled: list[tuple[float, str, str, Location]], rates: dict[str, float]) -> TokenizerModel:
+            placed = ((location, {}) for _, _, _, location in sampled)
+            texts = {location: doc.text for location, doc in read_documents(out_dir, placed)}
+            docs = [SampledDocument(key, doc_id, lang, texts[location]) for key, doc_id, lang, location in sampled]
             sample = training_sentences(
                 docs,
                 max_sentences=config.sample_max_sentences,
@@ -173,12 +204,17 @@ class TrainTokenizer(beam.PTransform):
                 training=training.stats(),
             )
 
-        return (
-            docs
-            | "Sample" >> beam.FlatMap(sample, rates=beam.pvalue.AsSingleton(rates))  # SampledDocument
+        sampled = (
+            refs
+            | "Sample" >> beam.FlatMap(sample, rates=beam.pvalue.AsSingleton(rates))  # (key, id, lang, location)
+            | "Measure" >> MeasureShuffle(SECTION)
+        )
+        model = (
+            sampled.main
             | "GatherSample" >> beam.combiners.ToList()
             | "Train" >> beam.Map(train, rates=beam.pvalue.AsSingleton(rates))
         )
+        return {"main": model, TALLY: sampled[TALLY]}
 
 
 class WriteTokenizerFiles(beam.PTransform):
@@ -205,10 +241,12 @@ class WriteTokenizerFiles(beam.PTransform):
 
 
 class _TokenizeFn(beam.DoFn):
-    """[Document] → TokenizedDocument; the audit measures summed per (lang, held_out) for the bundle, emitted
-    on AUDIT at its end (as accounting tallies are: a few elements per bundle, not one per document)."""
+    """(file, [DocRef]) → a TokenRef per document, its tokens staged under `_temporary/tokens/`; the audit
+    measures summed per (lang, held_out) for the bundle, emitted on AUDIT at its end (as accounting tallies
+    are: a few elements per bundle, not one per document)."""
 
-    def __init__(self, *, seed: int, validation_fraction: float):
+    def __init__(self, *, out_dir: str, seed: int, validation_fraction: float):
+        self._out_dir = out_dir
         self._seed = seed
         self._validation_fraction = validation_fraction
         self._shared = Shared()
@@ -223,21 +261,33 @@ class _TokenizeFn(beam.DoFn):
 
     def start_bundle(self) -> None:
         self._audit: dict[tuple[str, bool], np.ndarray] = {}
+        self._writer = StagedWriter(self._out_dir, TOKENS)
 
-    def process(self, batch: list[Document], model: TokenizerModel):
+    def process(self, element: tuple[str, Iterable[DocRef]], model: TokenizerModel):
         if not model.model_bytes:
             return
+        _, refs = element
+        batch: list[tuple[DocRef, Any]] = []
+        for item in read_refs(self._out_dir, refs):
+            batch.append(item)
+            if len(batch) == _MAX_BATCH:
+                yield from self._encode(batch, model)
+                batch = []
+        yield from self._encode(batch, model)
+
+    def _encode(self, batch: list[tuple[DocRef, Any]], model: TokenizerModel):
         sp, byte_mask = self._model(model)
         unk_id = sp.processor.unk_id()
-        for doc, tokens in zip(batch, sp.encode([d.text for d in batch])):
-            lang = lang_of(doc)
-            split = split_of(doc.id, seed=self._seed, validation_fraction=self._validation_fraction)
+        for (ref, doc), tokens in zip(batch, sp.encode([doc.text for _, doc in batch]) if batch else []):
+            lang = lang_of(ref)
+            split = split_of(ref.id, seed=self._seed, validation_fraction=self._validation_fraction)
             held_out = split == VALIDATION  # never in the training sample
-            yield TokenizedDocument(doc.id, lang, split, tokens)
+            yield TokenRef(ref.id, lang, split, len(tokens), self._writer.append(tokens.tobytes()))
             measures = document_measures(doc.text, tokens, byte_mask=byte_mask, unk_id=unk_id, count_words=held_out)
             self._audit[(lang, held_out)] = self._audit.get((lang, held_out), 0) + measures
 
     def finish_bundle(self):
+        self._writer.close()
         for item in self._audit.items():
             yield beam.pvalue.TaggedOutput(AUDIT, WindowedValue(item, MIN_TIMESTAMP, [GlobalWindow()]))
 
@@ -251,23 +301,24 @@ class _Loaded:
 
 
 class TokenizeDocuments(beam.PTransform):
-    """PCollection[Document] → tagged: `main` (TokenizedDocument) and AUDIT (((lang, held_out), measures)).
+    """PCollection[DocRef] → `main` (TokenRef: each document's tokens staged), AUDIT (((lang, held_out),
+    measures)) and `tally`. The texts are read back from the staged files under `out_dir`, one file per
+    element.
 
     `model`: the PCollection of one TokenizerModel (TrainTokenizer's output, or `beam.Create([existing_model(p)])`).
     """
 
-    def __init__(self, model, *, seed: int, validation_fraction: float):
+    def __init__(self, model, *, out_dir: str, seed: int, validation_fraction: float):
         super().__init__()
         self._model = model
-        self._fn = _TokenizeFn(seed=seed, validation_fraction=validation_fraction)
+        self._fn = _TokenizeFn(out_dir=out_dir, seed=seed, validation_fraction=validation_fraction)
 
-    def expand(self, docs):
-        return (
-            docs
-            | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=_MAX_BATCH)
-            | "Encode"
-            >> beam.ParDo(self._fn, model=beam.pvalue.AsSingleton(self._model)).with_outputs(AUDIT, main="main")
-        )
+    def expand(self, refs):
+        by_file = refs | "ByFile" >> GroupByStagedFile(SECTION)  # (file, [DocRef])
+        encoded = by_file["main"] | "Encode" >> beam.ParDo(
+            self._fn, model=beam.pvalue.AsSingleton(self._model)
+        ).with_outputs(AUDIT, main="main")
+        return {"main": encoded.main, AUDIT: encoded[AUDIT], TALLY: by_file[TALLY]}
 
 
 def _row_order(doc: TokenizedDocument) -> tuple[str, bytes]:
@@ -275,8 +326,9 @@ def _row_order(doc: TokenizedDocument) -> tuple[str, bytes]:
 
 
 class _WriteTokenShardFn(beam.DoFn):
-    """((split, index), [TokenizedDocument | None]) → the shard's file info; its piece counts on PIECE_COUNTS,
-    and with the Megatron export its .bin/.idx file infos on MEGATRON_FILES."""
+    """((split, index), [TokenRef | None]) → the shard's file info, its tokens read back from the staged
+    files; its piece counts on PIECE_COUNTS, and with the Megatron export its .bin/.idx file infos on
+    MEGATRON_FILES."""
 
     def __init__(self, *, out_dir: str, output: str, seq_len: int, export: tuple[str, ...]):
         self._out_dir = out_dir
@@ -285,9 +337,14 @@ class _WriteTokenShardFn(beam.DoFn):
         self._export = export
 
     def process(self, element, shard_counts: dict[str, int], model: TokenizerModel):
-        (split, index), docs = element
-        docs = sorted((d for d in docs if d is not None), key=_row_order)
+        (split, index), refs = element
         dtype = token_dtype(model.vocab_size)
+        by_location = {ref.location: ref for ref in refs if ref is not None}
+        docs = []
+        for location, data in read_staged(self._out_dir, TOKENS, by_location):
+            ref = by_location[location]
+            docs.append(TokenizedDocument(ref.id, ref.lang, ref.split, np.frombuffer(data, dtype=dtype)))
+        docs.sort(key=_row_order)
         ids, arrays = [d.id for d in docs], [d.tokens for d in docs]
         if self._output == "packed":
             table = packed_table(ids, arrays, seq_len=self._seq_len, dtype=dtype)
@@ -311,7 +368,8 @@ class _WriteTokenShardFn(beam.DoFn):
 
 
 class WriteTokenShards(beam.PTransform):
-    """PCollection[TokenizedDocument] → `tokens/<split>/part-*.arrow` (shards.py documents the format).
+    """PCollection[TokenRef] → `tokens/<split>/part-*.arrow` (shards.py documents the format), the tokens
+    read back from the staged files under `out_dir`.
 
     Output: tagged `main` (one file info per shard: path, rows, bytes, sha256, split, documents, tokens),
     PIECE_COUNTS (a count per vocabulary id, per shard) and MEGATRON_FILES (with `export: [megatron]`: the
@@ -336,22 +394,28 @@ class WriteTokenShards(beam.PTransform):
 
         shard_counts = (
             tokenized
-            | "Tokens" >> beam.Map(lambda t: (t.split, len(t.tokens)))
+            | "Tokens" >> beam.Map(lambda t: (t.split, t.ntokens))
             | "TokensPerSplit" >> beam.CombinePerKey(sum)
             | "ShardCount" >> beam.Map(shard_count, model=model)
         )  # (split, shard count)
         counts = beam.pvalue.AsDict(shard_counts)
         keyed = tokenized | "AssignShard" >> beam.Map(lambda t, n: ((t.split, shard_of(t.id, n[t.split])), t), n=counts)
         slots = shard_counts | "ShardSlots" >> beam.FlatMap(lambda kv: [((kv[0], i), None) for i in range(kv[1])])
-        return (
-            (keyed, slots)
-            | "WithSlots" >> beam.Flatten()
-            | "GroupShards" >> beam.GroupByKey()  # ((split, shard index), [TokenizedDocument | None])
+        grouped = (keyed, slots) | "WithSlots" >> beam.Flatten() | "Measure" >> MeasureShuffle(SECTION)
+        written = (
+            grouped.main
+            | "GroupShards" >> beam.GroupByKey()  # ((split, shard index), [TokenRef | None])
             | "Write"
             >> beam.ParDo(self._fn, shard_counts=counts, model=model).with_outputs(
                 PIECE_COUNTS, MEGATRON_FILES, main="main"
             )
         )
+        return {
+            "main": written.main,
+            PIECE_COUNTS: written[PIECE_COUNTS],
+            MEGATRON_FILES: written[MEGATRON_FILES],
+            TALLY: grouped[TALLY],
+        }
 
 
 class WriteMegatronDataArgs(beam.PTransform):
@@ -440,9 +504,11 @@ def _summary(
 
 
 class TokenizeCorpus(beam.PTransform):
-    """PCollection[Document] → the whole tokenizer path (train or load, files, token shards, audit).
+    """PCollection[DocRef] → the whole tokenizer path (train or load, files, token shards, audit), the texts
+    read back from the staged files under `out_dir`.
 
-    Output: a PCollection of one `(SECTION, {"manifest": ..., "stats": ...})` for `WriteRunSummary`.
+    Output: `main`, a PCollection of one `(SECTION, {"manifest": ..., "stats": ...})` for `WriteRunSummary`,
+    and `tally`: what entered the tokenizer's shuffles.
     `model`: an `existing_model(...)` to use instead of training one.
     """
 
@@ -453,44 +519,48 @@ class TokenizeCorpus(beam.PTransform):
         self._seed = seed
         self._model = model
 
-    def expand(self, docs):
-        config, seed = self._config, self._seed
+    def expand(self, refs):
+        config, seed, out_dir = self._config, self._seed, self._out_dir
+        tallies = []
         if self._model is None:
-            model = docs | "TrainTokenizer" >> TrainTokenizer(config, seed=seed)
+            trained = refs | "TrainTokenizer" >> TrainTokenizer(config, seed=seed, out_dir=out_dir)
+            model = trained["main"]
+            tallies.append(trained[TALLY])
         else:
-            model = docs.pipeline | "ExistingModel" >> beam.Create([self._model])
-        files = model | "WriteTokenizerFiles" >> WriteTokenizerFiles(self._out_dir)
-        tokenized = docs | "TokenizeDocuments" >> TokenizeDocuments(
-            model, seed=seed, validation_fraction=config.validation_fraction
+            model = refs.pipeline | "ExistingModel" >> beam.Create([self._model])
+        files = model | "WriteTokenizerFiles" >> WriteTokenizerFiles(out_dir)
+        tokenized = refs | "TokenizeDocuments" >> TokenizeDocuments(
+            model, out_dir=out_dir, seed=seed, validation_fraction=config.validation_fraction
         )
-        written = tokenized.main | "WriteTokenShards" >> WriteTokenShards(
-            self._out_dir,
+        written = tokenized["main"] | "WriteTokenShards" >> WriteTokenShards(
+            out_dir,
             model,
             output=config.output,
             seq_len=config.seq_len,
             shard_bytes=config.shard_bytes,
             export=config.export,
         )
+        tallies += [tokenized[TALLY], written[TALLY]]
         megatron = written[MEGATRON_FILES]  # empty without the export
         if MEGATRON in config.export:
-            data_args_file = megatron | "WriteMegatronDataArgs" >> WriteMegatronDataArgs(self._out_dir)
+            data_args_file = megatron | "WriteMegatronDataArgs" >> WriteMegatronDataArgs(out_dir)
             megatron = (megatron, data_args_file) | "MegatronFiles" >> beam.Flatten()
         audit = tokenized[AUDIT] | "SumMeasures" >> beam.CombinePerKey(sum)
         piece_counts = written[PIECE_COUNTS] | "SumPieceCounts" >> beam.CombineGlobally(sum_counts)
         lang_tokens = (
-            tokenized.main
-            | "LanguageTokens" >> beam.Map(lambda t: ((t.split, t.lang), len(t.tokens)))
+            tokenized["main"]
+            | "LanguageTokens" >> beam.Map(lambda t: ((t.split, t.lang), t.ntokens))
             | "SumLanguageTokens" >> beam.CombinePerKey(sum)
         )
-        return (
-            docs.pipeline
+        section = (
+            refs.pipeline
             | "Trigger" >> beam.Create([None])
             | "Summarize"
             >> beam.Map(
                 _summary,
                 model=beam.pvalue.AsSingleton(model),
                 files=beam.pvalue.AsList(files),
-                shards=beam.pvalue.AsList(written.main),
+                shards=beam.pvalue.AsList(written["main"]),
                 megatron=beam.pvalue.AsList(megatron),
                 audit=beam.pvalue.AsList(audit),
                 piece_counts=beam.pvalue.AsList(piece_counts),
@@ -498,3 +568,4 @@ class TokenizeCorpus(beam.PTransform):
                 config=config,
             )
         )
+        return {"main": section, TALLY: tallies | "Tallies" >> beam.Flatten()}

@@ -7,6 +7,12 @@ elements on the `TALLY` output; the same numbers go to Beam counters in namespac
 runners that show metrics live. `summarize` turns the combined tallies into the run's stats and checks
 that they reconcile: records read = kept + dropped + skipped + dead-lettered.
 
+Shuffle cost: `MeasureShuffle(stage)` is placed before each shuffle (GroupByKey, CoGroupByKey, a gathering
+combine); it tallies `(stage, "shuffle")` with each element's size as Beam's default coder encodes it
+(`FastPrimitivesCoder`, what the Python SDK uses for untyped collections: compact for str/bytes/int/tuples,
+pickle for other objects). Runners do not report shuffle bytes uniformly, so this estimate from element
+sizes is the figure `stats.json` gives (`shuffle`: bytes per stage and per kept document).
+
 Bias audit: documents tagged with the groups they mention (`meta["groups"]`, transforms/safety/bias.py) are also
 counted per group, as `group_in:<group>` where they reach a stage, `group_dropped:<group>` where it drops
 them and `group_kept:<group>` at the write stage; `bias_audit` turns these into drop-rate ratios.
@@ -22,10 +28,11 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 import apache_beam as beam
+from apache_beam.coders import FastPrimitivesCoder
 from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
@@ -44,6 +51,7 @@ from corpusforge.transforms.observations import (
 TALLY = "tally"  # tag of the tally output of every accounting DoFn
 REJECTED = "rejected"  # tag of the dead-letter output: `Rejection`s written under rejects/
 DROPPED = "dropped"  # tag of the dropped documents of a stage: (Rejection, Document), for output.write_dropped
+SHUFFLE = "shuffle"  # tally name of the elements (and their encoded bytes) entering a stage's shuffles
 READ_STAGE = "read"  # records enter here: its `in` count is the number of input records
 WRITE_STAGE = "write"  # records leave here: its `out` count is the number of kept documents
 
@@ -142,9 +150,12 @@ class Tally:
 
     def describe(self, stage: str, outcome: str, doc: Document, nbytes: int) -> None:
         """The length and language of a document `stage` kept or dropped."""
-        self.observe(stage, outcome, LENGTH_SIGNAL, len(doc.text))
-        lang = doc.meta.get("lang")
-        if lang:
+        self.describe_length(stage, outcome, len(doc.text), doc.meta.get("lang"), nbytes)
+
+    def describe_length(self, stage: str, outcome: str, chars: int, lang: Any, nbytes: int) -> None:
+        """`describe` from a document's length in characters and language (a staged document's ref)."""
+        self.observe(stage, outcome, LENGTH_SIGNAL, chars)
+        if lang and isinstance(lang, str):  # an input's meta may hold anything under "lang": never a crash
             self.categorize(stage, f"lang:{outcome}", lang, nbytes)
 
     def observe(self, stage: str, outcome: str, signal: str, value: float) -> None:
@@ -174,12 +185,22 @@ class Tally:
     def sample(self, rejection: Rejection, doc: Document | None = None) -> None:
         """Offers a drop to its stage and reason's sample (observations.DropSample); without a document (a
         record dropped by the reader or the extractor) the entry has no text."""
-        key = (rejection.stage, f"sample:{rejection.reason}")
+        record_id = doc.id if doc else rejection.record_id or f"{rejection.source}@{rejection.offset}"
+        self._sample(rejection.stage, rejection.reason).offer(record_id, lambda: drop_record(rejection, doc, record_id))
+
+    def sample_lazily(
+        self, stage: str, reason: str, record_id: str, read_back: Callable[[], tuple[Rejection, Document]]
+    ) -> None:
+        """`sample` for a dropped document whose text is elsewhere (a staged document): `read_back` gives its
+        rejection and document, called only if it may enter the sample (a few times per bundle)."""
+        self._sample(stage, reason).offer(record_id, lambda: drop_record(*read_back(), record_id))
+
+    def _sample(self, stage: str, reason: str) -> DropSample:
+        key = (stage, f"sample:{reason}")
         sample = self._observed.get(key)
         if sample is None:
             sample = self._observed[key] = DropSample()
-        record_id = doc.id if doc else rejection.record_id or f"{rejection.source}@{rejection.offset}"
-        sample.offer(record_id, lambda: drop_record(rejection, doc, record_id))
+        return sample
 
     def drain(self) -> list[TallyItem]:
         """The accumulated counts and observations, which are then reset; counts and CPU time also go to the
@@ -257,6 +278,32 @@ def _int64(value: int) -> int:
     return max(-_INT64_MAX - 1, min(value, _INT64_MAX))
 
 
+class _ShuffleBytesFn(AccountingDoFn):
+    """Passes elements through unchanged, tallying each one's encoded size under `(stage, "shuffle")`."""
+
+    def __init__(self, stage: str):
+        self._stage = stage
+
+    def setup(self) -> None:
+        self._size = FastPrimitivesCoder().get_impl().estimate_size
+
+    def process(self, element: Any) -> Iterator[Any]:
+        self.tally.add(self._stage, SHUFFLE, self._size(element))
+        yield element
+
+
+class MeasureShuffle(beam.PTransform):
+    """PCollection → the same elements (`main`), and on `tally` what they will cost the shuffle they enter:
+    elements and bytes under `(stage, "shuffle")`. Fused with its producer, so it adds no shuffle itself."""
+
+    def __init__(self, stage: str):
+        super().__init__()
+        self._stage = stage
+
+    def expand(self, pcoll):
+        return pcoll | "Tally" >> beam.ParDo(_ShuffleBytesFn(self._stage)).with_outputs(TALLY, main="main")
+
+
 def _add_pairs(pairs: Iterable[tuple[int, int]]) -> tuple[int, int]:
     records = nbytes = 0
     for r, b in pairs:
@@ -287,7 +334,11 @@ def summarize(tallies: Iterable[TallyItem], stage_order: Iterable[str]) -> dict[
     stages: dict[str, dict[str, Any]] = {stage: {} for stage in stage_order}
     totals = {verdict.value: 0 for verdict in Verdict}
     groups: dict[str, dict[str, dict[str, int]]] = {}  # stage → group → {in, dropped, kept}
+    shuffles: dict[str, tuple[int, int]] = {}  # stage → (elements, bytes) entering its shuffles
     for (stage, name), (records, nbytes) in tallies:
+        if name == SHUFFLE:
+            shuffles[stage] = (records, nbytes)
+            continue
         entry = stages.setdefault(stage, {})
         verdict, _, reason = name.partition(":")
         if verdict in _GROUP_NAMES:
@@ -311,7 +362,24 @@ def summarize(tallies: Iterable[TallyItem], stage_order: Iterable[str]) -> dict[
         "reconciled": accounted == read["records"],
         "stages": {stage: entry for stage, entry in stages.items() if entry},
         "bias_audit": bias_audit(stages, groups),
+        "shuffle": shuffle_summary(shuffles, kept["records"], stage_order),
     }
+
+
+def shuffle_summary(shuffles: dict[str, tuple[int, int]], kept: int, stage_order: Iterable[str]) -> dict[str, Any]:
+    """What entered the run's shuffles: elements and bytes per stage (pipeline order), in total, and per kept
+    document (null when nothing was kept)."""
+
+    def per_kept(nbytes: int) -> float | None:
+        return round(nbytes / kept, 1) if kept else None
+
+    order = {stage: i for i, stage in enumerate(stage_order)}
+    by_stage = {
+        stage: {"elements": records, "bytes": nbytes, "bytes_per_kept_document": per_kept(nbytes)}
+        for stage, (records, nbytes) in sorted(shuffles.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+    }
+    total = sum(nbytes for _, nbytes in shuffles.values())
+    return {"bytes": total, "bytes_per_kept_document": per_kept(total), "stages": by_stage}
 
 
 def bias_audit(stages: dict[str, dict[str, Any]], groups: dict[str, dict[str, dict[str, int]]]) -> dict[str, Any]:

@@ -1,16 +1,15 @@
-"""Deduplication at corpus scale: exact, URL, MinHash near-duplicate and line-level, all as Beam shuffles.
+"""Deduplication at corpus scale: exact, URL, MinHash near-duplicate and line-level, all as Beam shuffles of
+compact DocRefs (transforms/io/staging.py), never of texts.
 
-`transforms.py` has the PTransforms (`DedupExact`, `DedupUrls`, `DedupNearDuplicates`, `DedupLines`, and
-`DeduplicateDocuments` chaining those a `DedupConfig` switches on); `minhash.py` the datasketch-identical
-vectorized signatures and LSH parameters; `components.py` connected components in Beam; `normalize.py`
+`keys.py` computes a document's keys where its text is at hand (staging); `transforms.py` has the
+PTransforms (`DedupExact`, `DedupUrls`, `DedupNearDuplicates`, `DedupLines`, and `DeduplicateDocuments`
+chaining those a `DedupConfig` switches on); `minhash.py` the datasketch-identical vectorized signatures
+and LSH parameters; `components.py` connected components in Beam; `normalize.py`
 text and URL normalization.
 """
 
+from corpusforge.transforms.dedup.keys import EXACT_STAGE, LINE_STAGE, NEAR_STAGE, URL_STAGE, DedupKeys
 from corpusforge.transforms.dedup.transforms import (
-    EXACT_STAGE,
-    LINE_STAGE,
-    NEAR_STAGE,
-    URL_STAGE,
     DedupExact,
     DeduplicateDocuments,
     DedupLines,
@@ -25,6 +24,7 @@ __all__ = [
     "NEAR_STAGE",
     "URL_STAGE",
     "DedupExact",
+    "DedupKeys",
     "DedupLines",
     "DedupNearDuplicates",
     "DedupUrls",

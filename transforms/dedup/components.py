@@ -19,6 +19,8 @@ from typing import TypeVar
 
 import apache_beam as beam
 
+from corpusforge.transforms.accounting import TALLY, MeasureShuffle
+
 Node = TypeVar("Node", bound=Hashable)
 
 
@@ -70,33 +72,46 @@ def _roots(element: tuple[Node, Iterable[tuple[bool, Node]]], setting: str, roun
 
 
 class ConnectedComponents(beam.PTransform):
-    """PCollection[(node, node)] edges → PCollection[(node, (root, size))] for every node of an edge.
+    """PCollection[(node, node)] edges → `main`: PCollection[(node, (root, size))] for every node of an edge,
+    and `tally`: what entered its shuffles, under `stage`.
 
     `root` is the smallest node of the component, `size` its node count. Nodes must be orderable and
     comparable across workers (strings, ints). `setting` names the config key for `rounds` in the error
     raised when they are too few.
     """
 
-    def __init__(self, *, rounds: int, setting: str = "rounds"):
+    def __init__(self, *, rounds: int, setting: str = "rounds", stage: str = "components"):
         super().__init__()
         self._rounds = rounds
         self._setting = setting
+        self._stage = stage
 
     def expand(self, edges):
+        shuffled = []
+
+        def measured(pcoll, label):
+            result = pcoll | f"Measure{label}" >> MeasureShuffle(self._stage)
+            shuffled.append(result[TALLY])
+            return result.main
+
         edges = edges | "NoLoops" >> beam.Filter(lambda e: e[0] != e[1])
         for i in range(self._rounds):
-            edges = (
-                edges
-                | f"LargeStarBoth{i}" >> beam.FlatMap(lambda e: (e, (e[1], e[0])))  # (u, v) both ways
+            both = edges | f"LargeStarBoth{i}" >> beam.FlatMap(lambda e: (e, (e[1], e[0])))  # (u, v) both ways
+            down = (
+                measured(both, f"LargeStar{i}")
                 | f"LargeStarGroup{i}" >> beam.GroupByKey()  # (u, [neighbours])
                 | f"LargeStar{i}" >> beam.FlatMap(large_star)
                 | f"SmallStarDown{i}" >> beam.Map(lambda e: (max(e), min(e)))  # (u, smaller v)
+            )
+            edges = (
+                measured(down, f"SmallStar{i}")
                 | f"SmallStarGroup{i}" >> beam.GroupByKey()  # (u, [smaller neighbours])
                 | f"SmallStar{i}" >> beam.FlatMap(small_star)
             )
-        return (
-            edges
-            | "TagLinks" >> beam.FlatMap(lambda e: ((max(e), (True, min(e))), (min(e), (False, max(e)))))
+        links = edges | "TagLinks" >> beam.FlatMap(lambda e: ((max(e), (True, min(e))), (min(e), (False, max(e)))))
+        labels = (
+            measured(links, "Links")
             | "GroupLinks" >> beam.GroupByKey()  # (node, [(is_parent, other)])
             | "CheckStars" >> beam.FlatMap(_roots, setting=self._setting, rounds=self._rounds)
         )
+        return {"main": labels, TALLY: shuffled | "Tallies" >> beam.Flatten()}

@@ -229,7 +229,10 @@ class _ExtractFn(AccountingDoFn):
     def setup(self) -> None:
         check_extractor(self._config)
 
-    def process(self, element: tuple[SourceFile, WebPage]) -> Iterator[Document | beam.pvalue.TaggedOutput]:
+    def process(self, element: Document | tuple[SourceFile, WebPage]) -> Iterator[Document | beam.pvalue.TaggedOutput]:
+        if isinstance(element, Document):  # a text record (ReadDocuments' pages_with_documents): nothing to extract
+            yield element
+            return
         source, page = element
         nbytes = len(page.body)
         self.tally.add(EXTRACT_STAGE, "in", nbytes)

@@ -319,9 +319,13 @@ def _split_chunk_tokens(chunk: str, out: list[str]) -> None:
 class ChunkMemo(dict):
     """White-space chunk -> `split(chunk)`, computed on first sight and remembered: a chunk's split
     depends on nothing around it, and web text repeats its chunks (Zipf), so most chunks are a dictionary
-    hit. Bounded: cleared when full (~10-30 MB). A pure cache: results never depend on what it holds."""
+    hit. Bounded: only chunks of at most `max_chunk` characters are remembered (the repeated ones are
+    words; a longer chunk, a URL or a line of text written without spaces, is nearly always new and its
+    split large: remembering them grew a worker by ~20 KB per Chinese or Japanese page), and the memo is
+    cleared when full (~10-30 MB). A pure cache: results never depend on what it holds."""
 
     max_size = 200_000
+    max_chunk = 32
 
     def __init__(self, split: Callable[[str], Any]):
         super().__init__()
@@ -329,9 +333,10 @@ class ChunkMemo(dict):
 
     def __missing__(self, chunk: str) -> Any:
         value = self._split(chunk)
-        if len(self) >= self.max_size:
-            self.clear()
-        self[chunk] = value
+        if len(chunk) <= self.max_chunk:
+            if len(self) >= self.max_size:
+                self.clear()
+            self[chunk] = value
         return value
 
 

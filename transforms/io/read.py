@@ -126,12 +126,13 @@ def iter_records(
 
 
 class _ReadFileFn(AccountingDoFn):
-    """SourceFile → Document, or (SourceFile, WebPage) on PAGES for extraction, tallying every record (stage
-    `read`); dead letters on REJECTED."""
+    """SourceFile → Document, or (SourceFile, WebPage) on PAGES for extraction (on the main output too with
+    `pages_with_documents`), tallying every record (stage `read`); dead letters on REJECTED."""
 
-    def __init__(self, *, input_config: InputConfig, progress_interval_secs: float):
+    def __init__(self, *, input_config: InputConfig, progress_interval_secs: float, pages_with_documents: bool = False):
         self._input = input_config
         self._interval = progress_interval_secs
+        self._pages_tag = None if pages_with_documents else PAGES
 
     def setup(self) -> None:
         self._worker = uuid.uuid4().hex[:8]
@@ -186,7 +187,11 @@ class _ReadFileFn(AccountingDoFn):
                 yield beam.pvalue.TaggedOutput(REJECTED, item)
         else:
             self.tally.add(READ_STAGE, "out", nbytes)
-            yield beam.pvalue.TaggedOutput(PAGES, (source, item)) if isinstance(item, WebPage) else item
+            if isinstance(item, WebPage):
+                page = (source, item)
+                yield beam.pvalue.TaggedOutput(self._pages_tag, page) if self._pages_tag else page
+            else:
+                yield item
         if self._records % 256 == 0:
             self._report(final=False)
 
@@ -223,12 +228,27 @@ class ReadDocuments(beam.PTransform):
     Output: a tagged result with `documents` (PCollection[Document]: records of text formats), `pages`
     (PCollection[(SourceFile, WebPage)]: web-archive records for `extract.ExtractText`), `rejected`
     (PCollection[Rejection], dead letters) and `tally` (PCollection[TallyItem]).
+
+    With `pages_with_documents` the pages come on `documents` too, beside the text records, for an
+    `ExtractText` that passes documents through: one collection where a Flatten would join two, which the
+    DirectRunner materializes whole in memory (every Flatten of two or more collections is a buffer there).
     """
 
-    def __init__(self, files: list[SourceFile], *, input_config: InputConfig, progress_interval_secs: float = 5.0):
+    def __init__(
+        self,
+        files: list[SourceFile],
+        *,
+        input_config: InputConfig,
+        progress_interval_secs: float = 5.0,
+        pages_with_documents: bool = False,
+    ):
         super().__init__()
         self._files = files
-        self._fn = _ReadFileFn(input_config=input_config, progress_interval_secs=progress_interval_secs)
+        self._fn = _ReadFileFn(
+            input_config=input_config,
+            progress_interval_secs=progress_interval_secs,
+            pages_with_documents=pages_with_documents,
+        )
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> beam.pvalue.DoOutputsTuple:
         return (

@@ -4,7 +4,9 @@ with `output.write_dropped: all`, every dropped document too, as the same shards
 Shards are Arrow IPC *file* format (Feather v2), `documents/part-XXXXX-of-YYYYY.arrow`. The shard count is
 `ceil(total text bytes / shard_bytes)`, each document goes to shard `hash(id) mod count`, and rows are
 sorted by id inside a shard: the same documents always give the same bytes, whatever the runner or the
-worker count. A shard is written under a `.tmp` name and renamed when complete.
+worker count. A shard is written under a `.tmp` name and renamed when complete. The writer shuffles the
+compact DocRefs of the staged documents (transforms/io/staging.py) into their shards, and each shard's
+writer reads its documents' texts back from the staged files: no text crosses a shuffle.
 Inspect one with: `python -c "import pyarrow as pa; print(pa.ipc.open_file(pa.memory_map('PATH')).read_all())"`.
 """
 
@@ -30,6 +32,7 @@ from corpusforge.transforms.accounting import (
     TALLY,
     WRITE_STAGE,
     AccountingDoFn,
+    MeasureShuffle,
 )
 from corpusforge.transforms.document import (
     Document,
@@ -39,6 +42,7 @@ from corpusforge.transforms.document import (
     id_order,
     parse_fetch_date,
 )
+from corpusforge.transforms.io.staging import DocRef, read_documents
 
 DOCUMENTS_DIR = "documents"
 REJECTS_DIR = "rejects"
@@ -113,8 +117,9 @@ def shard_of(doc_id: str, count: int) -> int:
 
 
 class _WriteShardFn(AccountingDoFn):
-    """(shard index, documents) → the shard's file info; tallies `write/out` (kept documents: their count,
-    groups, lengths and languages) and the CPU time of writing, under `stage`."""
+    """((partition, shard index), [(location, annotations) | None]) → the shard's file info, its documents
+    read back from the staged files; tallies `write/out` (kept documents: their count, groups, lengths and
+    languages) and the CPU time of writing, under `stage`."""
 
     def __init__(self, *, out_dir: str, schema: pa.Schema, compression: str | None, folder: str, stage: str):
         self._out_dir = out_dir
@@ -124,9 +129,11 @@ class _WriteShardFn(AccountingDoFn):
         self._stage = stage
 
     def process(self, element, shard_counts: dict[str, int]):
-        (partition, index), docs = element
+        (partition, index), refs = element
         started = time.thread_time_ns()
-        docs = sorted((d for d in docs if d is not None), key=id_order)
+        docs = sorted(
+            (doc for _, doc in read_documents(self._out_dir, (r for r in refs if r is not None))), key=id_order
+        )
         sink = pa.BufferOutputStream()
         options = pa.ipc.IpcWriteOptions(compression=self._compression)
         with pa.ipc.new_file(sink, self._schema, options=options) as writer:
@@ -163,13 +170,14 @@ def _batches(docs: list[Document]) -> Iterable[list[Document]]:
 
 
 class WriteArrowShards(beam.PTransform):
-    """PCollection[Document] → Arrow shards under `out_dir/documents/` (or `documents/lang=xx/` per language);
-    with `dropped`, documents carrying `stage`, `reason` and `detail` in meta (`WriteDroppedDocuments`) under
+    """PCollection[DocRef] → Arrow shards under `out_dir/documents/` (or `documents/lang=xx/` per language), the
+    documents read back from the staged files under `out_dir` (`staging.StageDocuments`); with `dropped`,
+    documents carrying `stage`, `reason` and `detail` in their annotations (`WriteDroppedDocuments`) under
     `rejects/dropped/`, those three as columns, and not counted as written.
 
     With `partition_by_language`, each language (`meta["lang"]`; `und` when absent or not a plain label of
-    letters, digits, `_` and `-`) gets its own folder and its own shard count. Output: a tagged result with `main` (PCollection[dict], one file info per
-    shard: path, rows, bytes, sha256, text_bytes) and `tally`.
+    letters, digits, `_` and `-`) gets its own folder and its own shard count. Output: a tagged result with
+    `main` (PCollection[dict], one file info per shard: path, rows, bytes, sha256, text_bytes) and `tally`.
     """
 
     def __init__(
@@ -185,50 +193,53 @@ class WriteArrowShards(beam.PTransform):
         super().__init__()
         self._shard_bytes = shard_bytes
         self._partition_by_language = partition_by_language
+        self._stage = WRITE_DROPPED_STAGE if dropped else WRITE_STAGE
         self._fn = _WriteShardFn(
             out_dir=out_dir,
             schema=dropped_schema(promoted) if dropped else document_schema(promoted),
             compression=None if compression == "none" else compression,
             folder=DROPPED_DIR if dropped else DOCUMENTS_DIR,
-            stage=WRITE_DROPPED_STAGE if dropped else WRITE_STAGE,
+            stage=self._stage,
         )
 
-    def expand(self, docs):
+    def expand(self, refs):
         shard_bytes = self._shard_bytes
         by_language = self._partition_by_language
 
-        def partition(doc: Document) -> str:
+        def partition(ref: DocRef) -> str:
             if not by_language:
                 return ""
-            lang = str(doc.meta.get("lang") or "und")
+            lang = str(ref.lang or "und")
             # A folder name from record content (`lang` may come from an input's meta): labels only, never a path.
             return f"lang={lang if _PARTITION_LABEL.fullmatch(lang) else 'und'}"
 
         shard_counts = (
-            docs
-            | "TextBytes" >> beam.Map(lambda d: (partition(d), len(d.text.encode("utf-8"))))
+            refs
+            | "TextBytes" >> beam.Map(lambda r: (partition(r), r.nbytes))
             | "TotalBytes" >> beam.CombinePerKey(sum)
             | "ShardCount" >> beam.Map(lambda kv: (kv[0], max(1, math.ceil(kv[1] / shard_bytes))))
         )  # (partition, shard count)
         counts = beam.pvalue.AsDict(shard_counts)
-        keyed = docs | "AssignShard" >> beam.Map(
-            lambda d, n: ((partition(d), shard_of(d.id, n[partition(d)])), d), n=counts
+        # Only where each document lies and what to add to its meta cross the shuffle.
+        keyed = refs | "AssignShard" >> beam.Map(
+            lambda r, n: ((partition(r), shard_of(r.id, n[partition(r)])), r.placed), n=counts
         )
         # One empty slot per shard, so that every part-i-of-n exists even when no document hashes to it.
         slots = shard_counts | "ShardSlots" >> beam.FlatMap(lambda kv: [((kv[0], i), None) for i in range(kv[1])])
-        return (
-            (keyed, slots)
-            | "WithSlots" >> beam.Flatten()
-            | "GroupShards" >> beam.GroupByKey()  # ((partition, shard index), [Document | None])
+        grouped = (keyed, slots) | "WithSlots" >> beam.Flatten() | "Measure" >> MeasureShuffle(self._stage)
+        written = (
+            grouped.main
+            | "GroupShards" >> beam.GroupByKey()  # ((partition, shard index), [(location, annotations) | None])
             | "WriteShards" >> beam.ParDo(self._fn, shard_counts=counts).with_outputs(TALLY, main="main")
         )
+        return {"main": written.main, TALLY: (grouped[TALLY], written[TALLY]) | "Tallies" >> beam.Flatten()}
 
 
 class WriteDroppedDocuments(beam.PTransform):
-    """PCollection[(Rejection, Document)] (the `dropped` outputs of the stages) → every dropped document as Arrow
-    shards under `rejects/dropped/`, sharded and ordered like the kept ones, with `stage`, `reason` and
-    `detail` columns: for audits, and for re-thresholding stored signals without recomputing them. Output: the
-    shards' file infos."""
+    """PCollection[(Rejection, DocRef)] (the `dropped` outputs of the stages, staged: `staging.StageDropped`) →
+    every dropped document as Arrow shards under `rejects/dropped/`, sharded and ordered like the kept ones,
+    with `stage`, `reason` and `detail` columns: for audits, and for re-thresholding stored signals without
+    recomputing them. Output: the shards' file infos."""
 
     def __init__(self, out_dir: str, *, shard_bytes: int, compression: str = "none", promoted: Iterable[str] = ()):
         super().__init__()
@@ -240,9 +251,9 @@ class WriteDroppedDocuments(beam.PTransform):
         return (
             dropped
             | "WithReason"
-            >> beam.MapTuple(lambda r, doc: doc.with_meta(stage=r.stage, reason=r.reason, detail=r.detail))
+            >> beam.MapTuple(lambda r, ref: ref.with_annotations(stage=r.stage, reason=r.reason, detail=r.detail))
             | "Write" >> self._write
-        ).main
+        )["main"]
 
 
 def rejection_record(rejection: Rejection) -> dict[str, Any]:
