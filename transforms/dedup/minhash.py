@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import numpy as np
 import xxhash
-from datasketch import MinHash, MinHashLSH
 
 from corpusforge.pipeline.config import ConfigError, MinHashConfig
 from corpusforge.transforms.dedup.normalize import normalize_text
@@ -82,6 +81,8 @@ def lsh_bands(config: MinHashConfig) -> tuple[int, int]:
                 f"dedup.near.bands: {config.bands} bands × {config.rows} rows need more than num_perm={config.num_perm} values"
             )
         return config.bands, config.rows
+    from datasketch import MinHashLSH  # 0.7 s of imports (scipy): only where near dedup is configured
+
     fp = config.false_positive_weight
     lsh = MinHashLSH(threshold=config.threshold, num_perm=config.num_perm, weights=(fp, 1 - fp))
     return lsh.b, lsh.r
@@ -119,6 +120,8 @@ class MinHasher:
     def __init__(self, config: MinHashConfig):
         self._config = config
         self._char_languages = frozenset(config.char_languages)
+        from datasketch import MinHash  # lazily, as in lsh_bands
+
         a, b = MinHash(num_perm=config.num_perm, seed=config.seed).permutations
         self._a = a.astype(np.uint64)[:, None]
         self._b = b.astype(np.uint64)[:, None]
