@@ -103,22 +103,24 @@ def map_reason(config: str, reason: str | None) -> str | None:
 # --------------------------------------------------------------------------------------- the datatrove venv
 
 
-def ensure_venv(venv: Path) -> Path:
+def ensure_venv(
+    venv: Path,
+    requirements: tuple[str, ...] = DATATROVE_REQUIREMENTS,
+    modules: tuple[str, ...] = ("datatrove.pipeline.filters", "spacy", "regex"),
+) -> Path:
+    """The python of `venv`, created (or completed) with `requirements` unless `modules` import there."""
     python = venv / "bin" / "python"
-    probe = [str(python), "-c", "import datatrove.pipeline.filters, spacy, regex"]
+    probe = [str(python), "-c", f"import {', '.join(modules)}"]
     if python.exists() and subprocess.run(probe, capture_output=True).returncode == 0:
         return python
-    print(
-        f"creating the datatrove virtualenv at {venv} (pip install {' '.join(DATATROVE_REQUIREMENTS)}) ...", flush=True
-    )
-    subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
-    proc = subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", *DATATROVE_REQUIREMENTS], capture_output=True, text=True
-    )
+    print(f"preparing the datatrove virtualenv at {venv} (pip install {' '.join(requirements)}) ...", flush=True)
+    if not python.exists():
+        subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
+    proc = subprocess.run([str(python), "-m", "pip", "install", "-q", *requirements], capture_output=True, text=True)
     if proc.returncode != 0:
         sys.exit(f"pip install into {venv} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     if subprocess.run(probe, capture_output=True).returncode != 0:
-        sys.exit(f"{venv}: datatrove/spacy/regex still not importable")
+        sys.exit(f"{venv}: {', '.join(modules)} still not importable")
     return python
 
 

@@ -216,6 +216,20 @@ def test_a_stage_fault_is_reported_by_its_root_cause(options):
     ), job.stderr[-2000:]
 
 
+@pytest.mark.parametrize(
+    ("workers", "mode"), [("1", "in_memory"), ("2", "multi_processing"), ("0", "multi_processing")]
+)
+def test_one_direct_runner_worker_runs_in_the_job_process(workers, mode):
+    """A multi-processing DirectRunner of one worker gains nothing from a worker process (issue 18)."""
+    from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions
+
+    options = PipelineOptions(
+        ["--runner=DirectRunner", "--direct_running_mode=multi_processing", f"--direct_num_workers={workers}"]
+    )
+    pipeline_runner(options)
+    assert options.view_as(DirectOptions).direct_running_mode == mode
+
+
 def test_no_stage_opens_a_network_connection(tmp_path, monkeypatch):
     """The sample recipe, every stage on, in-process with every non-loopback connection and lookup refused.
     (Beam's own DirectRunner would try to download the Prism runner from GitHub: see `pipeline_runner`.)"""

@@ -4,13 +4,16 @@
 (VmRSS: `/proc/<pid>/statm` resident pages) of the process and every process below it: the DirectRunner's
 worker processes and SDK harnesses included. A sum of RSS counts pages that processes share (the
 interpreter, libraries, copy-on-write pages after fork) once per process, so it is an upper bound of what
-the tree holds; a spike shorter than the interval can be missed.
+the tree holds; a spike shorter than the interval can be missed. It also reports the CPU seconds (user +
+system) of the whole tree, from the kernel's accounting of waited-for children (`RUSAGE_CHILDREN`): exact for
+every process reaped below the command, the fair measure of work on a shared machine.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import resource
 import subprocess
 import time
 from pathlib import Path
@@ -55,6 +58,7 @@ class SampledRun:
     seconds: float
     peak_rss: int  # bytes, the largest sum over the tree seen
     peak_process_rss: int  # bytes, the largest single process seen
+    cpu_seconds: float  # user + system of the command and every process it (or they) waited for
     stdout: str
     stderr: str
 
@@ -62,6 +66,7 @@ class SampledRun:
 def run_sampled(args: list[str], *, interval: float = 0.1, timeout: float = 600, **popen) -> SampledRun:
     """Run `args`, sampling the tree's RSS until it exits (killed after `timeout` seconds)."""
     started = time.monotonic()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     peak = peak_process = 0
     with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen) as proc:
         while True:
@@ -73,4 +78,6 @@ def run_sampled(args: list[str], *, interval: float = 0.1, timeout: float = 600,
             except subprocess.TimeoutExpired:
                 if time.monotonic() - started > timeout:
                     proc.kill()
-    return SampledRun(proc.returncode, time.monotonic() - started, peak, peak_process, stdout, stderr)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return SampledRun(proc.returncode, time.monotonic() - started, peak, peak_process, cpu, stdout, stderr)

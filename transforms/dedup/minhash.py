@@ -22,7 +22,6 @@ from collections.abc import Iterator
 
 import numpy as np
 import xxhash
-from datasketch import MinHash, MinHashLSH
 
 from corpusforge.pipeline.config import ConfigError, MinHashConfig
 from corpusforge.transforms.dedup.normalize import normalize_text
@@ -84,6 +83,8 @@ def lsh_bands(config: MinHashConfig) -> tuple[int, int]:
                 f"dedup.near.bands: {config.bands} bands × {config.rows} rows need more than num_perm={config.num_perm} values"
             )
         return config.bands, config.rows
+    from datasketch import MinHashLSH  # 0.7 s of imports (scipy): only where near dedup is configured
+
     fp = config.false_positive_weight
     lsh = MinHashLSH(threshold=config.threshold, num_perm=config.num_perm, weights=(fp, 1 - fp))
     return lsh.b, lsh.r
@@ -175,6 +176,8 @@ class MinHasher:
     def __init__(self, config: MinHashConfig):
         self._config = config
         self._char_languages = frozenset(config.char_languages)
+        from datasketch import MinHash  # lazily, as in lsh_bands
+
         a, b = MinHash(num_perm=config.num_perm, seed=config.seed).permutations
         self._a = a.astype(np.uint64)[:, None]
         self._b = b.astype(np.uint64)[:, None]
