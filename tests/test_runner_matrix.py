@@ -37,9 +37,17 @@ def runner_options(dask_scheduler: str) -> dict[str, list[str]]:
     }
 
 
+def counted(stats: dict) -> dict:
+    """stats.json with only the element counts of its `shuffle` section: the bytes are an estimate, which may
+    differ by runner (README, stats.json)."""
+    stages = stats.get("shuffle", {}).get("stages", {})
+    return {**stats, "shuffle": {stage: entry["elements"] for stage, entry in stages.items()}}
+
+
 def snapshot(out: Path) -> dict[str, object]:
-    """Every file of a run by relative path: its bytes, and the manifest as JSON less `volatile`; what is
-    measured rather than counted (timings.json, and report.html, which shows it) only by name."""
+    """Every file of a run by relative path: its bytes, the manifest as JSON less `volatile`, stats.json less its
+    shuffle bytes (an estimate); what is measured rather than counted (timings.json, and report.html, which
+    shows it) only by name."""
     files: dict[str, object] = {}
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
         name = str(path.relative_to(out))
@@ -48,7 +56,9 @@ def snapshot(out: Path) -> dict[str, object]:
         elif name == "manifest.json":
             manifest = json.loads(path.read_text())
             manifest.pop("volatile")
-            files[name] = manifest
+            files[name] = {**manifest, "stats": counted(manifest["stats"])}
+        elif name == "stats.json":
+            files[name] = counted(json.loads(path.read_text()))
         else:
             files[name] = path.read_bytes()
     return files
