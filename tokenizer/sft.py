@@ -22,7 +22,6 @@ follow ids, so shards are byte-identical whatever the runner or worker count.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -37,7 +36,7 @@ from corpusforge.tokenizer.chat import ChatTemplate, Encoded, SegmentEncoder, en
 from corpusforge.tokenizer.encode import SentencePieceModel, split_of, token_dtype
 from corpusforge.tokenizer.shards import table_bytes
 from corpusforge.tokenizer.transforms import SECTION as TOKENIZER_SECTION
-from corpusforge.tokenizer.transforms import TokenizerModel, TrainTokenizer, WriteTokenizerFiles
+from corpusforge.tokenizer.transforms import KeyByShard, TokenizerModel, TrainTokenizer, WriteTokenizerFiles
 from corpusforge.transforms.accounting import (
     DROPPED,
     REJECTED,
@@ -50,7 +49,7 @@ from corpusforge.transforms.accounting import (
 from corpusforge.transforms.conversation import CONVERSATION, is_preference
 from corpusforge.transforms.document import Document
 from corpusforge.transforms.io.staging import StageDocuments
-from corpusforge.transforms.io.write import atomic_write, file_info, shard_of
+from corpusforge.transforms.io.write import atomic_write, file_info
 
 SFT_STAGE = "sft"  # the funnel's stage, and the manifest and stats section
 SFT_DIR = "sft"
@@ -70,7 +69,7 @@ class TokenizedExample:
     exchanges_cut: int = 0
 
     @property
-    def tokens(self) -> int:
+    def ntokens(self) -> int:
         return sum(len(p.input_ids) for p in self.parts.values())
 
 
@@ -290,7 +289,7 @@ class _WriteSftShardFn(beam.DoFn):
         relpath = sft_shard_name(split, index, shard_counts[split])
         atomic_write(FileSystems.join(self._out_dir, relpath), data)
         trained = sum(int(p.loss_mask.sum()) for e in examples for p in e.parts.values())
-        totals = {"split": split, "examples": len(examples), "tokens": sum(e.tokens for e in examples)}
+        totals = {"split": split, "examples": len(examples), "tokens": sum(e.ntokens for e in examples)}
         yield {**file_info(relpath, data, table.num_rows), **totals, "trained_tokens": trained}
 
 
@@ -305,25 +304,11 @@ class WriteSftShards(beam.PTransform):
         self._fn = _WriteSftShardFn(out_dir=out_dir, max_length=max_length, packing=packing)
 
     def expand(self, examples: beam.PCollection) -> beam.PCollection:
-        shard_bytes = self._shard_bytes
         model = beam.pvalue.AsSingleton(self._model)
-
-        def shard_count(kv, model: TokenizerModel) -> tuple[str, int]:
-            split, tokens = kv
-            return split, max(1, math.ceil(tokens * token_dtype(model.vocab_size).itemsize / shard_bytes))
-
-        shard_counts = (
-            examples
-            | "Tokens" >> beam.Map(lambda e: (e.split, e.tokens))
-            | "TokensPerSplit" >> beam.CombinePerKey(sum)
-            | "ShardCount" >> beam.Map(shard_count, model=model)
-        )  # (split, shard count)
-        counts = beam.pvalue.AsDict(shard_counts)
-        keyed = examples | "AssignShard" >> beam.Map(lambda e, n: ((e.split, shard_of(e.id, n[e.split])), e), n=counts)
-        slots = shard_counts | "ShardSlots" >> beam.FlatMap(lambda kv: [((kv[0], i), None) for i in range(kv[1])])
+        sharded = examples | "KeyByShard" >> KeyByShard(self._model, shard_bytes=self._shard_bytes)
+        counts = beam.pvalue.AsDict(sharded["counts"])
         return (
-            (keyed, slots)
-            | "WithSlots" >> beam.Flatten()
+            sharded["keyed"]
             | "GroupShards" >> beam.GroupByKey()  # ((split, shard index), [TokenizedExample | None])
             | "Write" >> beam.ParDo(self._fn, shard_counts=counts, model=model)
         )

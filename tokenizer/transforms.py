@@ -367,6 +367,37 @@ class _WriteTokenShardFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(PIECE_COUNTS, counts)
 
 
+class KeyByShard(beam.PTransform):
+    """PCollection of tokenized items (`id`, `split`, `ntokens`) → `keyed`: ((split, shard index), item), with one
+    ((split, i), None) per shard so that an empty shard is written too, and `counts`: (split, shard count).
+    A split gets ⌈its tokens × the model's token width / `shard_bytes`⌉ shards; an item goes to
+    `shard_of(id, count)`, whatever the runner. Token shards and SFT shards are assigned alike."""
+
+    def __init__(self, model: beam.PCollection, *, shard_bytes: int):
+        super().__init__()
+        self._model = model
+        self._shard_bytes = shard_bytes
+
+    def expand(self, items: beam.PCollection) -> dict[str, beam.PCollection]:
+        shard_bytes = self._shard_bytes
+
+        def shard_count(kv: tuple[str, int], model: TokenizerModel) -> tuple[str, int]:
+            split, tokens = kv
+            return split, max(1, math.ceil(tokens * token_dtype(model.vocab_size).itemsize / shard_bytes))
+
+        counts = (
+            items
+            | "Tokens" >> beam.Map(lambda t: (t.split, t.ntokens))
+            | "TokensPerSplit" >> beam.CombinePerKey(sum)
+            | "ShardCount" >> beam.Map(shard_count, model=beam.pvalue.AsSingleton(self._model))
+        )
+        keyed = items | "AssignShard" >> beam.Map(
+            lambda t, n: ((t.split, shard_of(t.id, n[t.split])), t), n=beam.pvalue.AsDict(counts)
+        )
+        slots = counts | "ShardSlots" >> beam.FlatMap(lambda kv: [((kv[0], i), None) for i in range(kv[1])])
+        return {"keyed": (keyed, slots) | "WithSlots" >> beam.Flatten(), "counts": counts}
+
+
 class WriteTokenShards(beam.PTransform):
     """PCollection[TokenRef] → `tokens/<split>/part-*.arrow` (shards.py documents the format), the tokens
     read back from the staged files under `out_dir`.
@@ -384,24 +415,11 @@ class WriteTokenShards(beam.PTransform):
         self._shard_bytes = shard_bytes
         self._fn = _WriteTokenShardFn(out_dir=out_dir, output=output, seq_len=seq_len, export=export)
 
-    def expand(self, tokenized):
-        shard_bytes = self._shard_bytes
+    def expand(self, tokenized: beam.PCollection) -> dict[str, beam.PCollection]:
         model = beam.pvalue.AsSingleton(self._model)
-
-        def shard_count(kv, model: TokenizerModel) -> tuple[str, int]:
-            split, tokens = kv
-            return split, max(1, math.ceil(tokens * token_dtype(model.vocab_size).itemsize / shard_bytes))
-
-        shard_counts = (
-            tokenized
-            | "Tokens" >> beam.Map(lambda t: (t.split, t.ntokens))
-            | "TokensPerSplit" >> beam.CombinePerKey(sum)
-            | "ShardCount" >> beam.Map(shard_count, model=model)
-        )  # (split, shard count)
-        counts = beam.pvalue.AsDict(shard_counts)
-        keyed = tokenized | "AssignShard" >> beam.Map(lambda t, n: ((t.split, shard_of(t.id, n[t.split])), t), n=counts)
-        slots = shard_counts | "ShardSlots" >> beam.FlatMap(lambda kv: [((kv[0], i), None) for i in range(kv[1])])
-        grouped = (keyed, slots) | "WithSlots" >> beam.Flatten() | "Measure" >> MeasureShuffle(SECTION)
+        sharded = tokenized | "KeyByShard" >> KeyByShard(self._model, shard_bytes=self._shard_bytes)
+        counts = beam.pvalue.AsDict(sharded["counts"])
+        grouped = sharded["keyed"] | "Measure" >> MeasureShuffle(SECTION)
         written = (
             grouped.main
             | "GroupShards" >> beam.GroupByKey()  # ((split, shard index), [TokenRef | None])
