@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -171,12 +172,14 @@ class Page:
 @contextlib.contextmanager
 def chromium_page(binary: str, *, timeout: float = 60.0) -> Iterator[Page]:
     """A fresh headless Chromium (own profile folder) and one blank page in it."""
-    with tempfile.TemporaryDirectory(prefix="corpusforge-chromium-") as profile:
+    # Chromium's helper processes may still be writing into the profile as it is removed: cleanup errors ignored.
+    with tempfile.TemporaryDirectory(prefix="corpusforge-chromium-", ignore_cleanup_errors=True) as profile:
         process = subprocess.Popen(
             [binary, *_FLAGS, f"--user-data-dir={profile}", "about:blank"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            start_new_session=True,  # its own process group: the browser and its helper processes end together
         )
         ws = None
         try:
@@ -191,7 +194,7 @@ def chromium_page(binary: str, *, timeout: float = 60.0) -> Iterator[Page]:
         finally:
             if ws is not None:
                 ws.close()
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait()
 
 
