@@ -304,8 +304,7 @@ def beam_workers(pid: int) -> list[int]:
 
 @pytest.fixture(scope="module")
 def finished_sample(tmp_path_factory) -> tuple[Path, list[str]]:
-    """The sample recipe (extract, clean, language, the tokenizer) run undisturbed with two worker processes:
-    long enough (the tokenizer's training) that a disturbance a second after the workers start lands mid-run."""
+    """The sample recipe (extract, clean, language only) run undisturbed with two worker processes."""
     out = tmp_path_factory.mktemp("undisturbed") / "out"
     args = [
         "run",
@@ -314,7 +313,7 @@ def finished_sample(tmp_path_factory) -> tuple[Path, list[str]]:
         str(out),
         "--quiet",
         *("--set", "quality.enabled=false", "--set", "safety.enabled=false"),
-        *("--set", "dedup.enabled=false"),
+        *("--set", "dedup.enabled=false", "--set", "tokenizer.enabled=false"),
         "--",
         *TWO_WORKERS,
     ]
@@ -336,6 +335,9 @@ def start_disturbed(finished_sample, tmp_path) -> tuple[subprocess.Popen, Path, 
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group, as a shell gives a foreground job
+        # and Ctrl-C's default action, which a foreground job has: a test runner started in the background
+        # by a script inherits SIGINT ignored, and so would the launcher
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 120
     while len(beam_workers(launcher.pid)) < 2 and time.monotonic() < deadline:
