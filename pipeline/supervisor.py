@@ -32,9 +32,6 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from apache_beam.options.pipeline_options import PipelineOptions
-from apache_beam.runners import runner as beam_runner
-
 from corpusforge.pipeline.config import ConfigError, PipelineConfig
 from corpusforge.pipeline.progress import ForwardProgress
 
@@ -184,10 +181,12 @@ def _run(plan: dict[str, Any]) -> Outcome:
     """Build and run the plan's job (`run_in_child` writes the plan); how it ended."""
     import apache_beam as beam
     from apache_beam.io.filesystems import FileSystems
+    from apache_beam.options.pipeline_options import PipelineOptions
     from apache_beam.runners.runner import PipelineState
 
     from corpusforge.pipeline.build import build_pipeline
     from corpusforge.pipeline.config import parse_config
+    from corpusforge.pipeline.direct_runner import pipeline_runner
     from corpusforge.pipeline.manifest import STATS, read_json, run_failure
 
     try:
@@ -212,53 +211,6 @@ def _run(plan: dict[str, Any]) -> Outcome:
     if state != PipelineState.DONE:
         return Outcome("failed", f"the job ended in state {state}")
     return Outcome("done")
-
-
-def pipeline_runner(options: PipelineOptions) -> beam_runner.PipelineRunner | None:
-    """The runner for `options`: Beam's, but the DirectRunner's job goes to the FnApiRunner directly.
-
-    Since Beam 2.6x the DirectRunner first tries the Prism runner, downloading its binary from GitHub at
-    the first run: a network access no config asked for, an unpinned binary, and an engine that ignores
-    `direct_running_mode` and `direct_num_workers`. Without network it falls back to the FnApiRunner,
-    which every recipe and test here is written for; this goes there directly, as the DirectRunner's
-    own FnApiRunner branch does. None: Beam creates the runner the options name.
-    """
-    from apache_beam.options.pipeline_options import StandardOptions
-    from apache_beam.runners.direct.direct_runner import SwitchingDirectRunner
-    from apache_beam.runners.runner import create_runner
-
-    name = options.view_as(StandardOptions).runner or StandardOptions.DEFAULT_RUNNER
-    if not isinstance(create_runner(name), SwitchingDirectRunner):
-        return None
-    _one_worker_in_process(options)
-    return FnApiDirectRunner()
-
-
-def _one_worker_in_process(options: PipelineOptions) -> None:
-    """A multi-processing DirectRunner of one worker runs its worker in this process (`in_memory`).
-
-    One worker process parallelizes nothing, and starting it costs a second interpreter that imports Beam
-    and corpusforge again and loads the models again: 2.4 s of CPU and ~200 MB measured (issue 18), most of
-    a small run. The bundles, and so the bytes written, are the same in both modes (tests run in_memory).
-    """
-    from apache_beam.options.pipeline_options import DirectOptions
-
-    direct = options.view_as(DirectOptions)
-    if direct.direct_running_mode == "multi_processing" and direct.direct_num_workers == 1:
-        direct.direct_running_mode = "in_memory"
-
-
-class FnApiDirectRunner(beam_runner.PipelineRunner):
-    """The FnApiRunner with the pipeline options made available to its workers, as the DirectRunner makes it."""
-
-    def run_pipeline(self, pipeline, options):
-        from apache_beam.portability.api import beam_provision_api_pb2
-        from apache_beam.runners.portability.fn_api_runner import fn_runner
-        from apache_beam.runners.portability.portable_runner import JobServiceHandle
-
-        encoded = JobServiceHandle.encode_pipeline_options(options.get_all_options())
-        provision = fn_runner.ExtendedProvisionInfo(beam_provision_api_pb2.ProvisionInfo(pipeline_options=encoded))
-        return fn_runner.FnApiRunner(provision_info=provision).run_pipeline(pipeline, options)
 
 
 def _cancel_and_exit(result: Any) -> None:

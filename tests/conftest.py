@@ -37,11 +37,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True, scope="session")
 def _no_prism_runner():
-    """TestPipeline's DirectRunner on the FnApiRunner, as the CLI runs it (`supervisor.pipeline_runner`):
+    """TestPipeline's DirectRunner on the FnApiRunner, as the CLI runs it (`direct_runner.pipeline_runner`):
     Beam's DirectRunner would first download the Prism runner from GitHub where the network allows it."""
     from apache_beam.runners.direct.direct_runner import SwitchingDirectRunner
 
-    from corpusforge.pipeline.supervisor import FnApiDirectRunner
+    from corpusforge.pipeline.direct_runner import FnApiDirectRunner
 
     original = SwitchingDirectRunner.run_pipeline
     SwitchingDirectRunner.run_pipeline = lambda self, pipeline, options: FnApiDirectRunner().run_pipeline(
