@@ -16,7 +16,7 @@ Needs the `train` extra (torch).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -34,7 +34,7 @@ class TorchCollator:
 
     collator: Collator
 
-    def __call__(self, samples) -> dict[str, Any]:
+    def __call__(self, samples: Sequence[Mapping[str, np.ndarray]]) -> dict[str, Any]:
         return {k: torch.from_numpy(v) if isinstance(v, np.ndarray) else v for k, v in self.collator(samples).items()}
 
 

@@ -338,7 +338,7 @@ def _identity(x: int) -> int:
 class _FlattenOrEmpty(_Flatten):
     """Beam's Flatten placeholder, also for `beam.Flatten(pipeline=p)` of no collections (Beam's fails on it)."""
 
-    def expand(self, pcolls):
+    def expand(self, pcolls: tuple[pvalue.PCollection, ...] | pvalue.PBegin) -> pvalue.PCollection:
         if isinstance(pcolls, pvalue.PBegin):
             return pvalue.PCollection(pcolls.pipeline, is_bounded=True)
         return super().expand(pcolls)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import apache_beam as beam
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions
 from apache_beam.portability import python_urns
 from apache_beam.portability.api import beam_provision_api_pb2
@@ -48,7 +49,7 @@ def _one_worker_in_process(options: PipelineOptions) -> None:
 class FnApiDirectRunner(beam_runner.PipelineRunner):
     """The FnApiRunner with the pipeline options made available to its workers, as the DirectRunner makes it."""
 
-    def run_pipeline(self, pipeline, options):
+    def run_pipeline(self, pipeline: beam.Pipeline, options: PipelineOptions) -> beam_runner.PipelineResult:
         WorkerHandler.register_environment(python_urns.SUBPROCESS_SDK, bytes)(_StoppableWorkerHandler)
         encoded = JobServiceHandle.encode_pipeline_options(options.get_all_options())
         provision = fn_runner.ExtendedProvisionInfo(beam_provision_api_pb2.ProvisionInfo(pipeline_options=encoded))

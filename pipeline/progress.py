@@ -70,7 +70,7 @@ class ForwardProgress(logging.Handler):
 class ProgressState:
     """The workers' latest progress lines, summed, against the input's total files and bytes."""
 
-    def __init__(self, *, total_files: int = 0, total_bytes: int = 0, clock=time.monotonic):
+    def __init__(self, *, total_files: int = 0, total_bytes: int = 0, clock: Callable[[], float] = time.monotonic):
         self.total_files = total_files
         self.total_bytes = total_bytes
         self._clock = clock

@@ -158,7 +158,7 @@ class TrainTokenizer(beam.PTransform):
         self._seed = seed
         self._out_dir = out_dir
 
-    def expand(self, refs):
+    def expand(self, refs: beam.PCollection) -> dict[str, beam.PCollection]:
         config, seed, out_dir = self._config, self._seed, self._out_dir
         refs = refs | "TrainSplit" >> beam.Filter(
             lambda r: split_of(r.id, seed=seed, validation_fraction=config.validation_fraction) == TRAIN
@@ -225,7 +225,7 @@ class WriteTokenizerFiles(beam.PTransform):
         super().__init__()
         self._out_dir = out_dir
 
-    def expand(self, model):
+    def expand(self, model: beam.PCollection) -> beam.PCollection:
         out_dir = self._out_dir
 
         def write(model: TokenizerModel) -> Iterable[dict[str, Any]]:
@@ -313,7 +313,7 @@ class TokenizeDocuments(beam.PTransform):
         self._model = model
         self._fn = _TokenizeFn(out_dir=out_dir, seed=seed, validation_fraction=validation_fraction)
 
-    def expand(self, refs):
+    def expand(self, refs: beam.PCollection) -> dict[str, beam.PCollection]:
         by_file = refs | "ByFile" >> GroupByStagedFile(SECTION)  # (file, [DocRef])
         encoded = by_file["main"] | "Encode" >> beam.ParDo(
             self._fn, model=beam.pvalue.AsSingleton(self._model)
@@ -444,7 +444,7 @@ class WriteMegatronDataArgs(beam.PTransform):
         super().__init__()
         self._out_dir = out_dir
 
-    def expand(self, exported):
+    def expand(self, exported: beam.PCollection) -> beam.PCollection:
         out_dir = self._out_dir
 
         def write(_, exported: list[dict]) -> dict[str, Any]:
@@ -537,7 +537,7 @@ class TokenizeCorpus(beam.PTransform):
         self._seed = seed
         self._model = model
 
-    def expand(self, refs):
+    def expand(self, refs: beam.PCollection) -> dict[str, beam.PCollection]:
         config, seed, out_dir = self._config, self._seed, self._out_dir
         tallies = []
         if self._model is None:

@@ -300,7 +300,7 @@ class MeasureShuffle(beam.PTransform):
         super().__init__()
         self._stage = stage
 
-    def expand(self, pcoll):
+    def expand(self, pcoll: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         return pcoll | "Tally" >> beam.ParDo(_ShuffleBytesFn(self._stage)).with_outputs(TALLY, main="main")
 
 

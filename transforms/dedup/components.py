@@ -86,7 +86,7 @@ class ConnectedComponents(beam.PTransform):
         self._setting = setting
         self._stage = stage
 
-    def expand(self, edges):
+    def expand(self, edges: beam.PCollection) -> dict[str, beam.PCollection]:
         shuffled = []
 
         def measured(pcoll, label):

@@ -171,8 +171,14 @@ class _KeepOneFn(AccountingDoFn):
 
 
 def _keep_one(
-    refs, key: Callable[[DocRef], Any], *, stage: str, reason: str, order: Callable[[DocRef], Any], out_dir: str
-):
+    refs: beam.PCollection,
+    key: Callable[[DocRef], Any],
+    *,
+    stage: str,
+    reason: str,
+    order: Callable[[DocRef], Any],
+    out_dir: str,
+) -> dict[str, beam.PCollection]:
     keyed = refs | "Key" >> beam.ParDo(_KeyFn(stage=stage, key=key)).with_outputs(REJECTED, TALLY, main="main")
     measured = keyed.main | "Measure" >> MeasureShuffle(stage)
     result = (
@@ -203,7 +209,7 @@ class DedupExact(beam.PTransform):
         super().__init__()
         self._out_dir = out_dir
 
-    def expand(self, refs):
+    def expand(self, refs: beam.PCollection) -> dict[str, beam.PCollection]:
         return _keep_one(
             refs, _text_hash, stage=EXACT_STAGE, reason="exact_duplicate", order=ref_order, out_dir=self._out_dir
         )
@@ -218,7 +224,7 @@ class DedupUrls(beam.PTransform):
         super().__init__()
         self._out_dir = out_dir
 
-    def expand(self, refs):
+    def expand(self, refs: beam.PCollection) -> dict[str, beam.PCollection]:
         return _keep_one(
             refs,
             lambda ref: normalize_url(ref.url) if ref.url else f"\x00{ref.id}",
@@ -341,7 +347,7 @@ class DedupNearDuplicates(beam.PTransform):
         self._config = config = config or MinHashConfig()
         self._bands, self._rows = lsh_bands(config)
 
-    def expand(self, refs):
+    def expand(self, refs: beam.PCollection) -> dict[str, beam.PCollection]:
         config = self._config
         signed = refs | "Sign" >> beam.ParDo(_SignFn(config, self._bands, self._rows)).with_outputs(
             REJECTED, TALLY, _KEYS, _SIGNATURES, main="keyed"
@@ -495,7 +501,7 @@ class DedupLines(beam.PTransform):
         self._config = config or LineDedupConfig(enabled=True)
         self._out_dir = out_dir
 
-    def expand(self, refs):
+    def expand(self, refs: beam.PCollection) -> dict[str, beam.PCollection]:
         config, out_dir = self._config, self._out_dir
         shuffled: list = []
         measured = _measured(shuffled, LINE_STAGE)
@@ -556,7 +562,7 @@ class DeduplicateDocuments(beam.PTransform):
         super().__init__()
         self._steps = dedup_stages(config, out_dir)
 
-    def expand(self, refs):
+    def expand(self, refs: beam.PCollection) -> dict[str, beam.PCollection]:
         outputs: dict[str, list[beam.PCollection]] = {REJECTED: [], DROPPED: [], TALLY: []}
         for name, step in self._steps:
             result = refs | name >> step

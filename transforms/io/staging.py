@@ -263,7 +263,7 @@ class StageDocuments(beam.PTransform):
         super().__init__()
         self._fn = _StageFn(out_dir, keys)
 
-    def expand(self, docs):
+    def expand(self, docs: beam.PCollection) -> beam.PCollection:
         return docs | "Stage" >> beam.ParDo(self._fn)
 
 
@@ -276,7 +276,7 @@ class StageDropped(beam.PTransform):
         super().__init__()
         self._fn = _StageFn(out_dir, None, paired=True)
 
-    def expand(self, dropped):
+    def expand(self, dropped: beam.PCollection) -> beam.PCollection:
         return dropped | "Stage" >> beam.ParDo(self._fn)
 
 
@@ -290,7 +290,7 @@ class GroupByStagedFile(beam.PTransform):
         self._stage = stage
         self._ref_of = ref_of
 
-    def expand(self, items):
+    def expand(self, items: beam.PCollection) -> dict[str, beam.PCollection]:
         ref_of = self._ref_of
         by_file = items | "ByFile" >> beam.Map(lambda item: (location_file(ref_of(item).location), item))
         keyed = by_file | "Measure" >> MeasureShuffle(self._stage)
@@ -306,7 +306,7 @@ class ReadStagedDocuments(beam.PTransform):
         super().__init__()
         self._out_dir = out_dir
 
-    def expand(self, refs):
+    def expand(self, refs: beam.PCollection) -> beam.PCollection:
         out_dir = self._out_dir
         by_file = refs | "ByFile" >> GroupByStagedFile("read_staged")
         return by_file["main"] | "Read" >> beam.FlatMap(lambda group: (doc for _, doc in read_refs(out_dir, group[1])))

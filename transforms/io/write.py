@@ -202,7 +202,7 @@ class WriteArrowShards(beam.PTransform):
             stage=self._stage,
         )
 
-    def expand(self, refs):
+    def expand(self, refs: beam.PCollection) -> dict[str, beam.PCollection]:
         shard_bytes = self._shard_bytes
         by_language = self._partition_by_language
 
@@ -273,7 +273,7 @@ class WriteDeadLetters(beam.PTransform):
         super().__init__()
         self._out_dir = out_dir
 
-    def expand(self, rejections):
+    def expand(self, rejections: beam.PCollection) -> beam.PCollection:
         out_dir = self._out_dir
 
         def write(items: list[Rejection]) -> dict[str, Any]:
