@@ -40,13 +40,13 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from bench_stages import best_of
 
 from corpusforge.pipeline.config import TokenizerConfig
+from corpusforge.pipeline.files import atomic_write
 from corpusforge.tokenizer.encode import SentencePieceModel
 from corpusforge.tokenizer.shards import packed_table, table_bytes
 from corpusforge.tokenizer.train import SampledDocument, sample_key, train_model, trainer_options, training_sentences
 from corpusforge.tokenizer.transforms import TokenizeDocuments, TokenizerModel, TrainTokenizer, _TokenizeFn
 from corpusforge.transforms.document import Document
 from corpusforge.transforms.io.staging import StageDocuments, _StageFn, location_file
-from corpusforge.transforms.io.write import atomic_write
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 ONE_WORKER = ["--runner=DirectRunner", "--direct_num_workers=1"]  # in-process: the SDK harness is a thread

@@ -25,12 +25,16 @@ import os
 import re
 import sys
 import threading
-from typing import Any, Literal
+from collections.abc import Sequence
+from typing import Literal
 
 from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
+from corpusforge.pipeline import files
+from corpusforge.pipeline.layout import REPORT, STATS, TIMINGS
+from corpusforge.pipeline.output_dir import current_run
 from corpusforge.pipeline.progress import ProgressState, bias_flags, funnel_table
 
 Mode = Literal["quiet", "normal", "verbose"]
@@ -265,75 +269,22 @@ class ConsoleSession:
 
 # --- the end of a run ---------------------------------------------------------------------------------------------
 
-_LOCAL_RUNNERS = {"DirectRunner", "BundleBasedDirectRunner", "SwitchingDirectRunner", "FnApiRunner", "PrismRunner"}
-
-
-class JobCpu:
-    """CPU seconds of this process and its child processes over a block: the whole job on a local runner (the
-    DirectRunner's worker processes are children, counted once they have exited); `secs` is None on a remote
-    runner, whose workers are elsewhere."""
-
-    def __init__(self, options: Any):
-        from apache_beam.options.pipeline_options import StandardOptions
-
-        runner = options.view_as(StandardOptions).runner
-        self._local = runner is None or str(runner).rsplit(".", 1)[-1] in _LOCAL_RUNNERS
-        self.secs: float | None = None
-
-    def __enter__(self) -> JobCpu:
-        self._started = _process_cpu()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._local:
-            self.secs = _process_cpu() - self._started
-
-
-def _process_cpu() -> float:
-    import resource
-
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
-def finish_timings(out_dir: str, *, job_cpu_secs: float | None, report: bool) -> None:
-    """Before a finished run is published: the launcher's measure of the whole job's CPU added to timings.json,
-    and the report rewritten with it."""
-    from apache_beam.io.filesystems import FileSystems
-
-    from corpusforge.pipeline.manifest import TIMINGS, read_json, write_timings
-    from corpusforge.pipeline.report import write_report
-
-    timings_path = FileSystems.join(out_dir, TIMINGS)
-    if job_cpu_secs is None or not FileSystems.exists(timings_path):
-        return
-    timings = read_json(timings_path)
-    timings["job_cpu_secs"] = round(job_cpu_secs, 3)
-    write_timings(out_dir, timings)
-    if report:
-        write_report(out_dir)
-
 
 def print_run_summary(
-    console: Console, session: ConsoleSession, out_dir: str, *, report: bool, job_cpu_secs: float | None
+    console: Console, session: ConsoleSession, out_dir: str, *, report: bool, cost_lines: Sequence[str]
 ) -> None:
     """After a published run: the tokenizer's warning (in every mode); the funnel (readable on 80 columns), bias
-    flags, time and CPU, cost, and where the report is; `quiet`: two lines."""
-    from apache_beam.io.filesystems import FileSystems
-
-    from corpusforge.pipeline.manifest import STATS, TIMINGS, read_json
-    from corpusforge.pipeline.output_dir import current_run
-    from corpusforge.pipeline.report import REPORT, footprint_lines, load_run
-
+    flags, time and CPU, `cost_lines` (the runner process computed them: report.footprint_lines), and where the
+    report is; `quiet`: two lines."""
     run_dir = current_run(out_dir)  # on an object store, the run that _LATEST names
-    stats = read_json(FileSystems.join(run_dir, STATS))
+    stats = files.read_json(files.join(run_dir, STATS))
     note = stats.get("tokenizer", {}).get("training", {}).get("note")
     if note:
         session.say(f"warning: {note}", style="yellow")
-    timings_path = FileSystems.join(run_dir, TIMINGS)
-    timings = read_json(timings_path) if FileSystems.exists(timings_path) else {}
-    report_path = FileSystems.join(run_dir, REPORT)
-    report_line = f"report: {report_path}" if report and FileSystems.exists(report_path) else ""
+    timings_path = files.join(run_dir, TIMINGS)
+    timings = files.read_json(timings_path) if files.exists(timings_path) else {}
+    report_path = files.join(run_dir, REPORT)
+    report_line = f"report: {report_path}" if report and files.exists(report_path) else ""
     if session.mode == "quiet":
         console.print(
             f"corpusforge: kept {stats['kept']:,} of {stats['records_read']:,} records (dropped {stats['dropped']:,}, "
@@ -347,12 +298,13 @@ def print_run_summary(
     for line in bias_flags(stats):
         console.print(line, style="yellow", highlight=False)
     if timings:
+        job_cpu_secs = timings.get("job_cpu_secs")
         job = f", {job_cpu_secs:,.1f} s whole job (this machine)" if job_cpu_secs is not None else ""
         console.print(
             f"time: {timings['wall_secs']:,.1f} s wall; CPU: {timings['total_stage_cpu_secs']:,.1f} s in the stages{job}",
             highlight=False,
         )
-        for line in footprint_lines(load_run(run_dir)):
+        for line in cost_lines:
             console.print(line, highlight=False)
     if report_line:
         console.print(report_line, highlight=False)

@@ -12,7 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from corpusforge.pipeline.config import ConfigError
-from corpusforge.pipeline.manifest import MANIFEST, STATS, SUCCESS, TIMINGS, read_json
+from corpusforge.pipeline.files import read_json
+from corpusforge.pipeline.layout import MANIFEST, STATS, SUCCESS, TIMINGS
 from corpusforge.pipeline.output_dir import FAILED_MARKER, current_run
 from corpusforge.pipeline.progress import funnel_table
 

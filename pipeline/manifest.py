@@ -34,17 +34,14 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from corpusforge.pipeline.config import RunConfig
+from corpusforge.pipeline.files import atomic_write
+from corpusforge.pipeline.layout import MANIFEST, REJECTS_DIR, STATS, SUCCESS, TIMINGS
 from corpusforge.transforms.accounting import CombineTallies, summarize
 from corpusforge.transforms.io.staging import delete_temporary
-from corpusforge.transforms.io.write import REJECTS_DIR, atomic_write, file_info
+from corpusforge.transforms.io.write import file_info
 from corpusforge.transforms.observations import CombineObservations, split_observations
 from corpusforge.transforms.safety.pii import find_pii, redact
 
-MANIFEST = "manifest.json"
-STATS = "stats.json"
-TIMINGS = "timings.json"
-REPORT = "report.html"  # pipeline/report.py writes it
-SUCCESS = "_SUCCESS"
 DROPPED_SAMPLE_FILE = f"{REJECTS_DIR}/dropped_sample.jsonl"
 FORMAT_VERSION = 1
 _VERSIONED_PACKAGES = (
@@ -70,11 +67,6 @@ def package_versions() -> dict[str, str | None]:
         except importlib.metadata.PackageNotFoundError:
             versions[name] = None
     return versions
-
-
-def read_json(path: str) -> dict[str, Any]:
-    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-        return json.loads(f.read().decode("utf-8"))
 
 
 def _write_json(path: str, value: Any) -> None:

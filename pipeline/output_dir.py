@@ -38,18 +38,27 @@ import shutil
 import socket
 import tempfile
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from apache_beam.io.filesystem import BeamIOError, CompressionTypes
-from apache_beam.io.filesystems import FileSystems
-
+from corpusforge.pipeline import files
 from corpusforge.pipeline.config import ConfigError
-from corpusforge.pipeline.manifest import MANIFEST, REPORT, STATS, SUCCESS, TIMINGS, read_json
-from corpusforge.tokenizer.sft import SFT_DIR
-from corpusforge.tokenizer.shards import TOKENIZER_DIR, TOKENS_DIR
-from corpusforge.transforms.document import SourceFile
-from corpusforge.transforms.io.staging import TEMPORARY_DIR
-from corpusforge.transforms.io.write import DOCUMENTS_DIR, REJECTS_DIR
+from corpusforge.pipeline.files import is_local, join
+from corpusforge.pipeline.layout import (
+    DOCUMENTS_DIR,
+    MANIFEST,
+    REJECTS_DIR,
+    REPORT,
+    SFT_DIR,
+    STATS,
+    SUCCESS,
+    TEMPORARY_DIR,
+    TIMINGS,
+    TOKENIZER_DIR,
+    TOKENS_DIR,
+)
+
+if TYPE_CHECKING:
+    from corpusforge.transforms.document import SourceFile
 
 RUN_MARKER = "_RUN"  # JSON {run_id, host, pid}: the staging location of a run launched from `host`
 FAILED_MARKER = "_FAILED"  # the reason a run failed, one line
@@ -79,11 +88,6 @@ class RunOutput:
         return is_local(self.target)
 
 
-def is_local(path: str) -> bool:
-    """Beam's local filesystem (paths without a scheme): the one whose folders can be renamed."""
-    return FileSystems.get_scheme(path) is None
-
-
 def new_run_id() -> str:
     """A sortable, unique run id: UTC start time and 24 random bits (`20250102T030405Z-1a2b3c`)."""
     now = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -102,13 +106,13 @@ def prepare_output(out_dir: str, *, overwrite: bool) -> RunOutput:
             raise ConfigError(f"output {target}: cannot recover an interrupted publication: {_reason(e)}") from None
     replaces = check_replaceable(target, overwrite=overwrite)
     run_id = new_run_id()
-    staging = f"{target}.staging-{run_id}" if is_local(target) else FileSystems.join(target, RUNS_DIR, run_id)
+    staging = f"{target}.staging-{run_id}" if is_local(target) else join(target, RUNS_DIR, run_id)
     marker = {"run_id": run_id, "host": socket.gethostname(), "pid": os.getpid()}
     try:
         if is_local(target):
             os.makedirs(staging)
-        _write_text(FileSystems.join(staging, RUN_MARKER), json.dumps(marker) + "\n")
-    except (OSError, BeamIOError) as e:
+        _write_text(join(staging, RUN_MARKER), json.dumps(marker) + "\n")
+    except OSError as e:
         raise ConfigError(f"output {target}: cannot write the run's staging folder {staging}: {_reason(e)}") from None
     if is_local(target):
         log_path = os.path.join(staging, RUN_LOG)
@@ -127,23 +131,23 @@ def check_replaceable(target: str, *, overwrite: bool) -> bool:
             return False
         if not os.path.isdir(target):
             raise ConfigError(f"output {target}: is a file, not a folder")
-        files, folders = _walk_local(target)
-        if not files and not folders:
+        listed, folders = _walk_local(target)
+        if not listed and not folders:
             return False
         run_dir = target
     else:
         current = _published_run(target)
         if current is None:
             return False
-        run_dir = FileSystems.join(target, current)
-        files, folders = _list_remote(run_dir), []
-    manifest = _read_manifest(FileSystems.join(run_dir, MANIFEST))
+        run_dir = join(target, current)
+        listed, folders = files.list_tree(run_dir), []
+    manifest = _read_manifest(join(run_dir, MANIFEST))
     if manifest is None:
         raise ConfigError(
             f"output {target}: not empty, and not a finished corpusforge run (no readable {MANIFEST}); "
             "choose a new or empty folder"
         )
-    stray = _stray_paths(files, folders, manifest)
+    stray = _stray_paths(listed, folders, manifest)
     if stray:
         more = f" and {len(stray) - 1} more" if len(stray) > 1 else ""
         raise ConfigError(
@@ -169,8 +173,8 @@ def publish(run: RunOutput) -> None:
         _delete_quietly(os.path.join(run.target, RUN_MARKER))
         recover_swap(run.target)  # deletes `old`, and what another run that died mid-swap left
     else:
-        FileSystems.delete([FileSystems.join(run.staging, RUN_MARKER)])
-        _write_text(FileSystems.join(run.target, LATEST), f"{RUNS_DIR}/{run.run_id}\n")
+        files.delete(join(run.staging, RUN_MARKER))
+        _write_text(join(run.target, LATEST), f"{RUNS_DIR}/{run.run_id}\n")
         _delete_quietly(run.log_path)
     _delete_leftovers(run)
 
@@ -180,23 +184,22 @@ def abandon(run: RunOutput, reason: str | None) -> None:
     beside `_FAILED` and delete its partial shards; without one (interrupted, or refused while being
     built), delete everything it wrote."""
     if reason is None:
-        _delete_tree(run.staging)
+        files.delete_tree(run.staging)
         if not run.local:
             _delete_quietly(run.log_path)
         return
     for folder in _PARTIAL_FOLDERS:
-        _delete_tree(FileSystems.join(run.staging, folder))
-    _write_text(FileSystems.join(run.staging, FAILED_MARKER), reason + "\n")
+        files.delete_tree(join(run.staging, folder))
+    _write_text(join(run.staging, FAILED_MARKER), reason + "\n")
 
 
 def current_run(out_dir: str) -> str:
     """The folder that holds the published run of `out_dir`: `out_dir` itself on local disk, the prefix
     that `out_dir/_LATEST` names on object stores. For readers: `current_run(d) + "/documents/*.arrow"`."""
-    latest = FileSystems.join(out_dir, LATEST)
-    if not FileSystems.exists(latest):
+    latest = join(out_dir, LATEST)
+    if not files.exists(latest):
         return out_dir
-    with FileSystems.open(latest, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-        return FileSystems.join(out_dir, f.read().decode("utf-8").strip())
+    return join(out_dir, files.read_bytes(latest).decode("utf-8").strip())
 
 
 def check_inputs_outside(files: Iterable[SourceFile], out_dir: str) -> None:
@@ -239,29 +242,28 @@ def _delete_leftovers(run: RunOutput) -> None:
         others = [os.path.join(parent, e) for e in sorted(os.listdir(parent or ".")) if re.fullmatch(pattern, e)]
         names = {o: set(os.listdir(o)) for o in others}
     else:
-        files = _list_remote(run.target)
         names = {}
-        for f in files:
+        for f in files.list_tree(run.target):
             match = re.fullmatch(rf"{RUNS_DIR}/({_RUN_ID})/([^/]+)(/.*)?", f)
             if match and match[1] != run.run_id:
-                names.setdefault(FileSystems.join(run.target, RUNS_DIR, match[1]), set()).add(match[2])
+                names.setdefault(join(run.target, RUNS_DIR, match[1]), set()).add(match[2])
     for staging, entries in names.items():
         if RUN_MARKER in entries:
-            if FAILED_MARKER in entries or _launcher_died(FileSystems.join(staging, RUN_MARKER)):
-                _delete_tree(staging)
+            if FAILED_MARKER in entries or _launcher_died(join(staging, RUN_MARKER)):
+                files.delete_tree(staging)
         elif not run.local and SUCCESS in entries:  # published earlier (publishing removes _RUN)
-            _delete_tree(staging)
+            files.delete_tree(staging)
 
 
 def _launcher_died(marker_path: str) -> bool:
     try:
-        marker = read_json(marker_path)
+        marker = files.read_json(marker_path)
         if marker["host"] != socket.gethostname():
             return False  # another machine's run: it may be alive
         os.kill(int(marker["pid"]), 0)
     except ProcessLookupError:
         return True
-    except (OSError, BeamIOError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError):
         return False
     return False
 
@@ -270,19 +272,18 @@ def _published_run(target: str) -> str | None:
     """The prefix (`runs/<run id>`) of the published run under an object-store output, None before the
     first publication; ConfigError for anything outside the layout (`_LATEST`, and runs/<run id>/ holding
     a run's folders and files)."""
-    files = _list_remote(target)
+    listed = files.list_tree(target)
     known = {*_RUN_FOLDERS, *_OWN_FILES, FAILED_MARKER}
-    for f in files:
+    for f in listed:
         match = re.fullmatch(rf"{RUNS_DIR}/{_RUN_ID}/([^/]+)(/.*)?", f)
         if f != LATEST and (match is None or match[1] not in known):
             raise ConfigError(
                 f"output {target}: holds {f}, which no corpusforge run wrote; corpusforge replaces only its own "
                 "runs: choose a new or empty prefix"
             )
-    if LATEST not in files:
+    if LATEST not in listed:
         return None
-    with FileSystems.open(FileSystems.join(target, LATEST), compression_type=CompressionTypes.UNCOMPRESSED) as f:
-        current = f.read().decode("utf-8", "replace").strip()
+    current = files.read_bytes(join(target, LATEST)).decode("utf-8", "replace").strip()
     if not re.fullmatch(rf"{RUNS_DIR}/{_RUN_ID}", current):
         raise ConfigError(f"output {target}: {LATEST} names {current!r}, not a corpusforge run")
     return current
@@ -307,8 +308,8 @@ def _stray_paths(files: list[str], folders: list[str], manifest: dict[str, Any])
 
 def _read_manifest(path: str) -> dict[str, Any] | None:
     try:
-        manifest = read_json(path)
-    except (OSError, BeamIOError, ValueError):
+        manifest = files.read_json(path)
+    except (OSError, ValueError):
         return None
     return manifest if isinstance(manifest, dict) and "format_version" in manifest else None
 
@@ -324,32 +325,15 @@ def _walk_local(root: str) -> tuple[list[str], list[str]]:
     return files, folders
 
 
-def _list_remote(root: str) -> list[str]:
-    """Every object under the prefix `root`, relative to it."""
-    matched = FileSystems.match([FileSystems.join(root, "**")])[0].metadata_list
-    base = root.rstrip("/") + "/"
-    return sorted(m.path[len(base) :] for m in matched if m.path.startswith(base) and not m.path.endswith("/"))
-
-
-def _delete_tree(path: str) -> None:
-    if is_local(path):
-        shutil.rmtree(path, ignore_errors=True)
-        return
-    matched = FileSystems.match([FileSystems.join(path, "**")])[0].metadata_list
-    if matched:
-        FileSystems.delete([m.path for m in matched])
-
-
 def _delete_quietly(path: str) -> None:
     try:
-        os.remove(path) if is_local(path) else FileSystems.delete([path])
-    except (OSError, BeamIOError):
+        files.delete(path)
+    except OSError:
         pass
 
 
 def _write_text(path: str, text: str) -> None:
-    with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-        f.write(text.encode("utf-8"))
+    files.write_bytes(path, text.encode("utf-8"))
 
 
 def _normalized(path: str) -> str:

@@ -27,9 +27,10 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from corpusforge.pipeline.config import ConfigError, CostConfig
-from corpusforge.pipeline.manifest import DROPPED_SAMPLE_FILE, MANIFEST, REPORT, STATS, TIMINGS, read_json
+from corpusforge.pipeline.files import atomic_write, read_json
+from corpusforge.pipeline.layout import MANIFEST, REPORT, STATS, TIMINGS
+from corpusforge.pipeline.manifest import DROPPED_SAMPLE_FILE
 from corpusforge.transforms.accounting import LENGTH_SIGNAL, READ_STAGE, WRITE_STAGE
-from corpusforge.transforms.io.write import atomic_write
 from corpusforge.transforms.observations import Histogram
 
 _GENERATOR = '<meta name="generator" content="corpusforge report">'  # marks a file this module may replace

@@ -8,8 +8,9 @@ reaches every worker, and each prints a KeyboardInterrupt traceback. So the job 
 in a session of its own (the terminal's Ctrl-C reaches the launcher only), with its output (Beam's logs,
 the workers' stderr) in the run's log file, and:
 
-* the child forwards progress lines and, last, one result line to the launcher on a pipe (one JSON object
-  a line: `{"progress": LINE}`, then `{"status": "done" | "config_error" | "failed", "message": ...}`);
+* the child forwards the input's size, progress lines and, last, one result line to the launcher on a pipe
+  (one JSON object a line: `{"totals": [FILES, BYTES]}`, `{"progress": LINE}`, then `{"status": "done" |
+  "config_error" | "failed", "message": ..., "summary": [LINE, ...]}`);
 * when a DirectRunner worker dies, the child reports it and ends its own process group;
 * on Ctrl-C the launcher ends the child's process group (SIGTERM, which also cancels a job submitted to
   a remote runner, then SIGKILL): no traceback anywhere;
@@ -24,6 +25,7 @@ import json
 import logging
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -32,12 +34,16 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from corpusforge.pipeline import files
 from corpusforge.pipeline.config import ConfigError, PipelineConfig
+from corpusforge.pipeline.layout import STATS, TIMINGS
 from corpusforge.pipeline.progress import ForwardProgress
 
 _STOP_GRACE_SECS = 5.0  # after SIGTERM, before SIGKILL
 _EXIT_GRACE_SECS = 30.0  # after the result line, for the child to exit
 _MAX_MESSAGE_CHARS = 600
+# Runners whose workers are this machine's processes: the CPU the launcher and the child measure is the job's.
+_LOCAL_RUNNERS = {"DirectRunner", "BundleBasedDirectRunner", "SwitchingDirectRunner", "FnApiRunner", "PrismRunner"}
 _WORKER_DIED = re.compile(r"Worker subprocess exited with return code (-?\d+)")
 # The last line of a Python traceback: `package.module.SomeError: message`.
 _EXCEPTION_LINE = re.compile(r"(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*): (\S.*)")
@@ -50,6 +56,7 @@ class Outcome:
 
     status: str
     message: str = ""
+    summary: tuple[str, ...] = ()  # after `done`: the run's cost lines for the console (report.footprint_lines)
 
 
 def run_in_child(
@@ -60,11 +67,21 @@ def run_in_child(
     out_dir: str,
     log_path: str,
     verbose: bool,
+    on_totals: Callable[[int, int], None],
     on_progress: Callable[[str], None],
 ) -> Outcome:
     """Build and run the job for `config` in a child process, writing into `out_dir`; its output goes to
-    `log_path` (to this process's stderr with `verbose`). KeyboardInterrupt ends the child and re-raises."""
-    plan = {"config": config.to_dict(), "origin": origin, "beam_options": beam_options, "out_dir": out_dir}
+    `log_path` (to this process's stderr with `verbose`). KeyboardInterrupt ends the child and re-raises.
+
+    The child matches the inputs (`on_totals` gets their count and bytes) and, on a local runner, adds the
+    whole job's CPU to timings.json: this process's until now, its own and its workers'."""
+    plan = {
+        "config": config.to_dict(),
+        "origin": origin,
+        "beam_options": beam_options,
+        "out_dir": out_dir,
+        "launcher_cpu_secs": _process_cpu(),
+    }
     read_fd, write_fd = os.pipe()
     log = None if verbose else open(log_path, "ab")
     try:
@@ -89,8 +106,10 @@ def run_in_child(
                 event = json.loads(line)
                 if "progress" in event:
                     on_progress(event["progress"])
+                elif "totals" in event:
+                    on_totals(*event["totals"])
                 else:
-                    outcome = Outcome(event["status"], event.get("message", ""))
+                    outcome = Outcome(event["status"], event.get("message", ""), tuple(event.get("summary", ())))
                     break
     except BaseException:  # Ctrl-C, or a launcher fault: no run outlives its launcher
         _stop(child)
@@ -169,7 +188,7 @@ def _child_main(event_fd: int) -> None:
     stderr.setLevel(logging.WARNING)
     logging.getLogger().addHandler(stderr)
     with ForwardProgress(lambda line: send({"progress": line})):
-        outcome = _run(plan)
+        outcome = _run(plan, on_totals=lambda files, nbytes: send({"totals": [files, nbytes]}))
     send(dataclasses.asdict(outcome))
     logging.shutdown()
     sys.stdout.flush()
@@ -177,40 +196,67 @@ def _child_main(event_fd: int) -> None:
     os._exit(0)  # Beam's gRPC threads must not hold the exit up
 
 
-def _run(plan: dict[str, Any]) -> Outcome:
+def _run(plan: dict[str, Any], *, on_totals: Callable[[int, int], None]) -> Outcome:
     """Build and run the plan's job (`run_in_child` writes the plan); how it ended."""
     import apache_beam as beam
-    from apache_beam.io.filesystems import FileSystems
-    from apache_beam.options.pipeline_options import PipelineOptions
+    from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
     from apache_beam.runners.runner import PipelineState
 
     from corpusforge.pipeline.build import build_pipeline
     from corpusforge.pipeline.config import parse_config
     from corpusforge.pipeline.direct_runner import pipeline_runner
-    from corpusforge.pipeline.manifest import STATS, read_json, run_failure
+    from corpusforge.pipeline.manifest import run_failure
 
     try:
         config = parse_config(plan["config"], origin=plan["origin"])
         options = PipelineOptions(plan["beam_options"])
         pipeline = beam.Pipeline(runner=pipeline_runner(options), options=options)
-        build_pipeline(pipeline, config, out_dir=plan["out_dir"])
+        inputs = build_pipeline(pipeline, config, out_dir=plan["out_dir"])["inputs"]
     except ConfigError as e:
         return Outcome("config_error", str(e))
     except Exception as e:  # the environment, found while building the job (a module that cannot load)
         traceback.print_exc()
         return Outcome("config_error", root_cause(e))
+    on_totals(len(inputs), sum(f.size for f in inputs))
     try:
         result = pipeline.run()  # the DirectRunner returns when the job has ended; remote runners once submitted
         signal.signal(signal.SIGTERM, lambda *_: _cancel_and_exit(result))
         state = result.wait_until_finish()
     except Exception as e:
         traceback.print_exc()  # into the run's log
-        stats_path = FileSystems.join(plan["out_dir"], STATS)
-        failure = run_failure(read_json(stats_path), config.run) if FileSystems.exists(stats_path) else None
+        stats_path = files.join(plan["out_dir"], STATS)
+        failure = run_failure(files.read_json(stats_path), config.run) if files.exists(stats_path) else None
         return Outcome("failed", failure or root_cause(e))
     if state != PipelineState.DONE:
         return Outcome("failed", f"the job ended in state {state}")
-    return Outcome("done")
+    runner = options.view_as(StandardOptions).runner
+    local = runner is None or str(runner).rsplit(".", 1)[-1] in _LOCAL_RUNNERS
+    job_cpu_secs = plan["launcher_cpu_secs"] + _process_cpu() if local else None
+    return Outcome(
+        "done", summary=tuple(_finish(plan["out_dir"], job_cpu_secs=job_cpu_secs, report=config.report.enabled))
+    )
+
+
+def _finish(out_dir: str, *, job_cpu_secs: float | None, report: bool) -> list[str]:
+    """After the job: the whole job's CPU added to timings.json and the report rewritten with it; the run's
+    cost lines for the console."""
+    from corpusforge.pipeline.manifest import write_timings
+    from corpusforge.pipeline.report import footprint_lines, load_run, write_report
+
+    timings_path = files.join(out_dir, TIMINGS)
+    if job_cpu_secs is not None and files.exists(timings_path):
+        timings = files.read_json(timings_path)
+        timings["job_cpu_secs"] = round(job_cpu_secs, 3)
+        write_timings(out_dir, timings)
+        if report:
+            write_report(out_dir)
+    return footprint_lines(load_run(out_dir))
+
+
+def _process_cpu() -> float:
+    """CPU seconds of this process and of its child processes that have ended (a DirectRunner's workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _cancel_and_exit(result: Any) -> None:

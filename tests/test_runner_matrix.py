@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from corpusforge.pipeline.cli import main
-from corpusforge.pipeline.manifest import REPORT, TIMINGS
+from corpusforge.pipeline.layout import REPORT, TIMINGS
 
 REPO = Path(__file__).resolve().parents[1]
 

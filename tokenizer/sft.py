@@ -32,6 +32,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.utils.shared import Shared
 
 from corpusforge.pipeline.config import ConfigError, SftConfig, TokenizerConfig
+from corpusforge.pipeline.layout import SFT_DIR
 from corpusforge.tokenizer.chat import ChatTemplate, Encoded, SegmentEncoder, encode_examples, missing_markers
 from corpusforge.tokenizer.encode import SentencePieceModel, split_of, token_dtype
 from corpusforge.tokenizer.shards import table_bytes
@@ -52,7 +53,6 @@ from corpusforge.transforms.io.staging import StageDocuments
 from corpusforge.transforms.io.write import atomic_write, file_info
 
 SFT_STAGE = "sft"  # the funnel's stage, and the manifest and stats section
-SFT_DIR = "sft"
 EXAMPLES = "examples"  # tagged output of TokenizeConversations
 PREFERENCE = "preference_"  # split prefix of preference pairs
 _MAX_BATCH = 256

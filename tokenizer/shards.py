@@ -18,10 +18,9 @@ from collections.abc import Sequence
 import numpy as np
 import pyarrow as pa
 
+from corpusforge.pipeline.layout import TOKENIZER_DIR, TOKENS_DIR
 from corpusforge.tokenizer.encode import pack
 
-TOKENS_DIR = "tokens"
-TOKENIZER_DIR = "tokenizer"
 MODEL_FILE = f"{TOKENIZER_DIR}/tokenizer.model"
 VOCAB_FILE = f"{TOKENIZER_DIR}/tokenizer.vocab"
 

@@ -33,10 +33,10 @@ import xxhash
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
+from corpusforge.pipeline.layout import TEMPORARY_DIR
 from corpusforge.transforms.accounting import TALLY, MeasureShuffle
 from corpusforge.transforms.document import Document, Rejection, parse_fetch_date
 
-TEMPORARY_DIR = "_temporary"
 ROLL_BYTES = 64 * 2**20  # a staged file is closed past this size and the next record starts a new one
 _READ_GAP = 256 * 2**10  # records closer than this in a file are read in one request, the gap skipped in memory
 _READ_SPAN = 16 * 2**20  # but no request reads more than this

@@ -23,9 +23,10 @@ from typing import Any
 
 import apache_beam as beam
 import pyarrow as pa
-from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
+from corpusforge.pipeline.files import atomic_write
+from corpusforge.pipeline.layout import DOCUMENTS_DIR, REJECTS_DIR
 from corpusforge.transforms.accounting import (
     GROUP_KEPT,
     KEPT,
@@ -44,8 +45,6 @@ from corpusforge.transforms.document import (
 )
 from corpusforge.transforms.io.staging import DocRef, read_documents
 
-DOCUMENTS_DIR = "documents"
-REJECTS_DIR = "rejects"
 DEAD_LETTERS_FILE = f"{REJECTS_DIR}/dead_letters.jsonl"
 DROPPED_DIR = f"{REJECTS_DIR}/dropped"  # every dropped document, with output.write_dropped: all
 # The columns a dropped document's shard row adds before `meta`: what dropped it (`detail`: the signal and
@@ -80,16 +79,6 @@ def documents_to_table(docs: list[Document], schema: pa.Schema) -> pa.Table:
             columns[name].append(meta.pop(name, None))
         columns["meta"].append(encode_meta(meta))
     return pa.table(columns, schema=schema)
-
-
-def atomic_write(path: str, data: bytes | memoryview) -> None:
-    """Write `data` to `path` through a `.tmp` name, so a file under its final name is always complete."""
-    tmp = path + ".tmp"
-    with FileSystems.create(tmp, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-        f.write(data)
-    if FileSystems.exists(path):  # a retried bundle already wrote it
-        FileSystems.delete([path])
-    FileSystems.rename([tmp], [path])
 
 
 def file_info(relpath: str, data: bytes | memoryview, rows: int) -> dict[str, Any]:
