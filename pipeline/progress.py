@@ -19,7 +19,7 @@ import collections
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console, ConsoleOptions, RenderResult
@@ -294,9 +294,3 @@ def bias_flags(stats: dict[str, Any]) -> list[str]:
 
 def _count(n: int | None) -> str:
     return "" if n is None else f"{n:,}"
-
-
-def progress_totals(files: Iterable[Any]) -> tuple[int, int]:
-    """(files, bytes) of the matched input files (`SourceFile`s)."""
-    files = list(files)
-    return len(files), sum(f.size for f in files)

@@ -232,9 +232,12 @@ def _run(plan: dict[str, Any], *, on_totals: Callable[[int, int], None]) -> Outc
     runner = options.view_as(StandardOptions).runner
     local = runner is None or str(runner).rsplit(".", 1)[-1] in _LOCAL_RUNNERS
     job_cpu_secs = plan["launcher_cpu_secs"] + _process_cpu() if local else None
-    return Outcome(
-        "done", summary=tuple(_finish(plan["out_dir"], job_cpu_secs=job_cpu_secs, report=config.report.enabled))
-    )
+    try:
+        summary = _finish(plan["out_dir"], job_cpu_secs=job_cpu_secs, report=config.report.enabled)
+    except OSError as e:
+        traceback.print_exc()
+        return Outcome("failed", f"cannot add the job's CPU to timings.json and the report: {root_cause(e)}")
+    return Outcome("done", summary=tuple(summary))
 
 
 def _finish(out_dir: str, *, job_cpu_secs: float | None, report: bool) -> list[str]:
