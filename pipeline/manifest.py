@@ -13,8 +13,10 @@ token shards, tokens per split and language); everything that may legitimately d
 the same input and config (timestamps, durations, runner options, absolute paths) sits under `volatile`,
 so two manifests are compared with that key removed. The run's temporary folder (`_temporary/`, the staged
 documents and tokens) is deleted before any of these is written.
-`timings.json`: what is measured rather than counted, and so differs between runs: wall time and the CPU
-seconds of each stage's own work (never compared by the determinism tests, never in the manifest's hashes).
+`timings.json`: what is measured rather than counted, and so differs between runs: wall time, the CPU
+seconds of each stage's own work (tokenizer training and tokenization included, under `tokenizer_training`
+and `tokenizer`), and the wall seconds of tokenizer training (never compared by the determinism tests, never
+in the manifest's hashes).
 `report.html`: everything above as one page (pipeline/report.py).
 The manifest is written after the files it lists, and `_SUCCESS` last: the empty marker a reader checks for
 completeness. Inspect with `corpusforge inspect DIR`, `corpusforge report DIR` or `python -m json.tool`.
@@ -225,10 +227,14 @@ class WriteRunSummary(beam.PTransform):
             }
             _write_json(FileSystems.join(out_dir, MANIFEST), manifest)
             cpu = _in_order(observed["cpu_secs"], stage_order)
-            write_timings(
-                out_dir,
-                {"wall_secs": duration, "stage_cpu_secs": cpu, "total_stage_cpu_secs": round(sum(cpu.values()), 3)},
-            )
+            timings = {
+                "wall_secs": duration,
+                "stage_cpu_secs": cpu,
+                "total_stage_cpu_secs": round(sum(cpu.values()), 3),
+            }
+            if observed["wall_secs"]:  # steps that run once, on one worker: tokenizer training
+                timings["stage_wall_secs"] = observed["wall_secs"]
+            write_timings(out_dir, timings)
             if report:
                 _write_report(out_dir)
             with FileSystems.create(FileSystems.join(out_dir, SUCCESS)) as f:

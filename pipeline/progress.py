@@ -202,16 +202,19 @@ def _bytes(n: float) -> str:
 class Funnel:
     """stats.json's funnel as text columns that fit the console (rich renderable): per stage, documents and
     bytes in and out and CPU seconds; under it, what was not kept, by reason (documents and bytes subtracted,
-    in the `out` columns). A reason too long for the first column gets a line of its own, never cut."""
+    in the `out` columns). Steps that take CPU but no documents of their own (`tokenizer_training`,
+    `tokenizer`) follow the stages, with their CPU seconds only. A reason too long for the first column gets a
+    line of its own, never cut."""
 
     def __init__(self, stats: dict[str, Any], cpu_secs: dict[str, float] | None = None):
         self._stats = stats
         self._cpu = cpu_secs or {}
 
     def rows(self) -> list[tuple[str, list[str], str]]:
-        """(label, cells, style) rows: a stage, then its reasons."""
+        """(label, cells, style) rows: a stage, then its reasons; then the steps outside the funnel."""
         rows = []
-        for stage, entry in self._stats["stages"].items():
+        stages = self._stats["stages"]
+        for stage, entry in stages.items():
             inn, out = entry.get("in", {}), entry.get("out", {})
             cpu = self._cpu.get(stage)
             cells = [
@@ -239,6 +242,9 @@ class Funnel:
                 rows.append(
                     (label, ["", f"-{sum(r[0] for r in rest):,}", "", f"-{_bytes(sum(r[1] for r in rest))}", ""], "dim")
                 )
+        for stage, cpu in self._cpu.items():
+            if stage not in stages:
+                rows.append((stage, ["", "", "", "", f"{cpu:,.2f}"], "bold"))
         return rows
 
     def lines(self, width: int) -> list[Text]:

@@ -949,9 +949,12 @@ def _cost(run: RunData) -> str:
     )
     assumptions = "".join(f"<li>{_e(a)}</li>" for a in estimate["assumptions"])
     wall = run.timings.get("wall_secs")
+    training_wall = run.timings.get("stage_wall_secs", {}).get("tokenizer_training")
     intro = (
         "CPU seconds each stage spent on its own work, measured in the workers (the thread's CPU clock around the "
-        "stage's function, not the runner's serialization and shuffles"
+        "stage's function, not the runner's serialization and shuffles; tokenizer training: the worker process's "
+        "clock, which counts SentencePiece's own threads"
+        + (f", {training_wall:,.1f} s wall" if training_wall is not None else "")
         + (
             f"; the whole job, launcher and local workers, used {run.timings['job_cpu_secs']:,.1f} CPU s"
             if run.timings.get("job_cpu_secs")

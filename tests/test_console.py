@@ -195,7 +195,10 @@ def test_funnel_never_cuts_a_reason():
         "reconciled": True,
     }
     console = Console(width=COLUMNS, record=True, file=open(os.devnull, "w"))
-    console.print(funnel_table(stats, {"read": 1234.5, "line_dedup": 0.01}))
+    console.print(funnel_table(stats, {"read": 1234.5, "line_dedup": 0.01, "tokenizer_training": 56.78}))
     lines = console.export_text().splitlines()
     assert max(len(line) for line in lines) <= COLUMNS
     assert any(line.strip() == f"dropped {long_reason}" for line in lines)  # whole, on a line of its own
+    # A step outside the funnel (no documents of its own) follows the stages with its CPU seconds alone.
+    (training,) = [line for line in lines if line.startswith("tokenizer_training ")]
+    assert training.split() == ["tokenizer_training", "56.78"] and lines.index(training) == len(lines) - 2

@@ -23,9 +23,11 @@ from corpusforge.transforms.observations import (
     SAMPLE_SIZE,
     Categories,
     CombineObservations,
+    CpuTime,
     DropSample,
     Histogram,
     MergeObservations,
+    WallTime,
     numeric_signals,
     split_observations,
 )
@@ -125,6 +127,24 @@ def test_categories_and_numeric_signals():
     assert a.merge(b).to_json() == {"en": {"records": 2, "bytes": 15}, "ja": {"records": 1, "bytes": 7}}
     signals = {"n": 3, "ratio": 0.5, "flag": True, "lang": "en", "pii": {"email": 2, "ip": 1}, "spans": [1]}
     assert dict(numeric_signals(signals)) == {"n": 3, "ratio": 0.5, "pii.email": 2, "pii.ip": 1}
+
+
+def test_cpu_and_wall_time_merge_per_stage_and_stay_apart():
+    bundles = []
+    for ns in (1_500_000_000, 250_000_000):
+        tally = Tally()
+        tally.cpu("tokenizer_training", ns)
+        tally.wall("tokenizer_training", ns // 2)
+        tally.cpu("tokenizer", 1_000_000)
+        bundles.append(tally.drain())
+    merged = {}
+    for items in bundles:
+        for key, value in items:
+            merged[key] = MergeObservations().add_input(merged.get(key), value)
+    observed = split_observations(sorted(merged.items()))
+    assert observed["cpu_secs"] == {"tokenizer": 0.002, "tokenizer_training": 1.75}
+    assert observed["wall_secs"] == {"tokenizer_training": 0.875}
+    assert CpuTime(5) != WallTime(5)  # the two kinds of time are told apart by type, not only by name
 
 
 def test_tally_observes_drops_with_their_document():

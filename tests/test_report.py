@@ -67,6 +67,16 @@ def test_every_section_comes_from_the_aggregates(runs):
     # Every (stage, reason) of the funnel's drops is sampled, up to 20.
     dropped = {(s, r) for s, e in stats["stages"].items() for r in e.get("dropped", {})}
     assert dropped and all(f"<b>{s}</b> · {r}" in page for s, r in dropped)
+    # The cost table: tokenizer training and tokenization have their CPU seconds, and no documents per CPU
+    # second (they are no funnel stage); a funnel stage has both.
+    cost = page[page.index('<section id="cost">') :]
+    for stage in ("tokenizer_training", "tokenizer"):
+        assert re.search(
+            rf"<tr><td>{stage}</td><td class=num>[\d.,]+</td><td class=num>[\d.]+%</td><td class=num></td>", cost
+        )
+    assert re.search(
+        r"<tr><td>quality</td><td class=num>[\d.,]+</td><td class=num>[\d.]+%</td><td class=num>[\d,]+</td>", cost
+    )
 
 
 def test_report_renders_in_chromium(runs, tmp_path):

@@ -464,6 +464,8 @@ def test_the_recipe_on_every_demo_file_is_deterministic_and_keeps_each_example_o
     assert stats["kept"] == sum(manifest["sft"]["examples"].values()) > 300
     assert set(stats["sft"]["formats"]) == {"alpaca", "messages", "sharegpt", "sharegpt preference"}
     assert stats["sft"]["examples_cut"] == 0 and "too_long" not in stats["stages"]["sft"].get("dropped", {})
+    cpu = json.loads((out / "timings.json").read_text())["stage_cpu_secs"]
+    assert cpu["tokenizer_training"] > 0 and cpu["sft"] > 0  # training, and encoding with the SFT shards
 
     documents = read_table((out / "documents").glob("*.arrow"))
     kept = dict(zip(documents.column("id").to_pylist(), documents.column("meta").to_pylist()))

@@ -60,6 +60,15 @@ def test_pipeline_tokens_same_with_one_or_two_workers_and_match_the_documents(
             f["sha256"] for f in section["files"] + section["shards"] if f["path"] == path
         )
 
+    # Where the time went, in timings.json only (stats.json is byte-identical): training, on the worker process's
+    # clock for SentencePiece's threads, and tokenization, each under its own name.
+    assert (tmp_path / "out1/stats.json").read_bytes() == (tmp_path / "out2/stats.json").read_bytes()
+    for out in (tmp_path / "out1", tmp_path / "out2"):
+        timings = json.loads((out / "timings.json").read_text())
+        cpu, wall = timings["stage_cpu_secs"], timings["stage_wall_secs"]
+        assert cpu["tokenizer_training"] > 0 and wall["tokenizer_training"] > 0 and cpu["tokenizer"] > 0
+        assert timings["total_stage_cpu_secs"] == pytest.approx(sum(cpu.values()), abs=0.01)
+
     out = tmp_path / "out1"
     sp = spm.SentencePieceProcessor(model_file=str(out / "tokenizer/tokenizer.model"))
     assert section["model_sha256"] == hashlib.sha256((out / "tokenizer/tokenizer.model").read_bytes()).hexdigest()

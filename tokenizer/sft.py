@@ -17,11 +17,15 @@ A preference pair's split is `preference_` + its id's split, so that both layout
 most 65,536 pieces. Splits by id hash (`tokenizer.validation_fraction`, the tokenizer's own split, so its
 training sample never saw a validation example); an example goes to shard `id mod count` of its split and rows
 follow ids, so shards are byte-identical whatever the runner or worker count.
+
+CPU time (timings.json): encoding the conversations and writing the SFT shards under the `sft` stage,
+training under `tokenizer_training` (tokenizer/transforms.py says how it is measured).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -32,6 +36,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.utils.shared import Shared
 
 from corpusforge.pipeline.config import ConfigError, SftConfig, TokenizerConfig
+from corpusforge.pipeline.files import atomic_write
 from corpusforge.pipeline.layout import SFT_DIR
 from corpusforge.tokenizer.chat import ChatTemplate, Encoded, SegmentEncoder, encode_examples, missing_markers
 from corpusforge.tokenizer.encode import SentencePieceModel, split_of, token_dtype
@@ -46,11 +51,12 @@ from corpusforge.transforms.accounting import (
     drop,
     is_environment_fault,
     stage_error,
+    timed,
 )
 from corpusforge.transforms.conversation import CONVERSATION, is_preference
 from corpusforge.transforms.document import Document
 from corpusforge.transforms.io.staging import StageDocuments
-from corpusforge.transforms.io.write import atomic_write, file_info
+from corpusforge.transforms.io.write import file_info
 
 SFT_STAGE = "sft"  # the funnel's stage, and the manifest and stats section
 EXAMPLES = "examples"  # tagged output of TokenizeConversations
@@ -113,7 +119,8 @@ class _Loaded:
 
 
 class _TokenizeConversationsFn(AccountingDoFn):
-    """[Document] → kept Document (main) and its TokenizedExample (EXAMPLES); drops tallied at stage `sft`."""
+    """[Document] → kept Document (main) and its TokenizedExample (EXAMPLES); drops, and the CPU time of
+    encoding, tallied at stage `sft`."""
 
     def __init__(self, config: SftConfig, *, seed: int, validation_fraction: float):
         self._config = config
@@ -127,12 +134,14 @@ class _TokenizeConversationsFn(AccountingDoFn):
         loaded = self._shared.acquire(lambda: _Loaded(model.model_bytes, self._config), tag=model.sha256)
         for doc in batch:
             self.tally.enter(SFT_STAGE, doc)
+        started = time.thread_time_ns()
         try:
             results = self._encode(batch, loaded)
         except Exception as e:  # find the documents that break the stage, one by one
             if is_environment_fault(e):
                 raise
             results = [self._encode_one(doc, loaded) for doc in batch]
+        self.tally.cpu(SFT_STAGE, time.thread_time_ns() - started)
         for doc, result in zip(batch, results):
             if isinstance(result, Exception):
                 rejection = stage_error(doc, SFT_STAGE, result)
@@ -268,15 +277,19 @@ def _row_order(example: TokenizedExample) -> tuple:
     return example.id, tuple(p.input_ids.tobytes() for p in example.parts.values())  # ids may repeat
 
 
-class _WriteSftShardFn(beam.DoFn):
-    """((split, index), [TokenizedExample | None]) → the shard's file info."""
+class _WriteSftShardFn(AccountingDoFn):
+    """((split, index), [TokenizedExample | None]) → the shard's file info; the CPU time of writing it on
+    TALLY, under stage `sft`."""
 
     def __init__(self, *, out_dir: str, max_length: int, packing: bool):
         self._out_dir = out_dir
         self._max_length = max_length
         self._packing = packing
 
-    def process(self, element, shard_counts: dict[str, int], model: TokenizerModel):
+    def process(self, element, shard_counts: dict[str, int], model: TokenizerModel) -> Iterator[dict[str, Any]]:
+        yield from timed(self._write(element, shard_counts, model), self.tally, SFT_STAGE)
+
+    def _write(self, element, shard_counts: dict[str, int], model: TokenizerModel) -> Iterator[dict[str, Any]]:
         (split, index), examples = element
         examples = sorted((e for e in examples if e is not None), key=_row_order)
         dtype = token_dtype(model.vocab_size)
@@ -294,8 +307,8 @@ class _WriteSftShardFn(beam.DoFn):
 
 
 class WriteSftShards(beam.PTransform):
-    """PCollection[TokenizedExample] → `sft/<split>/part-*.arrow` (module docstring); output: one file info per
-    shard (path, rows, bytes, sha256, split, examples, tokens, trained_tokens)."""
+    """PCollection[TokenizedExample] → `sft/<split>/part-*.arrow` (module docstring); output: tagged `main`, one
+    file info per shard (path, rows, bytes, sha256, split, examples, tokens, trained_tokens), and `tally`."""
 
     def __init__(self, out_dir: str, model, *, shard_bytes: int, max_length: int, packing: bool):
         super().__init__()
@@ -303,14 +316,14 @@ class WriteSftShards(beam.PTransform):
         self._shard_bytes = shard_bytes
         self._fn = _WriteSftShardFn(out_dir=out_dir, max_length=max_length, packing=packing)
 
-    def expand(self, examples: beam.PCollection) -> beam.PCollection:
+    def expand(self, examples: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         model = beam.pvalue.AsSingleton(self._model)
         sharded = examples | "KeyByShard" >> KeyByShard(self._model, shard_bytes=self._shard_bytes)
         counts = beam.pvalue.AsDict(sharded["counts"])
         return (
             sharded["keyed"]
             | "GroupShards" >> beam.GroupByKey()  # ((split, shard index), [TokenizedExample | None])
-            | "Write" >> beam.ParDo(self._fn, shard_counts=counts, model=model)
+            | "Write" >> beam.ParDo(self._fn, shard_counts=counts, model=model).with_outputs(TALLY, main="main")
         )
 
 
@@ -403,6 +416,7 @@ class SftCorpus(beam.PTransform):
 
     def expand(self, docs) -> dict[str, beam.PCollection]:
         config, tokenizer = self._config, self._tokenizer
+        tallies = []
         if self._model is None:
             # The trainer reads its sample's texts from staged documents (transforms/io/staging.py).
             staged = docs | "StageForTraining" >> StageDocuments(self._out_dir)
@@ -410,6 +424,7 @@ class SftCorpus(beam.PTransform):
                 tokenizer_config(tokenizer, config), seed=self._seed, out_dir=self._out_dir
             )
             model = trained["main"]
+            tallies.append(trained[TALLY])
         else:
             model = docs.pipeline | "ExistingModel" >> beam.Create([self._model])
         files = model | "WriteTokenizerFiles" >> WriteTokenizerFiles(self._out_dir)
@@ -438,7 +453,7 @@ class SftCorpus(beam.PTransform):
                 _summary,
                 model=beam.pvalue.AsSingleton(model),
                 files=beam.pvalue.AsList(files),
-                shards=beam.pvalue.AsList(shards),
+                shards=beam.pvalue.AsList(shards.main),
                 formats=beam.pvalue.AsList(formats),
                 cut=beam.pvalue.AsList(cut),
                 config=config,
@@ -448,6 +463,6 @@ class SftCorpus(beam.PTransform):
             "documents": tokenized.documents,
             REJECTED: tokenized[REJECTED],
             DROPPED: tokenized[DROPPED],
-            TALLY: tokenized[TALLY],
+            TALLY: [*tallies, tokenized[TALLY], shards[TALLY]] | "Tallies" >> beam.Flatten(),
             "sections": sections,
         }

@@ -12,6 +12,10 @@ location), refs grouped by staged file for tokenizing, and TokenRefs (id, split,
 location) grouped by token shard. Training is one gathering step on one worker (SentencePiece's own
 threads), which reads the sampled texts; tokenization runs everywhere, a staged file per element, the
 model loaded once per worker from the side input's bytes (`Shared`), in batched `encode` calls.
+
+CPU time (timings.json `stage_cpu_secs`, never stats.json): training under `tokenizer_training` (with its wall
+time in `stage_wall_secs`), and the rest of the tokenizer's own work (reading the kept texts back, encoding, the
+audit's measures, the token shards and their Megatron export) under `tokenizer`.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ import dataclasses
 import functools
 import hashlib
 import math
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import apache_beam as beam
@@ -33,6 +38,7 @@ from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
 from corpusforge.pipeline.config import ConfigError, TokenizerConfig
+from corpusforge.pipeline.files import atomic_write
 from corpusforge.tokenizer.audit import document_measures, language_report, sum_counts, vocabulary_report
 from corpusforge.tokenizer.encode import TRAIN, VALIDATION, SentencePieceModel, split_of, token_dtype
 from corpusforge.tokenizer.megatron import DATA_ARGS_FILE, MEGATRON, data_args, indexed_dataset, megatron_dtype
@@ -53,7 +59,7 @@ from corpusforge.tokenizer.train import (
     train_to_fit,
     training_sentences,
 )
-from corpusforge.transforms.accounting import TALLY, MeasureShuffle
+from corpusforge.transforms.accounting import TALLY, AccountingDoFn, MeasureShuffle, Tally, timed
 from corpusforge.transforms.io.staging import (
     TOKENS,
     DocRef,
@@ -64,9 +70,10 @@ from corpusforge.transforms.io.staging import (
     read_refs,
     read_staged,
 )
-from corpusforge.transforms.io.write import atomic_write, file_info, shard_of
+from corpusforge.transforms.io.write import file_info, shard_of
 
-SECTION = "tokenizer"  # the manifest and stats key
+SECTION = "tokenizer"  # the manifest and stats key; the stage its shuffles and CPU time are counted under
+TRAINING_STAGE = "tokenizer_training"  # the stage training's CPU and wall time are counted under
 AUDIT = "audit"  # tagged output of TokenizeDocuments: ((lang, held_out), measures)
 PIECE_COUNTS = "piece_counts"  # tagged output of WriteTokenShards: a count per vocabulary id
 MEGATRON_FILES = "megatron_files"  # tagged output of WriteTokenShards: file infos of the .bin/.idx exports
@@ -149,8 +156,18 @@ def existing_model(path: str) -> TokenizerModel:
 
 class TrainTokenizer(beam.PTransform):
     """PCollection[DocRef] → `main`: a PCollection of one TokenizerModel, trained on a balanced sample
-    (train.py), and `tally`. The sample is drawn over refs and gathered as (key, id, language, location);
-    the worker that trains reads its texts from the staged files under `out_dir`."""
+    (train.py), and `tally`: the sample's shuffle, and training's CPU and wall time under TRAINING_STAGE.
+    The sample is drawn over refs and gathered as (key, id, language, location); the worker that trains
+    reads its texts from the staged files under `out_dir`.
+
+    Training's CPU time is the process's clock (`time.process_time_ns`), not the thread's as elsewhere:
+    SentencePiece trains on `tokenizer.num_threads` native threads of its own, which the calling thread's
+    clock would miss (on the sample recipe they are most of the job's CPU). The process's clock also counts
+    whatever else runs in the worker process meanwhile: on the DirectRunner training runs alone (its fused
+    stage has one element, and the FnApiRunner runs one stage at a time), but a runner that runs other
+    bundles in the same process at the same time (Dask's threaded workers, a Dataflow harness's threads)
+    charges their CPU to training too, so there it is an upper bound.
+    """
 
     def __init__(self, config: TokenizerConfig, *, seed: int, out_dir: str):
         super().__init__()
@@ -179,7 +196,19 @@ class TrainTokenizer(beam.PTransform):
             if key < rates.get(lang_of(ref), 0.0):
                 yield key, ref.id, lang_of(ref), ref.location
 
-        def train(sampled: list[tuple[float, str, str, Location]], rates: dict[str, float]) -> TokenizerModel:
+        def train(
+            sampled: list[tuple[float, str, str, Location]], rates: dict[str, float]
+        ) -> Iterator[TokenizerModel | beam.pvalue.TaggedOutput]:
+            tally = Tally()
+            started_cpu, started_wall = time.process_time_ns(), time.monotonic_ns()
+            model = trained_model(sampled, rates)
+            tally.cpu(TRAINING_STAGE, time.process_time_ns() - started_cpu)  # SentencePiece's threads included
+            tally.wall(TRAINING_STAGE, time.monotonic_ns() - started_wall)
+            yield model
+            for item in tally.drain():
+                yield beam.pvalue.TaggedOutput(TALLY, item)
+
+        def trained_model(sampled: list[tuple[float, str, str, Location]], rates: dict[str, float]) -> TokenizerModel:
             placed = ((location, {}) for _, _, _, location in sampled)
             texts = {location: doc.text for location, doc in read_documents(out_dir, placed)}
             docs = [SampledDocument(key, doc_id, lang, texts[location]) for key, doc_id, lang, location in sampled]
@@ -212,9 +241,9 @@ class TrainTokenizer(beam.PTransform):
         model = (
             sampled.main
             | "GatherSample" >> beam.combiners.ToList()
-            | "Train" >> beam.Map(train, rates=beam.pvalue.AsSingleton(rates))
+            | "Train" >> beam.FlatMap(train, rates=beam.pvalue.AsSingleton(rates)).with_outputs(TALLY, main="main")
         )
-        return {"main": model, TALLY: sampled[TALLY]}
+        return {"main": model.main, TALLY: (sampled[TALLY], model[TALLY]) | "Tallies" >> beam.Flatten()}
 
 
 class WriteTokenizerFiles(beam.PTransform):
@@ -240,10 +269,10 @@ class WriteTokenizerFiles(beam.PTransform):
         return model | "Write" >> beam.FlatMap(write)
 
 
-class _TokenizeFn(beam.DoFn):
+class _TokenizeFn(AccountingDoFn):
     """(file, [DocRef]) → a TokenRef per document, its tokens staged under `_temporary/tokens/`; the audit
     measures summed per (lang, held_out) for the bundle, emitted on AUDIT at its end (as accounting tallies
-    are: a few elements per bundle, not one per document)."""
+    are: a few elements per bundle, not one per document), and the CPU time of it all on TALLY."""
 
     def __init__(self, *, out_dir: str, seed: int, validation_fraction: float):
         self._out_dir = out_dir
@@ -260,12 +289,15 @@ class _TokenizeFn(beam.DoFn):
         return self._loaded[1], self._loaded[2]
 
     def start_bundle(self) -> None:
+        super().start_bundle()
         self._audit: dict[tuple[str, bool], np.ndarray] = {}
         self._writer = StagedWriter(self._out_dir, TOKENS)
 
-    def process(self, element: tuple[str, Iterable[DocRef]], model: TokenizerModel):
-        if not model.model_bytes:
-            return
+    def process(self, element: tuple[str, Iterable[DocRef]], model: TokenizerModel) -> Iterator[TokenRef]:
+        if model.model_bytes:  # batches of TokenRefs pulled on the thread's clock (accounting.timed)
+            yield from timed(self._tokenize(element, model), self.tally, SECTION, chunk=_MAX_BATCH)
+
+    def _tokenize(self, element: tuple[str, Iterable[DocRef]], model: TokenizerModel) -> Iterator[TokenRef]:
         _, refs = element
         batch: list[tuple[DocRef, Any]] = []
         for item in read_refs(self._out_dir, refs):
@@ -286,10 +318,13 @@ class _TokenizeFn(beam.DoFn):
             measures = document_measures(doc.text, tokens, byte_mask=byte_mask, unk_id=unk_id, count_words=held_out)
             self._audit[(lang, held_out)] = self._audit.get((lang, held_out), 0) + measures
 
-    def finish_bundle(self):
+    def finish_bundle(self) -> Iterator[beam.pvalue.TaggedOutput]:
+        started = time.thread_time_ns()
         self._writer.close()
+        self.tally.cpu(SECTION, time.thread_time_ns() - started)
         for item in self._audit.items():
             yield beam.pvalue.TaggedOutput(AUDIT, WindowedValue(item, MIN_TIMESTAMP, [GlobalWindow()]))
+        yield from super().finish_bundle()
 
 
 class _Loaded:
@@ -317,18 +352,19 @@ class TokenizeDocuments(beam.PTransform):
         by_file = refs | "ByFile" >> GroupByStagedFile(SECTION)  # (file, [DocRef])
         encoded = by_file["main"] | "Encode" >> beam.ParDo(
             self._fn, model=beam.pvalue.AsSingleton(self._model)
-        ).with_outputs(AUDIT, main="main")
-        return {"main": encoded.main, AUDIT: encoded[AUDIT], TALLY: by_file[TALLY]}
+        ).with_outputs(AUDIT, TALLY, main="main")
+        tallies = (by_file[TALLY], encoded[TALLY]) | "Tallies" >> beam.Flatten()
+        return {"main": encoded.main, AUDIT: encoded[AUDIT], TALLY: tallies}
 
 
 def _row_order(doc: TokenizedDocument) -> tuple[str, bytes]:
     return doc.id, doc.tokens.tobytes()  # ids may repeat (an input may repeat a record id): tokens break ties
 
 
-class _WriteTokenShardFn(beam.DoFn):
+class _WriteTokenShardFn(AccountingDoFn):
     """((split, index), [TokenRef | None]) → the shard's file info, its tokens read back from the staged
-    files; its piece counts on PIECE_COUNTS, and with the Megatron export its .bin/.idx file infos on
-    MEGATRON_FILES."""
+    files; its piece counts on PIECE_COUNTS, with the Megatron export its .bin/.idx file infos on
+    MEGATRON_FILES, and the CPU time of it all on TALLY (under SECTION)."""
 
     def __init__(self, *, out_dir: str, output: str, seq_len: int, export: tuple[str, ...]):
         self._out_dir = out_dir
@@ -336,7 +372,10 @@ class _WriteTokenShardFn(beam.DoFn):
         self._seq_len = seq_len
         self._export = export
 
-    def process(self, element, shard_counts: dict[str, int], model: TokenizerModel):
+    def process(self, element, shard_counts: dict[str, int], model: TokenizerModel) -> Iterator[Any]:
+        yield from timed(self._write(element, shard_counts, model), self.tally, SECTION)
+
+    def _write(self, element, shard_counts: dict[str, int], model: TokenizerModel) -> Iterator[Any]:
         (split, index), refs = element
         dtype = token_dtype(model.vocab_size)
         by_location = {ref.location: ref for ref in refs if ref is not None}
@@ -403,8 +442,8 @@ class WriteTokenShards(beam.PTransform):
     read back from the staged files under `out_dir`.
 
     Output: tagged `main` (one file info per shard: path, rows, bytes, sha256, split, documents, tokens),
-    PIECE_COUNTS (a count per vocabulary id, per shard) and MEGATRON_FILES (with `export: [megatron]`: the
-    file info of each shard's .bin and .idx, megatron.py).
+    PIECE_COUNTS (a count per vocabulary id, per shard), MEGATRON_FILES (with `export: [megatron]`: the
+    file info of each shard's .bin and .idx, megatron.py) and `tally` (the shuffle, the CPU time).
     """
 
     def __init__(
@@ -425,14 +464,14 @@ class WriteTokenShards(beam.PTransform):
             | "GroupShards" >> beam.GroupByKey()  # ((split, shard index), [TokenRef | None])
             | "Write"
             >> beam.ParDo(self._fn, shard_counts=counts, model=model).with_outputs(
-                PIECE_COUNTS, MEGATRON_FILES, main="main"
+                PIECE_COUNTS, MEGATRON_FILES, TALLY, main="main"
             )
         )
         return {
             "main": written.main,
             PIECE_COUNTS: written[PIECE_COUNTS],
             MEGATRON_FILES: written[MEGATRON_FILES],
-            TALLY: grouped[TALLY],
+            TALLY: (grouped[TALLY], written[TALLY]) | "Tallies" >> beam.Flatten(),
         }
 
 
@@ -526,7 +565,7 @@ class TokenizeCorpus(beam.PTransform):
     read back from the staged files under `out_dir`.
 
     Output: `main`, a PCollection of one `(SECTION, {"manifest": ..., "stats": ...})` for `WriteRunSummary`,
-    and `tally`: what entered the tokenizer's shuffles.
+    and `tally`: what entered the tokenizer's shuffles, and the CPU time of training and of the rest.
     `model`: an `existing_model(...)` to use instead of training one.
     """
 

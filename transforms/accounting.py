@@ -45,6 +45,7 @@ from corpusforge.transforms.observations import (
     DropSample,
     Histogram,
     Observation,
+    WallTime,
     is_observation,
 )
 
@@ -175,10 +176,16 @@ class Tally:
 
     def cpu(self, stage: str, ns: int) -> None:
         """CPU nanoseconds `stage` spent on its own work."""
-        key = (stage, "cpu")
-        spent = self._observed.get(key)
+        self._time(stage, "cpu", CpuTime, ns)
+
+    def wall(self, stage: str, ns: int) -> None:
+        """Wall nanoseconds of a step of `stage` that runs once, on one worker (observations.WallTime)."""
+        self._time(stage, "wall", WallTime, ns)
+
+    def _time(self, stage: str, name: str, kind: type[CpuTime | WallTime], ns: int) -> None:
+        spent = self._observed.get((stage, name))
         if spent is None:
-            self._observed[key] = CpuTime(ns)
+            self._observed[(stage, name)] = kind(ns)
         else:
             spent.ns += ns
 

@@ -3,13 +3,14 @@
 These travel on the same data path as the tallies (`accounting.Tally`, the `TALLY` output of every accounting
 DoFn) as `((stage, name), observation)` items, one per bundle, and are merged per key by `MergeObservations`
 (a `CombineFn`): exact and associative, so the result does not depend on the runner, the worker count or how
-the elements were bundled — except `CpuTime`, which is measured and so differs between runs; it is kept out
-of everything the determinism tests compare (it goes to `timings.json`, beside the manifest).
+the elements were bundled — except `CpuTime` and `WallTime`, which are measured and so differ between runs; they
+are kept out of everything the determinism tests compare (they go to `timings.json`, beside the manifest).
 
     Histogram   a numeric signal's distribution in fixed log-spaced bins: `hist:<kept|dropped>:<signal>`
     Categories  records and bytes per category (languages):               `lang:<kept|dropped>`
     DropSample  up to SAMPLE_SIZE dropped documents of one reason:        `sample:<reason>`
     CpuTime     CPU nanoseconds of the stage's own work:                  `cpu`
+    WallTime    wall nanoseconds of a step that runs once (training):     `wall`
 
 Fixed bins, not quantile sketches: two runs' histograms compare bin by bin, merging is a sum, and the bins
 need no configuration for any signal a filter may measure (ratios in [0, 1], counts up to millions).
@@ -197,23 +198,37 @@ class DropSample:
         return isinstance(other, DropSample) and self.entries == other.entries
 
 
-class CpuTime:
-    """CPU nanoseconds a stage spent on its own work (the thread's clock, `time.thread_time_ns`)."""
+class _Nanoseconds:
+    """A sum of nanoseconds."""
 
     __slots__ = ("ns",)
 
     def __init__(self, ns: int = 0) -> None:
         self.ns = ns
 
-    def merge(self, other: CpuTime) -> CpuTime:
+    def merge(self, other: _Nanoseconds) -> _Nanoseconds:
         self.ns += other.ns
         return self
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, CpuTime) and self.ns == other.ns
+        return type(other) is type(self) and self.ns == other.ns
 
 
-Observation = Histogram | Categories | DropSample | CpuTime
+class CpuTime(_Nanoseconds):
+    """CPU nanoseconds a stage spent on its own work: the thread's clock (`time.thread_time_ns`) around its
+    functions, or the process's around a library that runs threads of its own (SentencePiece's trainer)."""
+
+    __slots__ = ()
+
+
+class WallTime(_Nanoseconds):
+    """Wall-clock nanoseconds of a step that runs once, on one worker (tokenizer training): beside its CPU
+    seconds, how many cores it kept busy. Summed over a stage's parallel bundles it would mean nothing."""
+
+    __slots__ = ()
+
+
+Observation = Histogram | Categories | DropSample | CpuTime | WallTime
 
 
 class MergeObservations(beam.CombineFn):
@@ -264,8 +279,8 @@ class CombineObservations(beam.PTransform):
 def split_observations(items: Iterable[tuple[tuple[str, str], Observation]]) -> dict[str, Any]:
     """The merged observations as plain data: `signals` (stage → signal → {kept, dropped} histograms as
     JSON), `languages` (stage → {kept, dropped} → language → {records, bytes}), `samples` (drop records,
-    by stage and reason, in rank order) and `cpu_secs` (stage → CPU seconds)."""
-    out: dict[str, Any] = {"signals": {}, "languages": {}, "samples": [], "cpu_secs": {}}
+    by stage and reason, in rank order), `cpu_secs` and `wall_secs` (stage → seconds)."""
+    out: dict[str, Any] = {"signals": {}, "languages": {}, "samples": [], "cpu_secs": {}, "wall_secs": {}}
     for (stage, name), value in items:
         kind, _, rest = name.partition(":")
         if kind == "hist":
@@ -275,8 +290,8 @@ def split_observations(items: Iterable[tuple[tuple[str, str], Observation]]) -> 
             out["languages"].setdefault(stage, {})[rest] = value.to_json()
         elif kind == "sample":
             out["samples"].extend(value.records())
-        elif kind == "cpu":
-            out["cpu_secs"][stage] = round(value.ns / 1e9, 3)
+        elif kind in ("cpu", "wall"):
+            out[f"{kind}_secs"][stage] = round(value.ns / 1e9, 3)
     return out
 
 
