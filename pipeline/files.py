@@ -85,9 +85,10 @@ def delete_tree(path: str) -> None:
     if is_local(path):
         shutil.rmtree(path, ignore_errors=True)
         return
-    listed = [join(path, name) for name in list_tree(path)]
-    if listed:
-        _beam().delete(listed)
+    filesystems = _beam()
+    matched = filesystems.match([filesystems.join(path, "**")])[0].metadata_list
+    if matched:  # folder placeholder objects (`.../`) too
+        filesystems.delete([m.path for m in matched])
 
 
 def list_tree(root: str) -> list[str]:
