@@ -85,15 +85,19 @@ def test_launch_errors_are_one_line_and_exit_2(tmp_path, dolma, capsys, args, me
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml"]  # nothing written
 
 
-def test_input_and_output_errors_at_launch(tmp_path, dolma, shared_data, capsys):
+def test_input_and_output_errors_at_launch(tmp_path, dolma, shared_data, capsys, monkeypatch):
     config = write_config(tmp_path, dolma)
     out = str(tmp_path / "out")
     folder = str(shared_data / "text" / "dolma-cc-en")
     assert main(["run", str(config), "--output", out, "--input", folder]) == EXIT_CONFIG_ERROR
     assert f"input {folder}: is a folder; give a glob of its files, e.g. '{folder}/**'" in one_line(capsys)
+    temp = tmp_path / "temp"  # the runner process's temporary folder
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
     assert main(["run", str(config), "--output", out, "--input", str(tmp_path / "none*.jsonl")]) == EXIT_CONFIG_ERROR
     assert "matches no file" in one_line(capsys)  # found by the runner process while building the job
     assert not (tmp_path / "out").exists() and not list(tmp_path.glob("out.*"))  # its staging folder went too
+    assert not list(temp.iterdir())  # and the temporary folder of the Beam pipeline it was building
     assert main(["run"]) == EXIT_CONFIG_ERROR and "CONFIG" in one_line(capsys)
     assert main(["inspect", str(tmp_path)]) == EXIT_CONFIG_ERROR and "not a finished corpusforge run" in one_line(
         capsys
