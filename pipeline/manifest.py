@@ -32,11 +32,10 @@ from collections.abc import Iterable
 from typing import Any
 
 import apache_beam as beam
-from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from corpusforge.pipeline.config import RunConfig
-from corpusforge.pipeline.files import atomic_write
+from corpusforge.pipeline.files import atomic_write, write_bytes
 from corpusforge.pipeline.layout import MANIFEST, REJECTS_DIR, STATS, SUCCESS, TIMINGS
 from corpusforge.transforms.accounting import CombineTallies, summarize
 from corpusforge.transforms.io.staging import delete_temporary
@@ -72,9 +71,7 @@ def package_versions() -> dict[str, str | None]:
 
 
 def _write_json(path: str, value: Any) -> None:
-    data = (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-        f.write(data)
+    write_bytes(path, (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
 class RunFailed(RuntimeError):

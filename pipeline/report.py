@@ -23,11 +23,8 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from apache_beam.io.filesystem import CompressionTypes
-from apache_beam.io.filesystems import FileSystems
-
 from corpusforge.pipeline.config import ConfigError, CostConfig
-from corpusforge.pipeline.files import atomic_write, read_json
+from corpusforge.pipeline.files import atomic_write, exists, join, read_bytes, read_json
 from corpusforge.pipeline.layout import MANIFEST, REPORT, STATS, TIMINGS
 from corpusforge.pipeline.manifest import DROPPED_SAMPLE_FILE
 from corpusforge.transforms.accounting import LENGTH_SIGNAL, READ_STAGE, WRITE_STAGE
@@ -91,25 +88,20 @@ class RunData:
 
 def load_run(out_dir: str) -> RunData:
     """The aggregates of the finished run in `out_dir` (ConfigError if it has no manifest)."""
-    manifest_path = FileSystems.join(out_dir, MANIFEST)
-    if not FileSystems.exists(manifest_path):
+    manifest_path = join(out_dir, MANIFEST)
+    if not exists(manifest_path):
         raise ConfigError(f"{out_dir}: no {MANIFEST}; not a finished corpusforge run")
-    raw = _read_bytes(manifest_path)
+    raw = read_bytes(manifest_path)
     manifest = json.loads(raw.decode("utf-8"))
-    stats_path = FileSystems.join(out_dir, STATS)
-    stats = read_json(stats_path) if FileSystems.exists(stats_path) else manifest["stats"]
-    timings_path = FileSystems.join(out_dir, TIMINGS)
-    timings = read_json(timings_path) if FileSystems.exists(timings_path) else {}
-    sample_path = FileSystems.join(out_dir, DROPPED_SAMPLE_FILE)
+    stats_path = join(out_dir, STATS)
+    stats = read_json(stats_path) if exists(stats_path) else manifest["stats"]
+    timings_path = join(out_dir, TIMINGS)
+    timings = read_json(timings_path) if exists(timings_path) else {}
+    sample_path = join(out_dir, DROPPED_SAMPLE_FILE)
     samples = []
-    if FileSystems.exists(sample_path):
-        samples = [json.loads(line) for line in _read_bytes(sample_path).decode("utf-8").splitlines() if line]
+    if exists(sample_path):
+        samples = [json.loads(line) for line in read_bytes(sample_path).decode("utf-8").splitlines() if line]
     return RunData(out_dir, stats, manifest, timings, samples, hashlib.sha256(raw).hexdigest())
-
-
-def _read_bytes(path: str) -> bytes:
-    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-        return f.read()
 
 
 def write_report(out_dir: str, other_dir: str | None = None, output: str | None = None) -> str:
@@ -118,8 +110,8 @@ def write_report(out_dir: str, other_dir: str | None = None, output: str | None 
     corpusforge did not write is never replaced (ConfigError)."""
     run = load_run(out_dir)
     page = render_comparison(run, load_run(other_dir)) if other_dir else render_report(run)
-    path = output or FileSystems.join(out_dir, REPORT)
-    if output and FileSystems.exists(path) and _GENERATOR.encode() not in _read_bytes(path)[:2000]:
+    path = output or join(out_dir, REPORT)
+    if output and exists(path) and _GENERATOR.encode() not in read_bytes(path)[:2000]:
         raise ConfigError(f"--output {path}: exists and is not a corpusforge report; not replacing it")
     atomic_write(path, page.encode("utf-8"))
     return path
