@@ -53,8 +53,6 @@ _INVISIBLE = re.compile(
 # Horizontal white space other than the ideographic space (U+3000), which is part of CJK typography.
 _SPACE = "[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f]"
 _SPACES = re.compile(f"{_SPACE}{_SPACE}+|[\t\u00a0\u1680\u2000-\u200a\u202f\u205f]")  # never a lone space
-_TRAILING = re.compile(" +\n")
-_LEADING = re.compile("\n +")
 _BLANK_LINES = re.compile("\n{3,}")
 
 
@@ -77,9 +75,14 @@ def clean_text(
     text = _INVISIBLE.sub("", text)
     if whitespace == "keep":
         return text.strip()
-    text = _SPACES.sub(" ", text)
-    text = _LEADING.sub("\n", _TRAILING.sub("\n", text))
-    return _BLANK_LINES.sub("\n\n", text).strip()
+    # Each regex pass scans the whole text; the substring tests skip the passes that would change nothing.
+    if not text.isascii() or "  " in text or "\t" in text:
+        text = _SPACES.sub(" ", text)
+    if " " in text and "\n" in text:  # after _SPACES, a line starts and ends with at most one space
+        text = "\n".join(line.strip(" ") for line in text.split("\n"))
+    if "\n\n\n" in text:
+        text = _BLANK_LINES.sub("\n\n", text)
+    return text.strip()
 
 
 CLEAN_STAGE = "clean"
