@@ -1,6 +1,7 @@
 """Benchmark (issue 18): corpusforge end to end against datatrove's FineWeb pipeline, whole processes, one core.
 
     python benchmarks/bench_end_to_end.py [--trials 1] [--recipes fineweb,local] [--core 1] [--work /tmp/bench-e2e]
+    python benchmarks/bench_end_to_end.py --recipes fineweb,fineweb@extract.extractor=resiliparse
 
 Input: every real page of ../shared/data we have, as one WARC of independent pages (written under --work,
 never into the repository): the 200 HTML responses of the WARC files under warc/ (their HTTP block as
@@ -20,7 +21,10 @@ Systems, run alternately, each pinned to one core (`taskset -c CORE`) with all o
   is the lid.176.ftz corpusforge uses (datatrove would download lid.176.bin; the same model, quantized),
   read through datatrove's own FT176LID;
 * `corpusforge run run_configs/<recipe>.yaml` for each recipe (`fineweb`: the same chain; `local`: the default
-  recipe with safety, dedup and the tokenizer), `-- --direct_num_workers=1`.
+  recipe with safety, dedup and the tokenizer), `-- --direct_num_workers=1`. `RECIPE@KEY=VALUE` runs a variant
+  of a recipe with that setting overridden (`--set KEY=VALUE`; several joined by `@`): e.g.
+  `fineweb@extract.extractor=resiliparse`, the FineWeb chain with plain resiliparse extraction, shows what
+  the `fast` extractor's accuracy costs.
 
 Measured per run: CPU seconds of the whole process tree (user + system, from the kernel's accounting of the
 children the benchmark waited for: the fair measure on a shared machine), wall seconds, peak RSS of the tree
@@ -36,6 +40,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -140,9 +145,12 @@ def run_datatrove(python: Path, warc: Path, pages: int, out: Path, core: int) ->
     return {**_measures(done), "pages": pages, "read": counts["read"], "kept": counts["kept"]}
 
 
-def run_corpusforge(recipe: str, warc: Path, out: Path, core: int) -> dict:
+def run_corpusforge(variant: str, warc: Path, out: Path, core: int) -> dict:
+    """One run of a recipe, or of its variant `RECIPE@KEY=VALUE[@KEY=VALUE...]`."""
+    recipe, *overrides = variant.split("@")
     exe = str(Path(sys.executable).with_name("corpusforge"))
     args = ["taskset", "-c", str(core), exe, "run", f"run_configs/{recipe}.yaml", "--input", str(warc)]
+    args += [arg for override in overrides for arg in ("--set", override)]
     args += ["--output", str(out), "--overwrite", "--quiet", "--", "--direct_num_workers=1"]
     done = run_sampled(args, cwd=REPO, timeout=3600)
     if done.returncode != 0:
@@ -211,7 +219,9 @@ def print_table(results: dict[str, dict[str, list[dict]]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datatrove-venv", type=Path, default=REPO / ".venv-datatrove")
-    parser.add_argument("--recipes", default="fineweb,local", help="corpusforge recipes, comma-separated")
+    parser.add_argument(
+        "--recipes", default="fineweb,local", help="corpusforge recipes or RECIPE@KEY=VALUE variants, comma-separated"
+    )
     parser.add_argument("--sizes", default="1x,4x,startup", help="of 1x, 4x, startup")
     parser.add_argument("--trials", type=int, default=1)
     parser.add_argument("--core", type=int, default=max(os.cpu_count() or 1, 1) - 1, help="the core to pin to")
@@ -246,10 +256,10 @@ def main() -> None:
                 continue
             for system in systems:  # alternating: each system's runs interleave with the others'
                 warc, pages_in = inputs[size]
-                out = args.work / "out" / system.replace(" ", "-") / size
+                out = args.work / "out" / re.sub(r"[^\w.-]+", "-", system) / size
                 if system == "datatrove":
                     result = run_datatrove(python, warc, pages_in, out, args.core)
-                elif size == "4x" and system != "corpusforge fineweb":
+                elif size == "4x" and not system.startswith("corpusforge fineweb"):
                     continue  # the steady state is the FineWeb recipe's goal; the default recipe dedups the copies
                 else:
                     result = run_corpusforge(system.split()[1], warc, out, args.core)
