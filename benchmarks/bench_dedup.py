@@ -217,7 +217,7 @@ def run_stage(size: int, seed: int, baseline: bool) -> dict:
     if baseline:
         _ = docs | beam.Map(lambda d: (d.id, d)) | beam.GroupByKey() | beam.combiners.Count.Globally()
     else:
-        refs = docs | StageDocuments(out_dir, DedupKeys(config))
+        refs = (docs | StageDocuments(out_dir, DedupKeys(config))).main
         _ = refs | DeduplicateDocuments(config, out_dir=out_dir)
     _ = text_bytes | beam.Map(lambda n: print(json.dumps({"text_bytes": n}), flush=True))
     result = p.run()

@@ -119,7 +119,7 @@ def bench_training(docs: list[Document], config: TokenizerConfig, repeat: int) -
 
         def pipeline():
             with beam.Pipeline(options=PipelineOptions(ONE_WORKER)) as p:
-                refs = source.read(p) | StageDocuments(tmp)  # the documents as the pipeline hands them on
+                refs = (source.read(p) | StageDocuments(tmp)).main  # the documents as the pipeline hands them on
                 model = (refs | TrainTokenizer(config, seed=seed, out_dir=tmp))["main"]
                 model | beam.Map(lambda m: pipeline_model.write_bytes(m.model_bytes))
             models["pipeline"] = pipeline_model.read_bytes()
@@ -186,7 +186,7 @@ def bench_tokenization(docs: list[Document], model_bytes: bytes, repeat: int) ->
     stage = _StageFn(staging, None)  # the documents staged as the pipeline stages them, outside the timing
     stage.start_bundle()
     refs = [ref for doc in docs for ref in stage.process(doc)]
-    stage.finish_bundle()
+    list(stage.finish_bundle())
     staged_files: dict[bytes, list] = {}
     for ref in refs:
         staged_files.setdefault(location_file(ref.location), []).append(ref)
@@ -204,7 +204,7 @@ def bench_tokenization(docs: list[Document], model_bytes: bytes, repeat: int) ->
 
     def tokenize(p):
         model_pc = p | "Model" >> beam.Create([model])
-        refs = source.read(p) | StageDocuments(staging)
+        refs = (source.read(p) | StageDocuments(staging)).main
         (
             (refs | TokenizeDocuments(model_pc, out_dir=staging, seed=0, validation_fraction=0.01))["main"]
             | beam.Map(lambda t: t.ntokens)

@@ -166,7 +166,8 @@ def run_stage(corpus: list[dict], config: MinHashConfig) -> set[str]:
     docs = [Document(id=d["id"], text=d["text"], source="eval", meta={"lang": d["lang"]}) for d in corpus]
     with tempfile.TemporaryDirectory() as tmp:
         with beam.Pipeline(options=beam.options.pipeline_options.PipelineOptions(["--runner=DirectRunner"])) as p:
-            refs = p | beam.Create(docs) | StageDocuments(tmp, DedupKeys(DedupConfig(enabled=True, near=config)))
+            staged = p | beam.Create(docs) | StageDocuments(tmp, DedupKeys(DedupConfig(enabled=True, near=config)))
+            refs = staged.main
             result = refs | DedupNearDuplicates(config, out_dir=tmp)
             _ = result["main"] | beam.Map(lambda ref: ref.id) | beam.io.WriteToText(f"{tmp}/kept")
         kept = {line.strip() for path in Path(tmp).glob("kept*") for line in path.read_text().splitlines()}

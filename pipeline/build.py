@@ -128,7 +128,9 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig, *, out_dir: str | N
             )
     # Corpus-wide steps see compact DocRefs; each document's text is written once, to the run's temporary
     # folder, and read back only where needed (line dedup, tokenizing, the shard that holds it).
-    refs = documents | "StageDocuments" >> StageDocuments(out_dir, DedupKeys(config.dedup) if dedup else None)
+    staged = documents | "StageDocuments" >> StageDocuments(out_dir, DedupKeys(config.dedup) if dedup else None)
+    refs = staged.main
+    tallies.append(staged[TALLY])  # the CPU of the dedup keys
     for name, dedup_step in dedup:  # each step a few shuffles over all refs
         result = refs | f"Stage{step_label(name)}" >> dedup_step
         refs = result["main"]
@@ -140,7 +142,7 @@ def build_pipeline(p: beam.Pipeline, config: PipelineConfig, *, out_dir: str | N
         # It renders whole conversations: the kept documents are read back, and what it keeps is staged again.
         kept = refs | "ReadKeptForSft" >> ReadStagedDocuments(out_dir)
         result = kept | "Sft" >> SftCorpus(sft, tokenizer, out_dir=out_dir, seed=seed, model=model)
-        refs = result["documents"] | "StageSftDocuments" >> StageDocuments(out_dir)
+        refs = (result["documents"] | "StageSftDocuments" >> StageDocuments(out_dir)).main
         dead_letters.append(result[REJECTED])
         if config.output.write_dropped == "all":
             dropped.append(staged_drops(result[DROPPED], "Sft"))

@@ -221,7 +221,7 @@ def run_dedup(transform, docs, expected_kept, expected_tallies=None, expect_meta
     reads the kept documents back and checks their (id, text) pairs, and that the tallies reconcile per stage."""
     config = config or DedupConfig(enabled=True, lines=LineDedupConfig(enabled=True))
     with TestPipeline() as p:
-        refs = p | beam.Create(docs) | StageDocuments(str(out_dir), DedupKeys(config))
+        refs = (p | beam.Create(docs) | StageDocuments(str(out_dir), DedupKeys(config))).main
         result = refs | transform
         kept_docs = result["main"] | ReadStagedDocuments(str(out_dir))
         kept = kept_docs | "Kept" >> beam.Map(lambda d: (d.id, d.text))

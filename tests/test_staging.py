@@ -52,7 +52,7 @@ def test_staged_documents_come_back_exactly(shared_data, tmp_path):
         for i, text in enumerate(c4_texts(shared_data, 40))
     ]
     with TestPipeline() as p:
-        refs = p | beam.Create(docs) | StageDocuments(str(tmp_path))
+        refs = (p | beam.Create(docs) | StageDocuments(str(tmp_path))).main
         assert_that(refs | ReadStagedDocuments(str(tmp_path)), equal_to(docs))
 
 
@@ -67,7 +67,7 @@ def test_a_ref_is_compact_whatever_the_text_length(tmp_path):
         fn = _StageFn(str(tmp_path), DedupKeys(DedupConfig(enabled=True)))
         fn.start_bundle()
         refs.append({doc.id: ref for doc in order for ref in fn.process(doc)})
-        fn.finish_bundle()
+        list(fn.finish_bundle())
     first, second = (r[short.id] for r in refs)
     assert first.location != second.location and size(first) == size(second)
     long_ref = refs[0][long.id]
@@ -116,14 +116,21 @@ def test_only_the_temporary_folder_is_deleted(tmp_path):
 
 def test_a_key_that_fails_dead_letters_the_document_where_the_key_is_needed(shared_data, tmp_path):
     """A language label MinHash cannot look up breaks the signature: the document passes exact and URL
-    dedup, and near dedup dead-letters it; the counts still reconcile."""
+    dedup, and near dedup dead-letters it; the counts still reconcile. The keys' CPU, spent at staging, is
+    tallied under the steps that need them."""
     texts = c4_texts(shared_data, 5)
     docs = [Document(id=f"d{i}", text=t, source="c4", meta={"lang": "en"}) for i, t in enumerate(texts)]
     docs.append(Document(id="broken", text=texts[0] + " more", source="c4", meta={"lang": ["en"]}))
     config = DedupConfig(enabled=True)
     with TestPipeline() as p:
-        refs = p | beam.Create(docs) | StageDocuments(str(tmp_path), DedupKeys(config))
-        result = refs | DeduplicateDocuments(config, out_dir=str(tmp_path))
+        staged = p | beam.Create(docs) | StageDocuments(str(tmp_path), DedupKeys(config))
+        timed = staged[TALLY] | beam.Map(lambda item: (item[0], type(item[1]).__name__, item[1].ns > 0))
+        assert_that(
+            timed | beam.Distinct(),
+            equal_to([(("exact_dedup", "cpu"), "CpuTime", True), (("near_dedup", "cpu"), "CpuTime", True)]),
+            label="KeysCpu",
+        )
+        result = staged.main | DeduplicateDocuments(config, out_dir=str(tmp_path))
         assert_that(result["main"] | beam.Map(lambda r: r.id), equal_to([f"d{i}" for i in range(5)]), label="Kept")
         assert_that(
             result[REJECTED] | beam.Map(lambda r: (r.verdict, r.stage, r.reason, r.detail.split(":")[0])),
@@ -150,7 +157,7 @@ def test_refs_staged_without_the_steps_keys_fail_the_run(tmp_path, keys, step):
     docs = [Document(id=f"d{i}", text=f"Page number {i} of a small test corpus.", source="t") for i in range(3)]
     with pytest.raises(Exception, match="stage documents with DedupKeys"):
         with TestPipeline() as p:
-            refs = p | beam.Create(docs) | StageDocuments(str(tmp_path), keys and DedupKeys(keys))
+            refs = (p | beam.Create(docs) | StageDocuments(str(tmp_path), keys and DedupKeys(keys))).main
             _ = refs | step(out_dir=str(tmp_path))
 
 

@@ -130,9 +130,7 @@ def test_existing_model_one_row_per_document(shared_data, botchan_model, tmp_pat
     config = TokenizerConfig(enabled=True, model_path=str(botchan_model), output="documents", validation_fraction=0.0)
     with TestPipeline(options=beam.options.pipeline_options.PipelineOptions(IN_MEMORY)) as p:
         section = (
-            p
-            | beam.Create(docs_of(texts))
-            | StageDocuments(str(tmp_path))
+            (p | beam.Create(docs_of(texts)) | StageDocuments(str(tmp_path))).main
             | TokenizeCorpus(config, out_dir=str(tmp_path), seed=0, model=existing_model(str(botchan_model)))
         )["main"]
         assert_that(section | beam.Map(lambda s: (s[0], s[1]["manifest"]["trained"])), equal_to([(SECTION, False)]))
@@ -151,7 +149,7 @@ def test_empty_corpus_gives_no_model_and_no_shards(tmp_path):
     note = "tokenizer: no tokenizer trained and no tokens written: no kept text in the train split"
     skipped = {"status": "skipped", "vocab_size_requested": 100, "vocab_size": 0, "note": note}
     with TestPipeline(options=beam.options.pipeline_options.PipelineOptions(IN_MEMORY)) as p:
-        refs = p | beam.Create([]) | StageDocuments(str(tmp_path))
+        refs = (p | beam.Create([]) | StageDocuments(str(tmp_path))).main
         section = (refs | TokenizeCorpus(config, out_dir=str(tmp_path), seed=0))["main"]
         assert_that(
             section | beam.Map(lambda s: (s[1]["manifest"]["model_sha256"], s[1]["manifest"]["shards"], s[1]["stats"])),

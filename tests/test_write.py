@@ -45,7 +45,7 @@ def make_docs(n=40):
 
 def write(docs, out_dir, **kwargs):
     with TestPipeline() as p:
-        refs = p | beam.Create(docs, reshuffle=False) | StageDocuments(str(out_dir))
+        refs = (p | beam.Create(docs, reshuffle=False) | StageDocuments(str(out_dir))).main
         infos = refs | WriteArrowShards(str(out_dir), **kwargs)
         assert_that(infos["main"] | beam.Map(lambda s: s["rows"]) | beam.CombineGlobally(sum), equal_to([len(docs)]))
     return sorted((out_dir / "documents").glob("*.arrow"))
@@ -163,7 +163,7 @@ def test_parse_fetch_date(raw, expected):
 def test_partition_by_language(tmp_path):
     docs = make_docs(30)  # meta lang: en for odd, ja for even
     with TestPipeline() as p:
-        refs = p | beam.Create(docs) | StageDocuments(str(tmp_path))
+        refs = (p | beam.Create(docs) | StageDocuments(str(tmp_path))).main
         refs | WriteArrowShards(str(tmp_path), shard_bytes=2000, partition_by_language=True)
     for lang in ("en", "ja"):
         paths = sorted((tmp_path / "documents" / f"lang={lang}").glob("*.arrow"))

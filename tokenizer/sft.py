@@ -419,7 +419,7 @@ class SftCorpus(beam.PTransform):
         tallies = []
         if self._model is None:
             # The trainer reads its sample's texts from staged documents (transforms/io/staging.py).
-            staged = docs | "StageForTraining" >> StageDocuments(self._out_dir)
+            staged = (docs | "StageForTraining" >> StageDocuments(self._out_dir)).main
             trained = staged | "TrainTokenizer" >> TrainTokenizer(
                 tokenizer_config(tokenizer, config), seed=self._seed, out_dir=self._out_dir
             )

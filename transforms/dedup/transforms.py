@@ -129,7 +129,8 @@ def _measured(shuffled: list, stage: str):
 
 
 class _KeyFn(AccountingDoFn):
-    """DocRef → (key, ref); a ref whose key failed at staging is dead-lettered (`in` and the dead letter)."""
+    """DocRef → (key, ref), the key's CPU tallied; a ref whose key failed at staging is dead-lettered (`in` and
+    the dead letter)."""
 
     def __init__(self, *, stage: str, key: Callable[[DocRef], Any]):
         self._stage, self._key = stage, key
@@ -141,7 +142,10 @@ class _KeyFn(AccountingDoFn):
             self.tally.reject(failed)
             yield beam.pvalue.TaggedOutput(REJECTED, failed)
             return
-        yield self._key(ref), ref
+        started = time.thread_time_ns()
+        key = self._key(ref)
+        self.tally.cpu(self._stage, time.thread_time_ns() - started)
+        yield key, ref
 
 
 class _KeepOneFn(AccountingDoFn):
@@ -259,7 +263,10 @@ class _SignFn(AccountingDoFn):
         yield ref.id, dataclasses.replace(ref, signature=None)  # the signature is not needed past this step
         if not len(signature):  # nothing to compare: no shingle
             return
-        for key in band_keys(signature, self._bands, self._rows):
+        started = time.thread_time_ns()
+        keys = band_keys(signature, self._bands, self._rows)
+        self.tally.cpu(NEAR_STAGE, time.thread_time_ns() - started)
+        for key in keys:
             yield beam.pvalue.TaggedOutput(_KEYS, (key, ref.id))
         if self._config.verify:
             yield beam.pvalue.TaggedOutput(_SIGNATURES, (ref.id, ref.signature))

@@ -34,7 +34,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from corpusforge.pipeline.layout import TEMPORARY_DIR
-from corpusforge.transforms.accounting import TALLY, MeasureShuffle
+from corpusforge.transforms.accounting import TALLY, AccountingDoFn, MeasureShuffle, Tally
 from corpusforge.transforms.document import Document, Rejection, parse_fetch_date
 
 ROLL_BYTES = 64 * 2**20  # a staged file is closed past this size and the next record starts a new one
@@ -203,13 +203,14 @@ def read_refs(out_dir: str, refs: Iterable[DocRef]) -> Iterator[tuple[DocRef, Do
         yield by_location[location], doc
 
 
-# The dedup keys of a document: (text_hash, signature, dead letter if a key failed), computed at staging.
-DocumentKeys = Callable[[Document], tuple[bytes | None, bytes | None, Rejection | None]]
+# The dedup keys of a document: (text_hash, signature, dead letter if a key failed), computed at staging,
+# their CPU tallied under the dedup steps that need them.
+DocumentKeys = Callable[[Document, Tally], tuple[bytes | None, bytes | None, Rejection | None]]
 
 
-class _StageFn(beam.DoFn):
+class _StageFn(AccountingDoFn):
     """Document → DocRef, the document appended to this bundle's temporary file (with `paired`: (x, Document)
-    → (x, DocRef))."""
+    → (x, DocRef)); the dedup keys' CPU on `TALLY`."""
 
     def __init__(self, out_dir: str, keys: DocumentKeys | None, *, paired: bool = False):
         self._out_dir = out_dir
@@ -217,6 +218,7 @@ class _StageFn(beam.DoFn):
         self._paired = paired
 
     def start_bundle(self) -> None:
+        super().start_bundle()
         self._writer = StagedWriter(self._out_dir, DOCUMENTS)
 
     def process(self, element: Document | tuple[Any, Document]) -> Iterator[DocRef | tuple[Any, DocRef]]:
@@ -229,7 +231,7 @@ class _StageFn(beam.DoFn):
     def _stage(self, doc: Document) -> DocRef:
         text_hash = signature = failed = None
         if self._keys is not None:
-            text_hash, signature, failed = self._keys(doc)
+            text_hash, signature, failed = self._keys(doc, self.tally)
         fetched = parse_fetch_date(doc.fetch_date)
         text = doc.text.encode("utf-8")
         return DocRef(
@@ -248,12 +250,14 @@ class _StageFn(beam.DoFn):
             failed=failed,
         )
 
-    def finish_bundle(self) -> None:
+    def finish_bundle(self) -> Iterator[beam.pvalue.TaggedOutput]:
         self._writer.close()
+        yield from super().finish_bundle()
 
 
 class StageDocuments(beam.PTransform):
-    """PCollection[Document] → PCollection[DocRef], each document written once under `<out_dir>/_temporary/`.
+    """PCollection[Document] → `main`: PCollection[DocRef], each document written once under
+    `<out_dir>/_temporary/`; and `tally`: the CPU of the dedup keys.
 
     `keys`: computes the dedup keys where the text is at hand (`dedup.keys.DedupKeys`); None: no dedup.
     Fused with the stages before it: no shuffle, nothing held beyond one record.
@@ -263,8 +267,8 @@ class StageDocuments(beam.PTransform):
         super().__init__()
         self._fn = _StageFn(out_dir, keys)
 
-    def expand(self, docs: beam.PCollection) -> beam.PCollection:
-        return docs | "Stage" >> beam.ParDo(self._fn)
+    def expand(self, docs: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
+        return docs | "Stage" >> beam.ParDo(self._fn).with_outputs(TALLY, main="main")
 
 
 class StageDropped(beam.PTransform):
@@ -277,7 +281,7 @@ class StageDropped(beam.PTransform):
         self._fn = _StageFn(out_dir, None, paired=True)
 
     def expand(self, dropped: beam.PCollection) -> beam.PCollection:
-        return dropped | "Stage" >> beam.ParDo(self._fn)
+        return (dropped | "Stage" >> beam.ParDo(self._fn).with_outputs(TALLY, main="main")).main
 
 
 class GroupByStagedFile(beam.PTransform):
