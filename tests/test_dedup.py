@@ -4,6 +4,7 @@ dedup PTransform on crafted and real documents."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import random
 
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
-from datasketch import MinHash
+from datasketch import MinHash, MinHashLSH
 
 from corpusforge.pipeline.config import (
     ConfigError,
@@ -37,6 +38,7 @@ from corpusforge.transforms.dedup.minhash import (
     MinHasher,
     band_keys,
     lsh_bands,
+    optimal_bands,
     shingle_hash,
     shingles,
     verify_threshold,
@@ -161,6 +163,19 @@ def test_similar_texts_share_lsh_buckets_and_unrelated_do_not(shared_data):
 
 def test_lsh_bands_from_datasketch_or_config():
     assert lsh_bands(MinHashConfig()) == (14, 8)  # FineWeb's, by datasketch's optimum at 0.8 weighting misses
+    refused = 0
+    for num_perm, threshold, fp in itertools.product(
+        (16, 112, 256), (0.1, 0.3, 0.5, 0.7, 0.8, 0.9), (0.01, 0.05, 0.3, 0.7)
+    ):
+        try:
+            lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=(fp, 1 - fp))
+        except ValueError:  # datasketch refuses an optimum of one band: so do we
+            with pytest.raises(ConfigError, match="one band"):
+                optimal_bands(threshold, num_perm, fp)
+            refused += 1
+            continue
+        assert optimal_bands(threshold, num_perm, fp) == (lsh.b, lsh.r), (num_perm, threshold, fp)
+    assert 0 < refused < 10
     assert lsh_bands(MinHashConfig(bands=20, rows=5)) == (20, 5)
     assert 0.72 < verify_threshold(MinHashConfig()) < 0.73
     with pytest.raises(ConfigError, match="dedup.near.bands"):

@@ -69,12 +69,8 @@ def shingles(normalized: str, *, n: int, chars: bool) -> list[bytes]:
 
 
 def lsh_bands(config: MinHashConfig) -> tuple[int, int]:
-    """(bands, rows): the config's, or datasketch's optimum for the threshold, weighting misses heavily.
-
-    `MinHashLSH(threshold, num_perm, weights=(fp, 1 - fp))` minimizes the weighted areas of false
-    positives and false negatives under the S-curve `1 - (1 - J^r)^b`; verification then removes most
-    false positives, so misses are weighted up (0.05/0.95 at 112 permutations and 0.8 gives FineWeb's 14 × 8).
-    """
+    """(bands, rows): the config's, or datasketch's optimum for the threshold (`optimal_bands`), weighting
+    misses heavily: 0.05/0.95 at 112 permutations and 0.8 gives FineWeb's 14 × 8."""
     if (config.bands is None) != (config.rows is None):
         raise ConfigError("dedup.near.bands and dedup.near.rows: set both, or neither (chosen for the threshold)")
     if config.bands is not None:
@@ -83,11 +79,43 @@ def lsh_bands(config: MinHashConfig) -> tuple[int, int]:
                 f"dedup.near.bands: {config.bands} bands × {config.rows} rows need more than num_perm={config.num_perm} values"
             )
         return config.bands, config.rows
-    from datasketch import MinHashLSH  # 0.7 s of imports (scipy): only where near dedup is configured
+    return optimal_bands(config.threshold, config.num_perm, config.false_positive_weight)
 
-    fp = config.false_positive_weight
-    lsh = MinHashLSH(threshold=config.threshold, num_perm=config.num_perm, weights=(fp, 1 - fp))
-    return lsh.b, lsh.r
+
+def optimal_bands(threshold: float, num_perm: int, false_positive_weight: float) -> tuple[int, int]:
+    """The (bands, rows) of datasketch's `MinHashLSH(threshold, num_perm, weights=(fp, 1 - fp))`, without its
+    0.7 s import of scipy: the pair with bands × rows ≤ `num_perm` minimizing fp × P(false positive) +
+    (1 - fp) × P(miss), the areas under the S-curve `1 - (1 - J^r)^b` left of the threshold and over it right
+    of it; verification then removes most false positives, so misses are weighted up.
+
+    The curve is a polynomial of degree b × r ≤ num_perm, so Gauss-Legendre quadrature with num_perm / 2 + 1
+    nodes integrates it exactly (datasketch uses scipy's adaptive `quad`; tests check that both choose the
+    same pair over a grid of settings). At a weight of 0 (misses only) every one-row choice misses next to
+    nothing and scipy's rounding decides among them; here the most bands win, the exact optimum. An optimum
+    of one band is refused, as datasketch refuses it.
+    """
+    nodes, weights = np.polynomial.legendre.leggauss(num_perm // 2 + 1)
+
+    def points(lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:  # nodes and weights mapped to [lo, hi]
+        half = (hi - lo) / 2
+        return half * nodes + (hi + lo) / 2, half * weights
+
+    below, below_w = points(0.0, threshold)
+    above, above_w = points(threshold, 1.0)
+    best, choice = float("inf"), (0, 0)
+    for b in range(1, num_perm + 1):
+        for r in range(1, num_perm // b + 1):
+            false_positives = below_w @ (1 - (1 - below**r) ** b)
+            misses = above_w @ ((1 - above**r) ** b)
+            error = false_positives * false_positive_weight + misses * (1 - false_positive_weight)
+            if error < best:
+                best, choice = error, (b, r)
+    if choice[0] < 2:
+        raise ConfigError(
+            f"dedup.near: the optimum for threshold {threshold} and num_perm {num_perm} is one band "
+            f"of {choice[1]} rows; set dedup.near.bands and rows"
+        )
+    return choice
 
 
 def verify_threshold(config: MinHashConfig) -> float:
@@ -169,6 +197,17 @@ class ShingleHasher:
         return _splitmix64_array(spans)
 
 
+def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's `MinHash(num_perm, seed).permutations`: `num_perm` pairs (a in [1, p), b in [0, p)), p the
+    Mersenne prime 2^61 - 1, drawn in turn from `numpy.random.RandomState(seed)` (tests compare them)."""
+    gen = np.random.RandomState(seed)
+    pairs = [
+        (gen.randint(1, _PRIME, dtype=np.uint64), gen.randint(0, _PRIME, dtype=np.uint64)) for _ in range(num_perm)
+    ]
+    a, b = np.array(pairs, dtype=np.uint64).T
+    return a, b
+
+
 class MinHasher:
     """Signatures (uint32 arrays of `num_perm` values) of documents, the same as datasketch's `MinHash`
     with `hashfunc=shingle_hash` over `shingles(normalize_text(text))`; one per DoFn instance."""
@@ -176,11 +215,9 @@ class MinHasher:
     def __init__(self, config: MinHashConfig):
         self._config = config
         self._char_languages = frozenset(config.char_languages)
-        from datasketch import MinHash  # lazily, as in lsh_bands
-
-        a, b = MinHash(num_perm=config.num_perm, seed=config.seed).permutations
-        self._a = a.astype(np.uint64)[:, None]
-        self._b = b.astype(np.uint64)[:, None]
+        a, b = permutations(config.num_perm, config.seed)
+        self._a = a[:, None]
+        self._b = b[:, None]
         self._hasher = ShingleHasher()
 
     def uses_chars(self, lang: str | None) -> bool:
