@@ -298,18 +298,19 @@ def _neighbours(blocks: list[Block], ignore_neargood: bool) -> tuple[list[str], 
     """For each block, the class of the nearest block before and after it that is neither short (nor near-good,
     with `ignore_neargood`) nor silent; the page's edges are bad. Two linear passes."""
     skip = (SHORT, NEARGOOD) if ignore_neargood else (SHORT,)
-    before, after = [BAD] * len(blocks), [BAD] * len(blocks)
+    before: list[str] = []
     last = BAD
-    for i, b in enumerate(blocks):
-        before[i] = last
+    for b in blocks:
+        before.append(last)
         if not b.silent and b.cls not in skip:
             last = b.cls
+    after: list[str] = []
     last = BAD
-    for i in range(len(blocks) - 1, -1, -1):
-        after[i] = last
-        b = blocks[i]
+    for b in reversed(blocks):
+        after.append(last)
         if not b.silent and b.cls not in skip:
             last = b.cls
+    after.reverse()
     return before, after
 
 
@@ -364,8 +365,11 @@ def revise_by_context(blocks: list[Block], *, max_heading_distance: int = 200) -
             b.cls, b.why = c, "context"
 
 
+_WORD = re.compile(r"\w+")
+
+
 def _norm(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.lower()))
+    return " ".join(_WORD.findall(text.lower()))
 
 
 def drop_headline(blocks: list[Block], titles: list[str], *, max_position: float = 0.5) -> None:
@@ -456,14 +460,13 @@ def drop_repeated(blocks: list[Block], *, max_words: int = 3, min_copy_length: i
     (an ad slot's label inside the body), so they drop out silently: the context revision does not see them
     as boilerplate next to the lines around them.
     """
+    keys = [b.text.lower() for b in blocks]
     counts: dict[str, int] = {}
-    for b in blocks:
+    for b, key in zip(blocks, keys):
         if b.text.count(" ") < max_words or b.length >= min_copy_length:
-            key = b.text.lower()
             counts[key] = counts.get(key, 0) + 1
     seen: set[str] = set()
-    for b in blocks:
-        key = b.text.lower()
+    for b, key in zip(blocks, keys):
         if counts.get(key, 0) < 2:
             continue
         if b.length >= min_copy_length:
