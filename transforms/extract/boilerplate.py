@@ -25,6 +25,7 @@ English, French, Polish...): `benchmarks/bench_extraction.py`, figures in the RE
 from __future__ import annotations
 
 import dataclasses
+import functools
 import html as html_lib
 import logging
 import re
@@ -567,6 +568,7 @@ _MARK_BASE = 0xF0000  # component k: start mark chr(_MARK_BASE + 2k), end mark c
 _MAX_COMPONENTS = (0xFFFFD - _MARK_BASE) // 2  # Unicode's plane-15 private use area: never text in practice
 
 
+@functools.lru_cache(maxsize=4096)  # templates repeat their class names, on a page and across a site's pages
 def component_role(names: str) -> str | None:
     """The role of a page component named by its class/id `names` (`COMPONENT_WORDS`), else None."""
     parts = _NOT_LETTERS.split(_CAMEL.sub(" ", names).lower())
