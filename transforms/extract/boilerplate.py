@@ -25,6 +25,7 @@ English, French, Polish...): `benchmarks/bench_extraction.py`, figures in the RE
 from __future__ import annotations
 
 import dataclasses
+import functools
 import html as html_lib
 import logging
 import re
@@ -85,22 +86,21 @@ def text_length(text: str) -> int:
 
 _TAG = re.compile(r"<(/?)(p|h[1-6]|li|ul|ol|a|br)\b[^>]*>", re.IGNORECASE)
 _MARK = re.compile("([\U000f0000-\U000ffffd])")  # component marks (`mark_components`), one character each
-
-Piece = tuple[str, bool, tuple[int, ...]]  # text, inside a link, the open components
+_ALNUM = re.compile(r"[^\W_]")  # a letter or digit (`str.isalnum`)
 
 
 def _clean(raw: str) -> str:
     return " ".join((html_lib.unescape(raw) if "&" in raw else raw).split())  # white space runs → one space
 
 
-def _majority(seg: list[Piece]) -> tuple[int, ...]:
-    """The components that hold at least half of a block's characters."""
+def _majority(pieces: list[str], enclosing: dict[int, tuple[int, ...]]) -> tuple[int, ...]:
+    """The components that hold at least half of a block's characters (`enclosing[i]`: those around `pieces[i]`)."""
     chars: dict[int, int] = {}
     total = 0
-    for piece, _, comps in seg:
+    for i, piece in enumerate(pieces):
         n = len(piece.strip())
         total += n
-        for k in comps:
+        for k in enclosing.get(i, ()):
             chars[k] = chars.get(k, 0) + n
     return tuple(k for k, n in chars.items() if total and 2 * n >= total)
 
@@ -113,100 +113,109 @@ def parse_blocks(minimal_html: str, *, components: int = 0) -> list[Block]:
     marked in the page (`mark_components`) enclose most of its text; a component whose end mark never comes
     (resiliparse dropped it) holds nothing, and a plane-15 private-use character that is no mark of ours
     stays text. Blocks with no letter or digit are dropped (bullets, separators, icons).
+
+    One pass over the tags (and marks): the text between them is appended, piece by piece, to the block
+    being read, whose link text and components are kept beside it; a tag that opens or closes a block, or
+    a line break in bare text, ends it.
     """
     blocks: list[Block] = []
     lists: list[int] = []
     items: list[int] = []
     next_list = next_item = 0
-    parts: list[Piece] = []
-    in_link = False
     kind = "text"
+    in_link = False
     open_: tuple[int, ...] = ()
     closed: set[int] = set()
+    pieces: list[str] = []  # the block's text so far, as it came between tags
+    linked: list[str] = []  # those of its pieces inside <a>
+    enclosing: dict[int, tuple[int, ...]] = {}  # the components open around a piece, by its index, if any are
 
-    def add(seg: list[Piece], text: str) -> None:
-        if not text or not any(c.isalnum() for c in text):
+    def end_block() -> None:
+        if not pieces:
             return
-        link = sum(len(_clean(p)) for p, linked, _ in seg if linked)
-        blocks.append(
-            Block(
-                kind="li" if kind == "text" and items else kind,
-                text=text,
-                link_chars=min(link, len(text)),
-                links=sum(1 for p, linked, _ in seg if linked and p.strip()),
-                list_id=lists[-1] if lists else -1,
-                list_depth=len(lists),
-                item_id=items[-1] if items else -1,
-                components=_majority(seg) if any(c for _, _, c in seg) else (),
+        raw = "".join(pieces)
+        text = _clean(raw) if raw and not raw.isspace() else ""
+        if text and _ALNUM.search(text):
+            link_chars = links = 0
+            for piece in linked:
+                link_chars += len(_clean(piece))
+                links += bool(piece.strip())
+            blocks.append(
+                Block(
+                    kind="li" if kind == "text" and items else kind,
+                    text=text,
+                    link_chars=min(link_chars, len(text)),
+                    links=links,
+                    list_id=lists[-1] if lists else -1,
+                    list_depth=len(lists),
+                    item_id=items[-1] if items else -1,
+                    components=_majority(pieces, enclosing) if enclosing else (),
+                )
             )
-        )
+        pieces.clear()
+        if linked:
+            linked.clear()
+        if enclosing:
+            enclosing.clear()
 
-    def flush(new_kind: str) -> None:
-        nonlocal parts, kind
-        if parts:
-            raw = "".join(p for p, _, _ in parts)
-            if not raw.strip():
-                pass
-            elif kind != "text" or "\n" not in raw:  # one block
-                add(parts, _clean(raw))
-            else:  # bare text is one block per line
-                segments: list[list[Piece]] = [[]]
-                for piece, linked, comps in parts:
-                    if "\n" in piece:
-                        lines = piece.split("\n")
-                        segments[-1].append((lines[0], linked, comps))
-                        for line in lines[1:]:
-                            segments.append([(line, linked, comps)])
-                    else:
-                        segments[-1].append((piece, linked, comps))
-                for seg in segments:
-                    add(seg, _clean("".join(p for p, _, _ in seg)))
-        parts, kind = [], new_kind
+    def add(piece: str, is_link: bool) -> None:
+        if kind == "text" and "\n" in piece:  # bare text is one block per line
+            *lines, piece = piece.split("\n")
+            for line in lines:
+                add(line, is_link)
+                end_block()
+        if pieces or open_ or (piece and not piece.isspace()):  # white space alone opens no block
+            if open_:
+                enclosing[len(pieces)] = open_
+            pieces.append(piece)
+            if is_link:
+                linked.append(piece)
+
+    def start(new_kind: str) -> None:
+        nonlocal kind, in_link
+        end_block()
+        kind, in_link = new_kind, False
 
     chunks = _MARK.split(minimal_html) if components and _MARK.search(minimal_html) else [minimal_html]
     for n, chunk in enumerate(chunks):
         if n % 2:  # a component's start or end mark
             k, is_end = divmod(ord(chunk) - _MARK_BASE, 2)
             if k >= components:
-                parts.append((chunk, in_link, open_))
+                add(chunk, in_link)
             elif is_end:
                 open_ = tuple(c for c in open_ if c != k)
                 closed.add(k)
             else:
                 open_ = (*open_, k)
             continue
-        pos = 0
-        for m in _TAG.finditer(chunk):
-            if m.start() > pos:
-                parts.append((chunk[pos : m.start()], in_link, open_))
-            pos = m.end()
-            closing, tag = m.group(1), m.group(2).lower()
+        tokens = _TAG.split(chunk)  # text, then for each tag: "/" or "", its name, the text after it
+        if tokens[0]:
+            add(tokens[0], in_link)
+        for i in range(1, len(tokens), 3):
+            closing, tag, text = tokens[i], tokens[i + 1].lower(), tokens[i + 2]
             if tag == "a":
                 in_link = not closing
             elif tag == "br":
-                parts.append(("\n" if kind == "text" else " ", False, open_))
+                add("\n" if kind == "text" else " ", False)
             elif tag == "ul" or tag == "ol":
-                flush("text")
-                in_link = False
+                start("text")
                 if not closing:
                     lists.append(next_list)
                     next_list += 1
                 elif lists:
                     lists.pop()
             elif tag == "li":
-                flush("li" if not closing else "text")
-                in_link = False
+                start("li" if not closing else "text")
                 if not closing:
                     items.append(next_item)
                     next_item += 1
                 elif items:
                     items.pop()
             else:  # p, h1..h6
-                flush("text" if closing else tag)
-                in_link = False
-        if pos < len(chunk):
-            parts.append((chunk[pos:], in_link, open_))
-    flush("text")
+                start("text" if closing else tag)
+            if text:
+                add(text, in_link)
+    end_block()
     if closed or open_:
         for b in blocks:
             if b.components:
@@ -290,18 +299,19 @@ def _neighbours(blocks: list[Block], ignore_neargood: bool) -> tuple[list[str], 
     """For each block, the class of the nearest block before and after it that is neither short (nor near-good,
     with `ignore_neargood`) nor silent; the page's edges are bad. Two linear passes."""
     skip = (SHORT, NEARGOOD) if ignore_neargood else (SHORT,)
-    before, after = [BAD] * len(blocks), [BAD] * len(blocks)
+    before: list[str] = []
     last = BAD
-    for i, b in enumerate(blocks):
-        before[i] = last
+    for b in blocks:
+        before.append(last)
         if not b.silent and b.cls not in skip:
             last = b.cls
+    after: list[str] = []
     last = BAD
-    for i in range(len(blocks) - 1, -1, -1):
-        after[i] = last
-        b = blocks[i]
+    for b in reversed(blocks):
+        after.append(last)
         if not b.silent and b.cls not in skip:
             last = b.cls
+    after.reverse()
     return before, after
 
 
@@ -356,8 +366,11 @@ def revise_by_context(blocks: list[Block], *, max_heading_distance: int = 200) -
             b.cls, b.why = c, "context"
 
 
+_WORD = re.compile(r"\w+")
+
+
 def _norm(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.lower()))
+    return " ".join(_WORD.findall(text.lower()))
 
 
 def drop_headline(blocks: list[Block], titles: list[str], *, max_position: float = 0.5) -> None:
@@ -448,14 +461,13 @@ def drop_repeated(blocks: list[Block], *, max_words: int = 3, min_copy_length: i
     (an ad slot's label inside the body), so they drop out silently: the context revision does not see them
     as boilerplate next to the lines around them.
     """
+    keys = [b.text.lower() for b in blocks]
     counts: dict[str, int] = {}
-    for b in blocks:
+    for b, key in zip(blocks, keys):
         if b.text.count(" ") < max_words or b.length >= min_copy_length:
-            key = b.text.lower()
             counts[key] = counts.get(key, 0) + 1
     seen: set[str] = set()
-    for b in blocks:
-        key = b.text.lower()
+    for b, key in zip(blocks, keys):
         if counts.get(key, 0) < 2:
             continue
         if b.length >= min_copy_length:
@@ -556,6 +568,7 @@ _MARK_BASE = 0xF0000  # component k: start mark chr(_MARK_BASE + 2k), end mark c
 _MAX_COMPONENTS = (0xFFFFD - _MARK_BASE) // 2  # Unicode's plane-15 private use area: never text in practice
 
 
+@functools.lru_cache(maxsize=4096)  # templates repeat their class names, on a page and across a site's pages
 def component_role(names: str) -> str | None:
     """The role of a page component named by its class/id `names` (`COMPONENT_WORDS`), else None."""
     parts = _NOT_LETTERS.split(_CAMEL.sub(" ", names).lower())

@@ -43,11 +43,11 @@ def header_signals(headers: Iterable[tuple[str, str]]) -> list[str]:
 
 def html_signals(html: bytes) -> list[str]:
     """Signals in the page's `<meta name="robots">` and `<meta name="tdm-reservation">` tags."""
-    head = html[:_HTML_HEAD_BYTES]
-    if b"<meta" not in head.lower():
-        return []
     signals = []
-    for tag in _META.finditer(head):
+    for tag in _META.finditer(html[:_HTML_HEAD_BYTES]):
+        lowered = tag.group().lower()
+        if b"robots" not in lowered and b"tdm-reservation" not in lowered:  # most meta tags: neither name
+            continue
         attrs = {
             m.group(1).lower(): (m.group(2) or m.group(3) or m.group(4) or b"") for m in _ATTR.finditer(tag.group())
         }
