@@ -241,9 +241,9 @@ def _run(plan: dict[str, Any], *, on_totals: Callable[[int, int], None]) -> Outc
     job_cpu_secs = plan["launcher_cpu_secs"] + _process_cpu() if local else None
     try:
         summary = _finish(plan["out_dir"], job_cpu_secs=job_cpu_secs, report=config.report.enabled)
-    except OSError as e:
+    except OSError as e:  # the job's outputs are complete: they are published without the job's CPU
         traceback.print_exc()
-        return Outcome("failed", f"cannot add the job's CPU to timings.json and the report: {root_cause(e)}")
+        summary = [f"the job's CPU is not in timings.json and the report: {root_cause(e)}"]
     return Outcome("done", summary=tuple(summary))
 
 

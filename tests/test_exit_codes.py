@@ -189,6 +189,27 @@ def test_too_little_text_shrinks_skips_or_fails_as_configured(shared_data):
         train_to_fit(sentences, TokenizerConfig(vocab_size=8000, num_threads=2, too_little_text="fail"), seed=0)
 
 
+def test_a_finished_job_is_kept_when_its_cpu_cannot_be_added(tmp_path, dolma, monkeypatch):
+    """Adding the whole job's CPU to timings.json comes after the job: its failure costs the figure, never
+    the finished outputs."""
+    from corpusforge.pipeline import supervisor
+
+    def unwritable(out_dir, **_):
+        raise PermissionError(13, "Permission denied", f"{out_dir}/timings.json")
+
+    monkeypatch.setattr(supervisor, "_finish", unwritable)
+    config = load_config(str(write_config(tmp_path, dolma)))
+    out = tmp_path / "staging"
+    plan = {"config": config.to_dict(), "origin": "test", "beam_options": IN_MEMORY, "out_dir": str(out)}
+    outcome = supervisor._run({**plan, "launcher_cpu_secs": 0.0}, on_totals=lambda files, nbytes: None)
+    assert outcome.status == "done", outcome.message
+    assert outcome.summary == (
+        "the job's CPU is not in timings.json and the report: PermissionError: "
+        f"[Errno 13] Permission denied: '{out}/timings.json'",
+    )
+    assert json.loads((out / "stats.json").read_text())["records_read"] == 20 and (out / "_SUCCESS").exists()
+
+
 # A job whose stage needs a module that is not installed, run as the supervisor's child runs a job: in a
 # fresh process (nothing left by other tests' pipelines), which ends without waiting for Beam's threads.
 FAULTY_JOB = """
