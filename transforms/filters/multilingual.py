@@ -250,10 +250,15 @@ def _terminals(extra: str) -> frozenset[str]:
 
 
 @cache
-def _sentence_end(extra: str) -> re.Pattern[str]:
+def _sentence_ends(extra: str) -> ChunkMemo:
+    """White-space chunk → the sentence ends in it: runs of 。！？ anywhere, runs of the other terminal marks
+    before white space or the end, either with closing quotes/brackets after. No end spans white space and
+    the lookahead holds at a chunk's end, so a line's count is the sum over its `split()` chunks, and
+    chunks repeat: a memo instead of a regex scan of every line (~3x less CPU on web text)."""
     marks = "".join(sorted(_terminals(extra)))
     closers = re.escape(CLOSERS)
-    return re.compile(rf"[{_CJK_TERMINALS}]+[{closers}]*|[{re.escape(marks)}]+[{closers}]*(?=\s|$)")
+    end = re.compile(rf"[{_CJK_TERMINALS}]+[{closers}]*|[{re.escape(marks)}]+[{closers}]*(?=\s|$)")
+    return ChunkMemo(lambda chunk: len(end.findall(chunk)))
 
 
 def ml_view(view: TextView) -> MultilingualView:
@@ -402,12 +407,12 @@ def ml_c4(view: TextView | str, thresholds: Mapping[str, Any]) -> C4Result:
     """
     view = as_view(view)
     m = ml_view(view)
-    sentence_end = _sentence_end(m.profile.extra_terminals)
+    sentence_ends = _sentence_ends(m.profile.extra_terminals)
     return q.c4_lines(
         view.text,
         ends_sentence=lambda line: m.ends_sentence(line) and not line.endswith(("...", "…")),
         count_words=lambda line: m.word_equivalents(sum(1 for u in units(line) if u[0].isalnum())),
-        count_sentences=lambda line: max(1, len(sentence_end.findall(line))),
+        count_sentences=lambda line: max(1, sum(map(sentence_ends.__getitem__, line.split()))),
         policy_substrings=ML_POLICY_SUBSTRINGS,
         count_words_after_citations=True,
         **{name: thresholds[name] for name in MlC4Lines.thresholds},
