@@ -1,6 +1,9 @@
-"""The DirectRunner as corpusforge runs it: Beam's FnApiRunner, without Prism, with a worker stop that cannot hang."""
+"""Beam as corpusforge runs it: job options whose views are made once, and the DirectRunner as Beam's
+FnApiRunner, without Prism, with a worker stop that cannot hang."""
 
 from __future__ import annotations
+
+from typing import Any, TypeVar
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions
@@ -16,6 +19,28 @@ from apache_beam.runners.portability.fn_api_runner.worker_handlers import (
 )
 from apache_beam.runners.portability.portable_runner import JobServiceHandle
 from apache_beam.runners.runner import create_runner
+
+_View = TypeVar("_View", bound=PipelineOptions)
+
+
+class JobOptions(PipelineOptions):
+    """Beam's PipelineOptions, with each view (`view_as(cls)`) made once and kept.
+
+    Beam's `Pipeline.apply` asks for two or three views per transform, and each new view parses the flags
+    again with a fresh argparse parser: 0.4 of the 0.85 CPU s that building `local.yaml`'s graph took
+    (issue 18). A view holds no values of its own (it reads and writes the options' shared `_all_options`),
+    so a kept one behaves as a new one would. The kept views are not pickled with the options.
+    """
+
+    def view_as(self, cls: type[_View]) -> _View:
+        views = self.__dict__.setdefault("_views", {})  # not setattr: Beam stores attributes as options
+        view = views.get(cls)
+        if view is None:
+            view = views[cls] = super().view_as(cls)
+        return view
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {name: value for name, value in super().__getstate__().items() if name != "_views"}
 
 
 def pipeline_runner(options: PipelineOptions) -> beam_runner.PipelineRunner | None:

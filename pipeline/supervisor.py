@@ -200,18 +200,18 @@ def _child_main(event_fd: int) -> None:
 def _run(plan: dict[str, Any], *, on_totals: Callable[[int, int], None]) -> Outcome:
     """Build and run the plan's job (`run_in_child` writes the plan); how it ended."""
     import apache_beam as beam
-    from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions, TypeOptions
+    from apache_beam.options.pipeline_options import StandardOptions, TypeOptions
     from apache_beam.runners.runner import PipelineState
 
     from corpusforge.pipeline.build import build_pipeline
     from corpusforge.pipeline.config import parse_config
-    from corpusforge.pipeline.direct_runner import pipeline_runner
+    from corpusforge.pipeline.direct_runner import JobOptions, pipeline_runner
     from corpusforge.pipeline.manifest import run_failure
 
     pipeline = None
     try:
         config = parse_config(plan["config"], origin=plan["origin"])
-        options = PipelineOptions(plan["beam_options"])
+        options = JobOptions(plan["beam_options"])
         # Beam's construction-time type check: corpusforge's transforms declare no type hints, so it checks only
         # Beam's own composites, at 0.1 s (fineweb.yaml) to 0.4 s (local.yaml) of every run's start-up (issue 18).
         options.view_as(TypeOptions).pipeline_type_check = False

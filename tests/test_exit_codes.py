@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import shutil
 import signal
 import socket
@@ -25,7 +26,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from corpusforge.pipeline.build import build_pipeline
 from corpusforge.pipeline.cli import EXIT_CONFIG_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, main
 from corpusforge.pipeline.config import LID176_LANGUAGES, ConfigError, TokenizerConfig, load_config, parse_config
-from corpusforge.pipeline.direct_runner import pipeline_runner
+from corpusforge.pipeline.direct_runner import JobOptions, pipeline_runner
 from corpusforge.tokenizer.train import train_to_fit
 
 REPO = Path(__file__).resolve().parents[1]
@@ -262,6 +263,34 @@ def test_one_direct_runner_worker_runs_in_the_job_process(workers, mode):
     assert options.view_as(DirectOptions).direct_running_mode == mode
 
 
+def test_job_options_keep_their_views_and_behave_as_beams(tmp_path):
+    """`JobOptions` makes each view once (issue 18: Beam's own parse the flags again for every view, two or three
+    per transform); values, writes through views, pickling and the graph built are as with Beam's options."""
+    from apache_beam.options.pipeline_options import DebugOptions, DirectOptions, StandardOptions
+
+    flags = ["--runner=DirectRunner", "--direct_num_workers=3", "--experiments=a"]
+    ours, beams = JobOptions(flags), PipelineOptions(flags)
+    assert ours.view_as(DirectOptions) is ours.view_as(DirectOptions)
+    for options in (ours, beams):
+        options.view_as(DirectOptions).direct_running_mode = "in_memory"
+        options.view_as(DebugOptions).add_experiment("b")
+    assert ours.view_as(DirectOptions).direct_running_mode == "in_memory"
+    assert ours.view_as(DebugOptions).experiments == ["a", "b"]
+    assert ours.view_as(StandardOptions).runner == "DirectRunner"
+    assert ours.get_all_options() == beams.get_all_options()
+    copy = pickle.loads(pickle.dumps(ours))
+    assert copy.get_all_options() == ours.get_all_options()
+    assert "_views" not in copy.__dict__
+
+    config = load_config(REPO / "run_configs/fineweb.yaml")
+    names = []
+    for options in (JobOptions(IN_MEMORY), PipelineOptions(IN_MEMORY)):
+        p = beam.Pipeline(runner=pipeline_runner(options), options=options)
+        build_pipeline(p, config, out_dir=str(tmp_path / "out"))
+        names.append(sorted(t.unique_name for t in p.to_runner_api().components.transforms.values()))
+    assert len(names[0]) > 50 and names[0] == names[1]
+
+
 def test_no_stage_opens_a_network_connection(tmp_path, monkeypatch):
     """The sample recipe, every stage on, in-process with every non-loopback connection and lookup refused.
     (Beam's own DirectRunner would try to download the Prism runner from GitHub: see `pipeline_runner`.)"""
@@ -280,8 +309,8 @@ def test_no_stage_opens_a_network_connection(tmp_path, monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", lambda host, *a, **k: refuse((host,)) or getaddrinfo(host, *a, **k))
     monkeypatch.chdir(REPO)
     config = load_config("run_configs/local.yaml")
-    options = PipelineOptions(IN_MEMORY)
-    with beam.Pipeline(runner=pipeline_runner(options), options=options) as p:  # the runner the CLI uses
+    options = JobOptions(IN_MEMORY)
+    with beam.Pipeline(runner=pipeline_runner(options), options=options) as p:  # the options and runner the CLI uses
         build_pipeline(p, config, out_dir=str(tmp_path / "out"))
     assert json.loads((tmp_path / "out" / "stats.json").read_text())["kept"] > 100
     assert attempts == []
