@@ -24,8 +24,16 @@ from corpusforge.transforms.accounting import TALLY, MeasureShuffle
 Node = TypeVar("Node", bound=Hashable)
 
 
+def _both_ways(edge: tuple[Node, Node]) -> Iterator[tuple[Node, Node]]:
+    u, v = edge
+    if u != v:
+        yield u, v
+        yield v, u
+
+
 def large_star(element: tuple[Node, Iterable[Node]]) -> Iterator[tuple[Node, Node]]:
-    """(u, neighbours) → (v, m) for each neighbour v > u, m the smallest of u and its neighbours."""
+    """(u, neighbours) → (v, m) for each neighbour v > u, m the smallest of u and its neighbours (so v > m:
+    each output is keyed by its larger node, as small-star groups them)."""
     u, neighbours = element
     neighbours = set(neighbours)
     smallest = min(min(neighbours), u)
@@ -43,6 +51,20 @@ def small_star(element: tuple[Node, Iterable[Node]]) -> Iterator[tuple[Node, Nod
         if v != smallest:
             yield v, smallest
     yield u, smallest
+
+
+def _small_star_both_ways(element: tuple[Node, Iterable[Node]]) -> Iterator[tuple[Node, Node]]:
+    """`small_star`'s edges both ways, as the next round's large-star groups them."""
+    for v, smallest in small_star(element):
+        yield v, smallest
+        yield smallest, v
+
+
+def _small_star_tagged(element: tuple[Node, Iterable[Node]]) -> Iterator[tuple[Node, tuple[bool, Node]]]:
+    """`small_star`'s edges (child, parent) under both nodes, tagged for `_roots`: True = the other is the parent."""
+    for v, smallest in small_star(element):
+        yield v, (True, smallest)
+        yield smallest, (False, v)
 
 
 class NotConverged(RuntimeError):
@@ -89,28 +111,23 @@ class ConnectedComponents(beam.PTransform):
     def expand(self, edges: beam.PCollection) -> dict[str, beam.PCollection]:
         shuffled = []
 
-        def measured(pcoll, label):
-            result = pcoll | f"Measure{label}" >> MeasureShuffle(self._stage)
+        def into_shuffle(pcoll, label, fn):
+            """`fn`'s outputs for each element, measured as they enter the next shuffle: one step, not two."""
+            result = pcoll | label >> MeasureShuffle(self._stage, fn)
             shuffled.append(result[TALLY])
             return result.main
 
-        edges = edges | "NoLoops" >> beam.Filter(lambda e: e[0] != e[1])
+        links = into_shuffle(edges, "BothWays", _both_ways)  # (u, v) both ways, loops left out
         for i in range(self._rounds):
-            both = edges | f"LargeStarBoth{i}" >> beam.FlatMap(lambda e: (e, (e[1], e[0])))  # (u, v) both ways
-            down = (
-                measured(both, f"LargeStar{i}")
-                | f"LargeStarGroup{i}" >> beam.GroupByKey()  # (u, [neighbours])
-                | f"LargeStar{i}" >> beam.FlatMap(large_star)
-                | f"SmallStarDown{i}" >> beam.Map(lambda e: (max(e), min(e)))  # (u, smaller v)
+            down = into_shuffle(links | f"LargeStarGroup{i}" >> beam.GroupByKey(), f"LargeStar{i}", large_star)
+            last = i == self._rounds - 1
+            links = into_shuffle(
+                down | f"SmallStarGroup{i}" >> beam.GroupByKey(),  # (u, [smaller neighbours])
+                f"SmallStar{i}",
+                _small_star_tagged if last else _small_star_both_ways,
             )
-            edges = (
-                measured(down, f"SmallStar{i}")
-                | f"SmallStarGroup{i}" >> beam.GroupByKey()  # (u, [smaller neighbours])
-                | f"SmallStar{i}" >> beam.FlatMap(small_star)
-            )
-        links = edges | "TagLinks" >> beam.FlatMap(lambda e: ((max(e), (True, min(e))), (min(e), (False, max(e)))))
         labels = (
-            measured(links, "Links")
+            links
             | "GroupLinks" >> beam.GroupByKey()  # (node, [(is_parent, other)])
             | "CheckStars" >> beam.FlatMap(_roots, setting=self._setting, rounds=self._rounds)
         )

@@ -118,10 +118,11 @@ def _key_failed(ref: DocRef, stage: str) -> Rejection | None:
 
 
 def _measured(shuffled: list, stage: str):
-    """A function that puts MeasureShuffle(stage) before a shuffle input and keeps its tally in `shuffled`."""
+    """A function that puts MeasureShuffle(stage) before a shuffle input (with `fn`: fn's outputs for each
+    element, in the same step) and keeps its tally in `shuffled`."""
 
-    def measured(pcoll, label: str):
-        result = pcoll | f"Measure{label}" >> MeasureShuffle(stage)
+    def measured(pcoll, label: str, fn: Callable[[Any], Iterable[Any]] | None = None):
+        result = pcoll | f"Measure{label}" >> MeasureShuffle(stage, fn)
         shuffled.append(result[TALLY])
         return result.main
 
@@ -367,17 +368,12 @@ class DedupNearDuplicates(beam.PTransform):
             | "Buckets" >> beam.FlatMap(_buckets)  # (band key, [id, ...]), two or more
         )
         if config.verify:
-            memberships = buckets | "Members" >> beam.FlatMap(lambda b: ((doc_id, b[0]) for doc_id in b[1]))
-            candidates = (
-                {
-                    "signature": measured(signed[_SIGNATURES], "Signatures"),
-                    "buckets": measured(memberships, "Memberships"),
-                }
-                | "JoinSignatures" >> beam.CoGroupByKey()  # (id, {signature: [bytes], buckets: [band key]})
-                | "BucketSignatures" >> beam.FlatMap(_bucket_signatures)  # (band key, (id, signature))
+            memberships = measured(buckets, "Memberships", lambda b: ((doc_id, b[0]) for doc_id in b[1]))
+            joined = {"signature": measured(signed[_SIGNATURES], "Signatures"), "buckets": memberships} | (
+                "JoinSignatures" >> beam.CoGroupByKey()  # (id, {signature: [bytes], buckets: [band key]})
             )
             edges = (
-                measured(candidates, "Candidates")
+                measured(joined, "Candidates", _bucket_signatures)  # (band key, (id, signature))
                 | "GroupCandidates" >> beam.GroupByKey()
                 | "Verify" >> beam.FlatMap(_verified_edges, threshold=verify_threshold(config))
             )
