@@ -205,7 +205,7 @@ def _run(plan: dict[str, Any], *, on_totals: Callable[[int, int], None]) -> Outc
 
     from corpusforge.pipeline.build import build_pipeline
     from corpusforge.pipeline.config import parse_config
-    from corpusforge.pipeline.direct_runner import JobOptions, pipeline_runner
+    from corpusforge.pipeline.direct_runner import JobOptions, fit_workers, pipeline_runner
     from corpusforge.pipeline.manifest import run_failure
 
     pipeline = None
@@ -217,6 +217,7 @@ def _run(plan: dict[str, Any], *, on_totals: Callable[[int, int], None]) -> Outc
         options.view_as(TypeOptions).pipeline_type_check = False
         pipeline = beam.Pipeline(runner=pipeline_runner(options), options=options)
         inputs = build_pipeline(pipeline, config, out_dir=plan["out_dir"])["inputs"]
+        fit_workers(pipeline.options, inputs)  # the pipeline's copy of the options: it runs with those
     except Exception as e:
         if pipeline is not None:  # Beam removes its temporary folder when the pipeline runs, never otherwise
             shutil.rmtree(pipeline.local_tempdir, ignore_errors=True)

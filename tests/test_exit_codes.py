@@ -263,6 +263,52 @@ def test_one_direct_runner_worker_runs_in_the_job_process(workers, mode):
     assert options.view_as(DirectOptions).direct_running_mode == mode
 
 
+@pytest.mark.parametrize(
+    ("workers", "sizes", "expected", "mode"),
+    [
+        ("0", [200_000] * 5, 1, "in_memory"),  # the shipped sample: five small files, one in-process worker
+        ("0", [20 * 2**20] * 4, 4, "multi_processing"),  # 80 MB in four files: a worker per file
+        ("0", [40 * 2**20] * 6, 6, "multi_processing"),  # one per 16 MB would be 15: a worker per core (6 here)
+        ("0", [2**30], 1, "in_memory"),  # one file, however large, is read on one worker
+        ("0", [20 * 2**20, 100], 2, "multi_processing"),
+        ("3", [100], 3, "multi_processing"),  # a count given is kept
+    ],
+)
+def test_auto_workers_are_as_many_as_the_input_can_use(workers, sizes, expected, mode, monkeypatch):
+    """`direct_num_workers: 0` starts no more worker processes than input files, one per 16 MB, or cores."""
+    from apache_beam.options.pipeline_options import DirectOptions
+
+    from corpusforge.pipeline import direct_runner
+    from corpusforge.transforms.document import SourceFile
+
+    monkeypatch.setattr(direct_runner.os, "sched_getaffinity", lambda pid: set(range(6)), raising=False)
+    options = JobOptions(
+        ["--runner=DirectRunner", "--direct_running_mode=multi_processing", f"--direct_num_workers={workers}"]
+    )
+    direct_runner.fit_workers(options, [SourceFile(path=f"f{i}", relpath=f"f{i}", size=n) for i, n in enumerate(sizes)])
+    assert options.view_as(DirectOptions).direct_num_workers == expected
+    assert options.view_as(DirectOptions).direct_running_mode == mode
+
+
+def test_a_small_run_asking_one_worker_per_core_starts_no_worker_process(tmp_path, dolma, monkeypatch):
+    """The runner process applies `fit_workers` to the options the pipeline runs with (Beam copies them)."""
+    from apache_beam.runners.portability.fn_api_runner import worker_handlers
+
+    from corpusforge.pipeline import supervisor
+
+    def start_worker(self):
+        raise RuntimeError("a worker process was started")
+
+    monkeypatch.setattr(worker_handlers.SubprocessSdkWorkerHandler, "start_worker", start_worker)
+    config = load_config(str(write_config(tmp_path, dolma)))
+    out = tmp_path / "staging"
+    auto = ["--runner=DirectRunner", "--direct_running_mode=multi_processing", "--direct_num_workers=0"]
+    plan = {"config": config.to_dict(), "origin": "test", "beam_options": auto, "out_dir": str(out)}
+    outcome = supervisor._run({**plan, "launcher_cpu_secs": 0.0}, on_totals=lambda files, nbytes: None)
+    assert outcome.status == "done", outcome.message
+    assert json.loads((out / "stats.json").read_text())["records_read"] == 20
+
+
 def test_job_options_keep_their_views_and_behave_as_beams(tmp_path):
     """`JobOptions` makes each view once (issue 18: Beam's own parse the flags again for every view, two or three
     per transform); values, writes through views, pickling and the graph built are as with Beam's options."""
