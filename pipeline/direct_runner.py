@@ -1,6 +1,6 @@
 """Beam as corpusforge runs it: job options whose views are made once, and the DirectRunner as Beam's
-FnApiRunner, without Prism, with no more worker processes than the input can use and a worker stop that
-cannot hang."""
+FnApiRunner, without Prism, without worker processes for a small input, and with a worker stop that cannot
+hang."""
 
 from __future__ import annotations
 
@@ -64,25 +64,24 @@ def pipeline_runner(options: PipelineOptions) -> beam_runner.PipelineRunner | No
     return FnApiDirectRunner()
 
 
-# Input bytes that pay for one more worker process. A worker costs ~1.2 CPU s to start (Beam, corpusforge and
-# the models loaded again) and spreads every stage's bundles over more processes: local.yaml on the 0.57 MB
-# sample took 4.2 s of wall clock in-process and 5.9 s with two workers; on 22.6 MB of WARC in four files two
-# workers took 16.5 s against 19.6 (local.yaml: ~0.45 document-stage CPU s per MB of gzipped WARC).
-BYTES_PER_WORKER = 16 * 2**20
+# Below this much input, worker processes cost more than they save (README, Running): each starts a Python
+# that imports Beam and corpusforge and loads the models again, and spreads every stage over more processes.
+SMALL_INPUT_BYTES = 2**20
 
 
 def fit_workers(options: PipelineOptions, inputs: Sequence[SourceFile]) -> None:
-    """`direct_num_workers: 0` ("one per core") as many worker processes as the input can use: no more than
-    its files (each is read, extracted and filtered on one worker), than one per `BYTES_PER_WORKER` of it, or
-    than the cores this process may run on; a single one runs in the job's process (`_one_worker_in_process`).
-    The bundles differ, never the bytes written. Other counts are left as set; only the DirectRunner reads them.
+    """Resolves `direct_num_workers: 0` ("one per core"): a single worker, run in the job's process
+    (`_one_worker_in_process`), for an input under `SMALL_INPUT_BYTES`; otherwise one per core this process may
+    run on (Beam's own count is every core of the machine, `taskset` or not). A count given is left as it is;
+    only the DirectRunner reads it, and the bytes written never depend on it.
     """
     direct = options.view_as(DirectOptions)
     if direct.direct_num_workers != 0:
         return
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    size = sum(f.size for f in inputs)
-    direct.direct_num_workers = max(1, min(cores, len(inputs), -(-size // BYTES_PER_WORKER)))
+    if sum(f.size for f in inputs) < SMALL_INPUT_BYTES:
+        direct.direct_num_workers = 1
+    else:
+        direct.direct_num_workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 0
     _one_worker_in_process(options)
 
 

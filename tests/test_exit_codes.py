@@ -266,16 +266,15 @@ def test_one_direct_runner_worker_runs_in_the_job_process(workers, mode):
 @pytest.mark.parametrize(
     ("workers", "sizes", "expected", "mode"),
     [
-        ("0", [200_000] * 5, 1, "in_memory"),  # the shipped sample: five small files, one in-process worker
-        ("0", [20 * 2**20] * 4, 4, "multi_processing"),  # 80 MB in four files: a worker per file
-        ("0", [40 * 2**20] * 6, 6, "multi_processing"),  # one per 16 MB would be 15: a worker per core (6 here)
-        ("0", [2**30], 1, "in_memory"),  # one file, however large, is read on one worker
-        ("0", [20 * 2**20, 100], 2, "multi_processing"),
+        ("0", [200_000] * 5, 1, "in_memory"),  # the shipped sample (0.57 MB): one worker, in the job's process
+        ("0", [2**20 - 1], 1, "in_memory"),
+        ("0", [2**19, 2**19], 6, "multi_processing"),  # 1 MB: one per core this process may run on (6 here)
+        ("0", [2**30], 6, "multi_processing"),
         ("3", [100], 3, "multi_processing"),  # a count given is kept
     ],
 )
-def test_auto_workers_are_as_many_as_the_input_can_use(workers, sizes, expected, mode, monkeypatch):
-    """`direct_num_workers: 0` starts no more worker processes than input files, one per 16 MB, or cores."""
+def test_auto_workers_run_a_small_input_in_the_job_process(workers, sizes, expected, mode, monkeypatch):
+    """`direct_num_workers: 0` starts no worker process for an input under 1 MB, else one per usable core."""
     from apache_beam.options.pipeline_options import DirectOptions
 
     from corpusforge.pipeline import direct_runner
