@@ -222,6 +222,8 @@ def test_too_few_rounds_fail_loudly_naming_the_setting():
     with pytest.raises(Exception, match="dedup.near.max_rounds"):
         run_components(edges, [], rounds=1)
     assert issubclass(NotConverged, RuntimeError)
+    with pytest.raises(ValueError, match="dedup.near.max_rounds must be at least 1, not 0"):
+        ConnectedComponents(rounds=0, setting="dedup.near.max_rounds")
 
 
 # --- the PTransforms --------------------------------------------------------------------------------------

@@ -104,6 +104,8 @@ class ConnectedComponents(beam.PTransform):
 
     def __init__(self, *, rounds: int, setting: str = "rounds", stage: str = "components"):
         super().__init__()
+        if rounds < 1:  # the last round tags the links `_roots` checks
+            raise ValueError(f"{setting} must be at least 1, not {rounds}")
         self._rounds = rounds
         self._setting = setting
         self._stage = stage
