@@ -226,6 +226,28 @@ def test_japanese_dialogue_lines_end_sentences():
     assert not m.ends_sentence("そうです") and not ml.ml_view(TextView("", "en")).ends_sentence("「yes」")
 
 
+@pytest.mark.parametrize(
+    ("line", "extra", "ends"),
+    [
+        ("Ends here. And here! And?", "", 3),
+        ("a.b. c", "", 1),  # a mark before a letter ends nothing
+        ('He said "stop." Then left.', "", 2),  # closing quotes after the mark
+        ("x.\u00a0y.\u3000z!\tw?\x1cv.", "", 5),  # NBSP, ideographic space, tab, U+001C: white space
+        ("句子一。句子二！第三句？", "", 3),  # 。！？ end a sentence wherever they stand
+        ("彼は「そうだ。」と言った。", "", 2),
+        ("Τι κάνεις; Καλά.", "", 1),
+        ("Τι κάνεις; Καλά.", ";", 2),  # Greek's question mark
+        ("...!!! ?", "", 2),  # a run of marks is one end
+        ("", "", 0),
+    ],
+)
+def test_sentence_ends_are_counted_chunk_by_chunk(line, extra, ends):
+    """The C4 sentence count sums a memo over white-space chunks; ends are the marks of the module docstring."""
+    memo = ml._sentence_ends(extra)
+    assert sum(map(memo.__getitem__, line.split())) == ends
+    assert sum(map(memo.__getitem__, line.split())) == ends  # from the memo
+
+
 def test_by_lang_overrides_use_known_parameters_only():
     for lang, params in ml.MULTILINGUAL_BY_LANG.items():
         assert set(params) <= set(PRESETS[ML].defaults()), lang

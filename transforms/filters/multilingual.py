@@ -251,7 +251,7 @@ def _terminals(extra: str) -> frozenset[str]:
 
 @cache
 def _sentence_ends(extra: str) -> ChunkMemo:
-    """White-space chunk → the sentence ends in it: runs of 。！？ anywhere, runs of the other terminal marks
+    """White-space chunk → the sentence ends in it: runs of 。！？｡ anywhere, runs of the other terminal marks
     before white space or the end, either with closing quotes/brackets after. No end spans white space and
     the lookahead holds at a chunk's end, so a line's count is the sum over its `split()` chunks, and
     chunks repeat: a memo instead of a regex scan of every line (0.60 → 0.12-0.36 CPU s on 34,000 lines of web text)."""
