@@ -44,6 +44,7 @@ import json
 import os
 import re
 import sys
+import tomllib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -153,7 +154,8 @@ def compile_corpusforge() -> None:
     An editable install compiles them on first import and caches the result, unless PYTHONDONTWRITEBYTECODE is
     set (it is on some CI and sandbox machines): then every run compiled its ~50 modules again (0.15 CPU s of a 2 s start-up, measured).
     """
-    for package in ("pipeline", "transforms", "tokenizer", "loader"):
+    packages = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"]
+    for package in packages.values():
         if not compileall.compile_dir(REPO / package, quiet=1):
             sys.exit(f"{REPO / package}: byte-compiling failed")
 
