@@ -27,9 +27,10 @@ Systems, run alternately, each pinned to one core (`taskset -c CORE`) with all o
   the `fast` extractor's accuracy costs.
 
 Before the runs corpusforge's modules are byte-compiled (into the ignored __pycache__ folders), as a wheel
-install has them. Measured per run: CPU seconds of the whole process tree (user + system, from the kernel's accounting of the
-children the benchmark waited for: the fair measure on a shared machine), wall seconds, peak RSS of the tree
-(VmRSS summed over every process, sampled every 0.1 s: tests/hostile/process_tree.py), pages read and kept.
+install has them. Measured per run: CPU seconds of the whole process tree (user + system, from the kernel's
+accounting of the children the benchmark waited for: the fair measure on a shared machine), wall seconds,
+peak RSS of the tree (VmRSS summed over every process, sampled every 0.1 s: tests/hostile/process_tree.py),
+pages read and kept.
 Prints the table of the issue: pages/s per core (pages / CPU s) at 1x, steady state, start-up, and the ratio
 to datatrove; corpusforge's own per-stage CPU seconds (timings.json) for the 1x run of each recipe.
 """
@@ -152,7 +153,8 @@ def compile_corpusforge() -> None:
     """Byte-compile corpusforge's modules, as installing a wheel does (datatrove's venv has its .pyc files).
 
     An editable install compiles them on first import and caches the result, unless PYTHONDONTWRITEBYTECODE is
-    set (it is on some CI and sandbox machines): then every run compiled its ~50 modules again (0.15 CPU s of a 2 s start-up, measured).
+    set (it is on some CI and sandbox machines): then every run compiled its ~50 modules again (0.15 CPU s of
+    a 2 s start-up, measured).
     """
     packages = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"]
     for package in packages.values():
